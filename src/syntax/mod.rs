@@ -1,0 +1,138 @@
+//! Syntax: `.cp` text to a spanned AST.
+//!
+//! A file is split into item-sized chunks by [`prescan`], each chunk is parsed by pest
+//! on its own and lowered to the [`ast`]. One syntax error therefore costs one item: the
+//! other items of the file still reach the checker. pest types stay in this module.
+
+pub mod ast;
+mod docs;
+mod errors;
+mod lower;
+pub(crate) mod parser;
+pub mod prescan;
+
+use pest::Parser;
+
+use crate::diagnostics::Diagnostic;
+use crate::source::{FileId, Span};
+use ast::{Expr, ExprKind, Ident, Module};
+use parser::{CplParser, Rule};
+
+pub use docs::doc_comment_before;
+pub use lower::MAX_EXPR_DEPTH;
+
+/// A parsed file and the problems found on the way.
+#[derive(Debug)]
+pub struct Parsed {
+    pub module: Module,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one `.cp` file. Never fails: what cannot be parsed is reported.
+pub fn parse_file(file: FileId, text: &str) -> Parsed {
+    pest::set_error_detail(true);
+    let scan = prescan::prescan(file, text);
+    let mut diagnostics = scan.diagnostics;
+    let mut items = Vec::new();
+    let mut broken_items = Vec::new();
+    for chunk in &scan.chunks {
+        let chunk_text = text.get(chunk.range.clone()).unwrap_or("");
+        if chunk.broken {
+            broken_items.extend(item_name(file, chunk.range.start, chunk_text));
+            continue;
+        }
+        match CplParser::parse(Rule::file, chunk_text) {
+            Ok(mut pairs) => {
+                if let Some(pair) = pairs.next() {
+                    let lowerer = lower::Lowerer::new(file, chunk.range.start, text);
+                    let (chunk_items, chunk_diagnostics) = lowerer.lower_file(pair);
+                    items.extend(chunk_items);
+                    diagnostics.extend(chunk_diagnostics);
+                }
+            }
+            Err(error) => {
+                diagnostics.push(errors::syntax_error(
+                    file,
+                    text,
+                    chunk.range.start,
+                    chunk.range.end,
+                    &error,
+                ));
+                broken_items.extend(item_name(file, chunk.range.start, chunk_text));
+            }
+        }
+    }
+    Parsed {
+        module: Module {
+            file,
+            items,
+            broken_items,
+        },
+        diagnostics,
+    }
+}
+
+/// Parses a standalone expression, such as the argument of `cpl eval`.
+pub fn parse_expression(file: FileId, text: &str) -> (Expr, Vec<Diagnostic>) {
+    pest::set_error_detail(true);
+    let scan = prescan::prescan(file, text);
+    let error_expr = Expr {
+        kind: ExprKind::Error,
+        span: Span::new(file, 0, text.len()),
+    };
+    if !scan.diagnostics.is_empty() {
+        return (error_expr, scan.diagnostics);
+    }
+    match CplParser::parse(Rule::expr_input, text) {
+        Ok(pairs) => {
+            let lowerer = lower::Lowerer::new(file, 0, text);
+            let expr = pairs
+                .flatten()
+                .find(|p| p.as_rule() == Rule::expr)
+                .map(|p| lowerer.expr_alone(p));
+            match expr {
+                Some((expr, diagnostics)) => (expr, diagnostics),
+                None => (error_expr, Vec::new()),
+            }
+        }
+        Err(error) => (
+            error_expr,
+            vec![errors::syntax_error(file, text, 0, text.len(), &error)],
+        ),
+    }
+}
+
+/// The name of the item a chunk declares, read without the parser, so that an item with
+/// a syntax error does not also show up as "unknown" wherever it is used.
+fn item_name(file: FileId, offset: usize, chunk: &str) -> Option<Ident> {
+    let mut pos = 0;
+    let mut words = Vec::new();
+    let bytes = chunk.as_bytes();
+    while words.len() < 2 && pos < bytes.len() {
+        let rest = chunk.get(pos..)?;
+        if rest.starts_with("//") {
+            pos += rest.find('\n').map_or(rest.len(), |n| n + 1);
+            continue;
+        }
+        let b = *bytes.get(pos)?;
+        if b.is_ascii_whitespace() {
+            pos += 1;
+        } else if b.is_ascii_alphabetic() || b == b'_' {
+            let len = rest
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                .count();
+            words.push((pos, rest.get(..len)?));
+            pos += len;
+        } else {
+            break;
+        }
+    }
+    match words.as_slice() {
+        [(_, keyword), (at, name)] if prescan::ITEM_KEYWORDS.contains(keyword) => Some(Ident {
+            name: (*name).into(),
+            span: Span::new(file, offset + at, offset + at + name.len()),
+        }),
+        _ => None,
+    }
+}
