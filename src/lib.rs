@@ -1,8 +1,17 @@
 //! cpl: a compiler and evaluator for a declarative control-plane language.
+//!
+//! The pipeline, one module per stage: [`syntax`] (pest grammar to a spanned AST) →
+//! [`check`] (names and types, to the typed [`ir`]) → [`data`] (registry data validated
+//! against entity schemas) → [`compile`] (workflows to DAGs) → [`eval`] (policies, gates,
+//! decisions) → [`report`] (diagnostics and results for people and machines). The CLI
+//! is a thin shell over this library.
 pub mod check;
+pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod ir;
+pub mod report;
+pub mod runtime;
 pub mod source;
 pub mod syntax;
 pub mod time;

@@ -1,0 +1,1 @@
+//! Registry data: YAML, JSON, CSV and TOML documents loaded and validated against entity schemas.

@@ -1,0 +1,1 @@
+//! Rendering: diagnostics and results for terminals (miette) and machines (JSON, SARIF, GitHub).

@@ -1,0 +1,1 @@
+//! The workflow runtime: connectors that call real services, the run log, objectives.
