@@ -1,4 +1,298 @@
-//! Checking: name resolution and type checking of the AST into the typed IR.
-mod types;
+//! Checking: name resolution and type checking of the AST into the typed [`ir`].
+//!
+//! The checker never stops at the first problem. Every item is checked; a name or type
+//! that cannot be resolved becomes [`Type::Error`], which is compatible with everything,
+//! so one mistake is reported once. Items whose text failed to parse are remembered by
+//! name, so their uses are not reported as unknown.
+//!
+//! **Invariant:** the checker does no I/O. The clock (`now`, for waiver expiry) comes
+//! in through [`CheckOptions`].
 
-pub use types::{Constraint, EntityId, EnumType, FieldType, RecordType, Type};
+mod assign;
+mod builtins;
+mod cycles;
+mod expr;
+mod items;
+mod ops;
+mod policies;
+mod scope;
+mod ty;
+mod types;
+mod workflows;
+
+pub use types::{Constraint, EntityId, EnumType, FieldType, RecordType, Type, decision_record, violation_record};
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, ItemRef, Program};
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{self, ItemKind, Module};
+
+/// Inputs of the checker that come from outside the program.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The current time, for waiver expiry.
+    pub now: jiff::Timestamp,
+}
+
+/// A checked program and what the checker found.
+#[derive(Debug)]
+pub struct Checked {
+    pub program: Program,
+    pub diagnostics: Diagnostics,
+}
+
+/// Type names users cannot redefine.
+pub const BUILTIN_TYPES: &[&str] = &[
+    "bool",
+    "int",
+    "float",
+    "string",
+    "duration",
+    "version",
+    "timestamp",
+    "secret",
+    "json",
+    "decision",
+    "violation",
+];
+
+/// Checks a whole project: every module, together, in one namespace.
+pub fn check(modules: &[Module], sources: &SourceMap, options: &CheckOptions) -> Checked {
+    let mut checker = Checker::new(sources, options);
+    let mut ordered: Vec<&Module> = modules.iter().collect();
+    ordered.sort_by(|a, b| sources.name(a.file).cmp(sources.name(b.file)));
+    checker.collect(&ordered);
+    checker.check_all();
+    let mut diagnostics = checker.diags;
+    diagnostics.sort();
+    Checked {
+        program: checker.program,
+        diagnostics,
+    }
+}
+
+/// Which item's body is being checked, for the call graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Owner {
+    Const(ir::ConstId),
+    Fn(ir::FnId),
+    Policy(ir::PolicyId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    Todo,
+    Doing,
+    Done,
+}
+
+pub(crate) struct Checker<'a> {
+    sources: &'a SourceMap,
+    options: &'a CheckOptions,
+    diags: Diagnostics,
+    program: Program,
+    /// The declaration of every project-level name.
+    decls: HashMap<Arc<str>, &'a ast::Item>,
+    /// Names of items that failed to parse: uses of them are not reported.
+    broken: HashSet<Arc<str>>,
+    /// Items of each kind, in id order.
+    entity_items: Vec<&'a ast::Item>,
+    source_items: Vec<&'a ast::Item>,
+    const_items: Vec<&'a ast::Item>,
+    fn_items: Vec<&'a ast::Item>,
+    policy_items: Vec<&'a ast::Item>,
+    gate_items: Vec<&'a ast::Item>,
+    waiver_items: Vec<&'a ast::Item>,
+    connector_items: Vec<&'a ast::Item>,
+    workflow_items: Vec<&'a ast::Item>,
+    slo_items: Vec<&'a ast::Item>,
+    const_progress: Vec<Progress>,
+    alias_types: HashMap<Arc<str>, (Progress, Type)>,
+    /// The item whose expressions are being checked, and the calls it makes.
+    owner: Option<Owner>,
+    calls: Vec<(Owner, Owner, Span)>,
+    /// The workflow being checked: its steps' names, for step references.
+    steps: Option<workflows::StepScope>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(sources: &'a SourceMap, options: &'a CheckOptions) -> Checker<'a> {
+        Checker {
+            sources,
+            options,
+            diags: Diagnostics::new(),
+            program: Program::default(),
+            decls: HashMap::new(),
+            broken: HashSet::new(),
+            entity_items: Vec::new(),
+            source_items: Vec::new(),
+            const_items: Vec::new(),
+            fn_items: Vec::new(),
+            policy_items: Vec::new(),
+            gate_items: Vec::new(),
+            waiver_items: Vec::new(),
+            connector_items: Vec::new(),
+            workflow_items: Vec::new(),
+            slo_items: Vec::new(),
+            const_progress: Vec::new(),
+            alias_types: HashMap::new(),
+            owner: None,
+            calls: Vec::new(),
+            steps: None,
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    /// Registers every item's name, reporting duplicates and reserved names.
+    fn collect(&mut self, modules: &[&'a Module]) {
+        for module in modules {
+            for broken in &module.broken_items {
+                self.broken.insert(broken.name.clone());
+            }
+            for item in &module.items {
+                self.collect_item(item);
+            }
+        }
+    }
+
+    fn collect_item(&mut self, item: &'a ast::Item) {
+        let name = &item.name;
+        if name.name.is_empty() {
+            return;
+        }
+        if BUILTIN_TYPES.contains(&&*name.name)
+            && !matches!(item.kind, ItemKind::Context(_) | ItemKind::Environments(_))
+        {
+            self.report(
+                Diagnostic::new(Code::ReservedName, format!("`{}` is a built-in type name", name.name))
+                    .at(name.span, "reserved name")
+                    .with_help("choose another name for this item"),
+            );
+            return;
+        }
+        if ir::Builtin::lookup(&name.name).is_some() || matches!(&*name.name, "log" | "fail") {
+            self.report(
+                Diagnostic::new(Code::ReservedName, format!("`{}` is a built-in function", name.name))
+                    .at(name.span, "reserved name")
+                    .with_help("choose another name for this item"),
+            );
+            return;
+        }
+        if let Some(previous) = self.decls.get(&name.name) {
+            let what = previous.kind.keyword();
+            self.report(
+                Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name))
+                    .at(name.span, "defined again here")
+                    .with_label(previous.name.span, format!("first defined here (as a {what})"))
+                    .with_help("every item of a project shares one namespace: rename one of them"),
+            );
+            return;
+        }
+        self.decls.insert(name.name.clone(), item);
+        let item_ref = match &item.kind {
+            ItemKind::Entity(_) => {
+                self.entity_items.push(item);
+                ItemRef::Entity(EntityId(index(self.entity_items.len())))
+            }
+            ItemKind::Type(_) => ItemRef::Type,
+            ItemKind::Source(_) => {
+                self.source_items.push(item);
+                ItemRef::Source(ir::SourceId(index(self.source_items.len())))
+            }
+            ItemKind::Const(_) => {
+                self.const_items.push(item);
+                ItemRef::Const(ir::ConstId(index(self.const_items.len())))
+            }
+            ItemKind::Fn(_) => {
+                self.fn_items.push(item);
+                ItemRef::Fn(ir::FnId(index(self.fn_items.len())))
+            }
+            ItemKind::Policy(_) => {
+                self.policy_items.push(item);
+                ItemRef::Policy(ir::PolicyId(index(self.policy_items.len())))
+            }
+            ItemKind::Gate(_) => {
+                self.gate_items.push(item);
+                ItemRef::Gate(ir::GateId(index(self.gate_items.len())))
+            }
+            ItemKind::Waiver(_) => {
+                self.waiver_items.push(item);
+                ItemRef::Waiver(ir::WaiverId(index(self.waiver_items.len())))
+            }
+            ItemKind::Connector(_) => {
+                self.connector_items.push(item);
+                ItemRef::Connector(ir::ConnectorId(index(self.connector_items.len())))
+            }
+            ItemKind::Workflow(_) => {
+                self.workflow_items.push(item);
+                ItemRef::Workflow(ir::WorkflowId(index(self.workflow_items.len())))
+            }
+            ItemKind::Slo(_) => {
+                self.slo_items.push(item);
+                ItemRef::Slo(ir::SloId(index(self.slo_items.len())))
+            }
+            ItemKind::Context(_)
+            | ItemKind::Flag(_)
+            | ItemKind::Environments(_)
+            | ItemKind::Config(_)
+            | ItemKind::Test(_) => ItemRef::Other,
+        };
+        self.program.names.insert(name.name.clone(), item_ref);
+    }
+
+    fn check_all(&mut self) {
+        self.declare_entities();
+        self.resolve_entities();
+        self.declare_signatures();
+        self.check_sources();
+        for id in 0..self.const_items.len() {
+            self.ensure_const(ir::ConstId(index(id + 1)));
+        }
+        self.check_fn_bodies();
+        self.check_policies();
+        self.check_gates();
+        self.check_waivers();
+        self.check_connectors();
+        self.check_workflows();
+        self.check_slos();
+        self.report_call_cycles();
+    }
+
+    /// The directory of the file a span is in, relative to the project root.
+    fn dir_of(&self, span: Span) -> PathBuf {
+        std::path::Path::new(self.sources.name(span.file))
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default()
+    }
+
+    fn source_text(&self, span: Span) -> &'a str {
+        self.sources.slice(span)
+    }
+
+    fn display(&self, ty: &Type) -> String {
+        ty.display(&self.entity_names())
+    }
+
+    fn entity_names(&self) -> Vec<Arc<str>> {
+        self.entity_items.iter().map(|i| i.name.name.clone()).collect()
+    }
+
+    fn note_call(&mut self, callee: Owner, span: Span) {
+        if let Some(owner) = self.owner {
+            self.calls.push((owner, callee, span));
+        }
+    }
+}
+
+/// The 0-based id for the `len`-th item of a kind.
+fn index(len: usize) -> u32 {
+    u32::try_from(len.saturating_sub(1)).unwrap_or(u32::MAX)
+}

@@ -222,3 +222,59 @@ impl Type {
         }
     }
 }
+
+fn builtin_field(name: &str, ty: Type) -> FieldType {
+    FieldType {
+        name: Arc::from(name),
+        ty,
+        default: None,
+        constraint: None,
+        span: Span::new(crate::source::FileId::DETACHED, 0, 0),
+        docs: None,
+    }
+}
+
+fn enumeration(members: &[&str]) -> Type {
+    Type::Enum(Arc::new(EnumType {
+        members: members.iter().map(|m| Arc::from(*m)).collect(),
+    }))
+}
+
+static VIOLATION: std::sync::LazyLock<Arc<RecordType>> = std::sync::LazyLock::new(|| {
+    Arc::new(RecordType::new(
+        vec![
+            builtin_field("policy", Type::String),
+            builtin_field("rule", Type::Int),
+            builtin_field("message", Type::String),
+            builtin_field("level", enumeration(&["advisory", "soft", "hard"])),
+            builtin_field("subject", Type::optional(Type::String)),
+            builtin_field("origin", Type::optional(Type::String)),
+        ],
+        None,
+    ))
+});
+
+static DECISION: std::sync::LazyLock<Arc<RecordType>> = std::sync::LazyLock::new(|| {
+    let violations = Type::list(Type::Record(VIOLATION.clone()));
+    Arc::new(RecordType::new(
+        vec![
+            builtin_field("outcome", enumeration(&["allow", "deny", "indeterminate"])),
+            builtin_field("allowed", Type::Bool),
+            builtin_field("denied", Type::Bool),
+            builtin_field("violations", violations.clone()),
+            builtin_field("warnings", violations),
+            builtin_field("errors", Type::list(Type::String)),
+        ],
+        None,
+    ))
+});
+
+/// The built-in `violation` record type.
+pub fn violation_record() -> Arc<RecordType> {
+    VIOLATION.clone()
+}
+
+/// The built-in `decision` record type: what a policy call returns.
+pub fn decision_record() -> Arc<RecordType> {
+    DECISION.clone()
+}

@@ -89,6 +89,7 @@ codes! {
     EntityKey = "E0212", Error, "entity needs exactly one key";
     NotAnEntity = "E0213", Error, "reference to a non-entity";
     NotComparable = "E0214", Error, "values cannot be compared";
+    NotConstant = "E0215", Error, "value must be constant";
 
     // Policies, gates and waivers.
     InvalidLevel = "E0301", Error, "invalid enforcement level";
@@ -152,7 +153,6 @@ codes! {
     ConnectorReply = "E0811", Error, "connector reply does not match its type";
     StepTimeout = "E0812", Error, "step timed out";
     RunLog = "E0813", Error, "run log unavailable";
-    UnusedStep = "W0801", Warning, "step output never used";
 
     // Service-level objectives.
     ObjectiveBreached = "E0901", Error, "objective breached";

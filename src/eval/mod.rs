@@ -1,4 +1,27 @@
-//! Evaluation of the typed IR: expressions, policies, decisions and gates.
-mod value;
+//! Evaluation of the typed IR: expressions, policies, decisions, waivers and gates.
+//!
+//! **Invariant:** the evaluator never sees an unchecked AST, and does no I/O of its
+//! own: the clock, the environment and files come through [`Host`].
 
+mod builtins;
+mod cast;
+mod decision;
+mod env;
+mod error;
+mod explain;
+mod expr;
+mod gate;
+mod ops;
+mod policy;
+mod value;
+mod waivers;
+
+pub use builtins::{DIGEST_EXCLUDED_FIELDS, entity_digest, hex};
+pub use decision::{Decision, Explained, Failure, Outcome, Violation};
+pub use env::{Env, FixedHost, Host, SystemHost};
+pub use error::{EvalError, EvalResult};
+pub use explain::render;
+pub use expr::{Frame, conforms, new_frame};
+pub use gate::{GateResult, PolicyResult, Verdict};
 pub use value::{DataPath, List, Origin, OriginAt, PathSeg, Record, RefSlot, Shape, Value, format_float};
+pub use waivers::{Waived, apply_waivers, in_force};

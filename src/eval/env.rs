@@ -1,0 +1,105 @@
+//! The evaluation environment: the checked program, the loaded data, and the host
+//! through which the few impure built-ins (`now`, `env`, `secret`, `file_sha256`) reach
+//! the outside world.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::Value;
+use super::error::EvalResult;
+use crate::ir::Program;
+use crate::source::SourceMap;
+
+/// What the evaluator needs from the world. The CLI provides the real one; tests
+/// provide a fixed clock and environment.
+pub trait Host: Sync {
+    fn now(&self) -> jiff::Timestamp;
+    fn env_var(&self, name: &str) -> Option<String>;
+    /// Reads a file by a path relative to the project root.
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String>;
+}
+
+/// The host of a real run: the system clock, the process environment, the disk.
+#[derive(Debug, Clone)]
+pub struct SystemHost {
+    pub root: PathBuf,
+}
+
+impl Host for SystemHost {
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now()
+    }
+
+    fn env_var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
+        std::fs::read(self.root.join(path)).map_err(|e| e.to_string())
+    }
+}
+
+/// A host with a fixed clock and environment, for tests and reproducible runs.
+#[derive(Debug, Clone, Default)]
+pub struct FixedHost {
+    pub now: Option<jiff::Timestamp>,
+    pub vars: HashMap<String, String>,
+    pub files: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl Host for FixedHost {
+    fn now(&self) -> jiff::Timestamp {
+        self.now.unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    fn env_var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
+        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
+    }
+}
+
+/// Everything an evaluation reads. Shared by reference; constants are computed once.
+pub struct Env<'a> {
+    pub program: &'a Program,
+    pub sources: &'a SourceMap,
+    /// The value of each `source`, by id; `None` for an input that was not given.
+    pub data: &'a [Option<Value>],
+    pub host: &'a dyn Host,
+    consts: Vec<OnceLock<EvalResult<Value>>>,
+    regexes: Mutex<HashMap<Arc<str>, Arc<regex::Regex>>>,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(program: &'a Program, sources: &'a SourceMap, data: &'a [Option<Value>], host: &'a dyn Host) -> Env<'a> {
+        Env {
+            program,
+            sources,
+            data,
+            host,
+            consts: program.consts.iter().map(|_| OnceLock::new()).collect(),
+            regexes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(super) fn const_cell(&self, index: usize) -> Option<&OnceLock<EvalResult<Value>>> {
+        self.consts.get(index)
+    }
+
+    /// A compiled regular expression, cached by pattern.
+    pub(super) fn regex(&self, pattern: &Arc<str>) -> Result<Arc<regex::Regex>, String> {
+        if let Ok(cache) = self.regexes.lock()
+            && let Some(found) = cache.get(pattern)
+        {
+            return Ok(found.clone());
+        }
+        let compiled = Arc::new(regex::Regex::new(pattern).map_err(|e| e.to_string())?);
+        if let Ok(mut cache) = self.regexes.lock() {
+            cache.insert(pattern.clone(), compiled.clone());
+        }
+        Ok(compiled)
+    }
+}

@@ -1,0 +1,192 @@
+//! Explanations: when a rule fires, the values of its condition's sub-expressions
+//! (`a.owner` = `""`) and, for comparisons, what would make it pass. Computed only for
+//! rules that fired, so the cost is paid by violations, not by every evaluation.
+
+use super::decision::Explained;
+use super::env::Env;
+use super::expr::Frame;
+use super::{Value, format_float};
+use crate::ir::{Expr, ExprKind, RuleDef};
+use crate::syntax::ast::{BinaryOp, Quantifier, RuleKind, UnaryOp};
+
+/// At most this many sub-expressions are shown per violation.
+const MAX_EXPLAINED: usize = 8;
+/// Rendered values are cut to this many characters.
+const MAX_VALUE_CHARS: usize = 120;
+
+impl Env<'_> {
+    pub(super) fn explain(&self, rule: &RuleDef, frame: &mut Frame) -> (Vec<Explained>, Option<String>) {
+        let mut nodes = Vec::new();
+        collect(&rule.condition, &mut nodes, 0);
+        let mut explained: Vec<Explained> = Vec::new();
+        for node in nodes {
+            if explained.len() >= MAX_EXPLAINED {
+                break;
+            }
+            let text = self.sources.slice(node.span).trim().to_string();
+            if text.is_empty() || explained.iter().any(|e| e.expr == text) {
+                continue;
+            }
+            let Ok(value) = self.eval(node, frame) else {
+                continue;
+            };
+            let value = render(&value);
+            if value == text {
+                continue;
+            }
+            explained.push(Explained { expr: text, value });
+        }
+        // A rule fires when its condition is true (`deny`, `warn`) or false (`require`);
+        // it passes when the condition takes the other value.
+        let pass_when = rule.kind == RuleKind::Require;
+        let hint = self
+            .hint(&rule.condition, pass_when, frame, 0)
+            .map(|h| format!("would pass if {h}"));
+        (explained, hint)
+    }
+
+    /// What must hold for `e` to evaluate to `want`.
+    fn hint(&self, e: &Expr, want: bool, frame: &mut Frame, depth: u32) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let text = |x: &Expr| format!("`{}`", self.sources.slice(x.span).trim());
+        match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } => match op {
+                BinaryOp::And | BinaryOp::Or => {
+                    let l = self.hint(lhs, want, frame, depth + 1)?;
+                    let r = self.hint(rhs, want, frame, depth + 1)?;
+                    // not (a and b) = not a or not b; a and b = a and b.
+                    let joiner = match (op, want) {
+                        (BinaryOp::And, true) | (BinaryOp::Or, false) => "and",
+                        _ => "or",
+                    };
+                    Some(format!("{l} {joiner} {r}"))
+                }
+                op if op.is_comparison() => {
+                    let op = if want { *op } else { negate(*op) };
+                    let target = self.operand(rhs, frame);
+                    Some(format!("{} {} {target}", text(lhs), op.symbol()))
+                }
+                BinaryOp::In | BinaryOp::NotIn => {
+                    let is_in = (*op == BinaryOp::In) == want;
+                    Some(format!(
+                        "{} were {}in {}",
+                        text(lhs),
+                        if is_in { "" } else { "not " },
+                        text(rhs)
+                    ))
+                }
+                _ => None,
+            },
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => self.hint(operand, !want, frame, depth + 1),
+            ExprKind::Quantifier { kind, collection, .. } => {
+                let phrase = match (kind, want) {
+                    (Quantifier::Any, true) => "some element of",
+                    (Quantifier::Any, false) => "no element of",
+                    (Quantifier::All, true) => "every element of",
+                    (Quantifier::All, false) => "not every element of",
+                };
+                Some(format!("{phrase} {} matched", text(collection)))
+            }
+            ExprKind::Field { .. } | ExprKind::Local(_) | ExprKind::Builtin { .. } | ExprKind::CallFn { .. } => {
+                Some(format!("{} were {want}", text(e)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The right side of a comparison in a hint: literals as written, expressions with
+    /// their value.
+    fn operand(&self, e: &Expr, frame: &mut Frame) -> String {
+        let text = self.sources.slice(e.span).trim().to_string();
+        if matches!(e.kind, ExprKind::Const(_)) {
+            return format!("`{text}`");
+        }
+        match self.eval(e, frame) {
+            Ok(v) => format!("`{text}` ({})", render(&v)),
+            Err(_) => format!("`{text}`"),
+        }
+    }
+}
+
+/// Sub-expressions worth showing, outermost first. The base of a field access is not
+/// shown on its own (`a.owner` says more than the whole of `a`).
+fn collect<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>, depth: u32) {
+    if depth > 16 {
+        return;
+    }
+    match &e.kind {
+        ExprKind::Field { .. } | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::StepOutput { .. } => out.push(e),
+        ExprKind::Index { index, .. } => {
+            out.push(e);
+            collect(index, out, depth + 1);
+        }
+        ExprKind::Builtin { args, .. } => {
+            out.push(e);
+            for arg in args {
+                collect(arg, out, depth + 1);
+            }
+        }
+        ExprKind::CallFn { args, .. } => {
+            out.push(e);
+            for arg in args.iter().flatten() {
+                collect(arg, out, depth + 1);
+            }
+        }
+        ExprKind::Quantifier { collection, .. } => {
+            out.push(e);
+            collect(collection, out, depth + 1);
+        }
+        ExprKind::Comprehension { .. } => out.push(e),
+        ExprKind::Binary { op, lhs, rhs } => {
+            if matches!(
+                op,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem | BinaryOp::Coalesce
+            ) {
+                out.push(e);
+            }
+            collect(lhs, out, depth + 1);
+            collect(rhs, out, depth + 1);
+        }
+        ExprKind::Unary { operand, .. } | ExprKind::Cast { value: operand, .. } | ExprKind::ToFloat(operand) => {
+            collect(operand, out, depth + 1)
+        }
+        ExprKind::If { condition, .. } => collect(condition, out, depth + 1),
+        _ => {}
+    }
+}
+
+fn negate(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Eq => BinaryOp::Ne,
+        BinaryOp::Ne => BinaryOp::Eq,
+        BinaryOp::Lt => BinaryOp::Ge,
+        BinaryOp::Le => BinaryOp::Gt,
+        BinaryOp::Gt => BinaryOp::Le,
+        BinaryOp::Ge => BinaryOp::Lt,
+        other => other,
+    }
+}
+
+/// A value as shown in explanations: strings quoted, so an empty one is visible.
+pub fn render(value: &Value) -> String {
+    let text = match value {
+        Value::Str(s) => format!("{:?}", &**s),
+        Value::Float(x) => format_float(*x),
+        Value::Secret(_) => "***".to_string(),
+        other => match other.to_json(false) {
+            serde_json::Value::String(s) => s,
+            json => json.to_string(),
+        },
+    };
+    if text.chars().count() > MAX_VALUE_CHARS {
+        let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}

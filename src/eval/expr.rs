@@ -1,0 +1,461 @@
+//! The expression interpreter. Pure: the same program, data and host give the same
+//! value. Every failure is an [`EvalError`] with the span of the failing expression;
+//! nothing here panics on any input.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::env::Env;
+use super::error::{EvalError, EvalResult};
+use super::{Record, Value, ops};
+use crate::check::Type;
+use crate::diagnostics::Code;
+use crate::ir::{Clause, Expr, ExprKind, Part};
+use crate::syntax::ast::{BinaryOp, Quantifier, UnaryOp};
+
+/// The slots of one evaluation of a function, policy, constant or workflow.
+pub type Frame = Vec<Value>;
+
+pub fn new_frame(size: u32) -> Frame {
+    vec![Value::Null; size as usize]
+}
+
+impl Env<'_> {
+    pub fn eval(&self, e: &Expr, frame: &mut Frame) -> EvalResult<Value> {
+        match &e.kind {
+            ExprKind::Const(v) => Ok(v.clone()),
+            ExprKind::Interpolate(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        Part::Text(t) => out.push_str(t),
+                        Part::Expr(x) => {
+                            use std::fmt::Write;
+                            let value = self.eval(x, frame)?;
+                            let _ = write!(out, "{value}");
+                        }
+                    }
+                }
+                Ok(Value::Str(Arc::from(out)))
+            }
+            ExprKind::Local(id) | ExprKind::StepOutput { local: id, .. } => frame
+                .get(id.index())
+                .cloned()
+                .ok_or_else(|| internal(e, "a local variable has no slot")),
+            ExprKind::Source(id) => match self.data.get(id.index()) {
+                Some(Some(value)) => Ok(value.clone()),
+                _ => {
+                    let name = self
+                        .program
+                        .sources
+                        .get(id.index())
+                        .map(|s| s.name.to_string())
+                        .unwrap_or_default();
+                    Err(
+                        EvalError::new(Code::MissingInput, format!("input `{name}` was not given"), e.span)
+                            .with_help(format!("pass it with `--input {name}=FILE`")),
+                    )
+                }
+            },
+            ExprKind::Global(id) => {
+                let cell = self
+                    .const_cell(id.index())
+                    .ok_or_else(|| internal(e, "unknown constant"))?;
+                cell.get_or_init(|| {
+                    let def = self
+                        .program
+                        .consts
+                        .get(id.index())
+                        .ok_or_else(|| internal(e, "unknown constant"))?;
+                    let mut frame = new_frame(def.locals);
+                    self.eval(&def.value, &mut frame)
+                })
+                .clone()
+            }
+            ExprKind::Field {
+                base,
+                name,
+                slot,
+                optional,
+            } => {
+                let value = self.eval(base, frame)?;
+                self.field(&value, name, *slot, *optional, e, base)
+            }
+            ExprKind::Index { base, index } => {
+                let container = self.eval(base, frame)?;
+                let key = self.eval(index, frame)?;
+                self.index(container, key, e)
+            }
+            ExprKind::Builtin { builtin, args } => {
+                let mut values = Vec::with_capacity(args.len());
+                for arg in args {
+                    values.push(self.eval(arg, frame)?);
+                }
+                self.builtin(*builtin, values, args, e)
+            }
+            ExprKind::CallFn { function, args } => {
+                let def = self
+                    .program
+                    .functions
+                    .get(function.index())
+                    .ok_or_else(|| internal(e, "unknown function"))?;
+                let mut callee = new_frame(def.locals);
+                self.bind_args(&def.params, args, frame, &mut callee, e)?;
+                self.eval(&def.body, &mut callee)
+            }
+            ExprKind::CallPolicy { policy, args } => {
+                let def = self
+                    .program
+                    .policies
+                    .get(policy.index())
+                    .ok_or_else(|| internal(e, "unknown policy"))?;
+                let mut callee = new_frame(def.locals);
+                self.bind_args(&def.params, args, frame, &mut callee, e)?;
+                let decision = self.decide_in(*policy, callee);
+                Ok(decision.to_value(self))
+            }
+            ExprKind::Unary { op, operand } => {
+                let value = self.eval(operand, frame)?;
+                match op {
+                    UnaryOp::Not => Ok(Value::Bool(!self.truth(&value, operand)?)),
+                    UnaryOp::Neg => ops::negate(value, e.span),
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, frame, e),
+            ExprKind::Cast { value, to } => {
+                let v = self.eval(value, frame)?;
+                super::cast::cast(v, to, self.program, e.span)
+            }
+            ExprKind::ToFloat(inner) => match self.eval(inner, frame)? {
+                Value::Int(n) => Ok(Value::Float(n as f64)),
+                other => Ok(other),
+            },
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let c = self.eval(condition, frame)?;
+                if self.truth(&c, condition)? {
+                    self.eval(then, frame)
+                } else {
+                    self.eval(otherwise, frame)
+                }
+            }
+            ExprKind::Quantifier {
+                kind,
+                var,
+                collection,
+                condition,
+            } => {
+                let items = self.eval(collection, frame)?;
+                let items = self.iterate(&items, collection)?;
+                let want = matches!(kind, Quantifier::Any);
+                for item in items.items.iter() {
+                    set(frame, var.index(), item.clone(), e)?;
+                    let c = self.eval(condition, frame)?;
+                    if self.truth(&c, condition)? == want {
+                        return Ok(Value::Bool(want));
+                    }
+                }
+                Ok(Value::Bool(!want))
+            }
+            ExprKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.eval(item, frame)?);
+                }
+                Ok(Value::list(out))
+            }
+            ExprKind::Comprehension { element, clauses } => {
+                let mut out = Vec::new();
+                self.comprehend(element, clauses, frame, &mut out, e)?;
+                Ok(Value::list(out))
+            }
+            ExprKind::Record { ty, fields } => {
+                let mut values = Vec::with_capacity(fields.len());
+                for field in fields {
+                    values.push(self.eval(field, frame)?);
+                }
+                let key = ty.key.and_then(|k| match values.get(k) {
+                    Some(Value::Str(s)) => Some(s.clone()),
+                    _ => None,
+                });
+                Ok(Value::Record(Arc::new(Record {
+                    shape: ty.shape.clone(),
+                    fields: values.into_boxed_slice(),
+                    origin: None,
+                    key,
+                })))
+            }
+            ExprKind::Map(entries) => {
+                let mut map = BTreeMap::new();
+                for (key, value) in entries {
+                    map.insert(key.clone(), self.eval(value, frame)?);
+                }
+                Ok(Value::Map(Arc::new(map)))
+            }
+            ExprKind::Error => Err(internal(e, "this expression did not pass the checker")),
+        }
+    }
+
+    /// Binds call arguments into a callee frame; defaults are evaluated in the callee.
+    pub(super) fn bind_args(
+        &self,
+        params: &[crate::ir::Param],
+        args: &[Option<Expr>],
+        caller: &mut Frame,
+        callee: &mut Frame,
+        call: &Expr,
+    ) -> EvalResult<()> {
+        for (param, arg) in params.iter().zip(args) {
+            let value = match arg {
+                Some(a) => self.eval(a, caller)?,
+                None => match &param.default {
+                    Some(d) => self.eval(d, callee)?,
+                    None => return Err(internal(call, "a required argument is missing")),
+                },
+            };
+            set(callee, param.local.index(), value, call)?;
+        }
+        Ok(())
+    }
+
+    fn comprehend(
+        &self,
+        element: &Expr,
+        clauses: &[Clause],
+        frame: &mut Frame,
+        out: &mut Vec<Value>,
+        e: &Expr,
+    ) -> EvalResult<()> {
+        let Some((first, rest)) = clauses.split_first() else {
+            out.push(self.eval(element, frame)?);
+            return Ok(());
+        };
+        match first {
+            Clause::For { var, collection } => {
+                let items = self.eval(collection, frame)?;
+                let items = self.iterate(&items, collection)?;
+                for item in items.items.iter() {
+                    set(frame, var.index(), item.clone(), e)?;
+                    self.comprehend(element, rest, frame, out, e)?;
+                }
+                Ok(())
+            }
+            Clause::If(condition) => {
+                let c = self.eval(condition, frame)?;
+                if self.truth(&c, condition)? {
+                    self.comprehend(element, rest, frame, out, e)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The elements of a collection being iterated.
+    pub(super) fn iterate(&self, value: &Value, at: &Expr) -> EvalResult<Arc<super::List>> {
+        match value.resolve_ref() {
+            Value::List(items) => Ok(items.clone()),
+            Value::Null => Err(EvalError::new(Code::NullValue, "cannot iterate over null", at.span)
+                .with_help("give a default: `xs ?? []`")),
+            other => Err(EvalError::new(
+                Code::CastFailed,
+                format!("expected a list, found a {}", other.kind_name()),
+                at.span,
+            )),
+        }
+    }
+
+    /// A value that must be a boolean (it is, unless it came from `json`).
+    pub(super) fn truth(&self, value: &Value, at: &Expr) -> EvalResult<bool> {
+        match value {
+            Value::Bool(b) => Ok(*b),
+            other => Err(EvalError::new(
+                Code::CastFailed,
+                format!("expected a bool, found a {}", other.kind_name()),
+                at.span,
+            )
+            .with_help("convert `json` data with `as bool`")),
+        }
+    }
+
+    fn field(&self, value: &Value, name: &str, slot: u32, optional: bool, e: &Expr, base: &Expr) -> EvalResult<Value> {
+        let missing = |what: &str| {
+            let text = self.sources.slice(base.span);
+            EvalError::new(
+                Code::MissingJsonField,
+                format!("`{text}` has no field `{name}`{what}"),
+                e.span,
+            )
+            .with_help(format!("use `{text}?.{name}` to get null when it is absent"))
+        };
+        match value.resolve_ref() {
+            Value::Record(record) => match record.shape.slot(name, slot).and_then(|i| record.fields.get(i)) {
+                Some(v) => Ok(v.clone()),
+                None if optional => Ok(Value::Null),
+                None => Err(missing("")),
+            },
+            Value::Map(map) => match map.get(name) {
+                Some(v) => Ok(v.clone()),
+                None if optional => Ok(Value::Null),
+                None => Err(missing("")),
+            },
+            Value::Null if optional => Ok(Value::Null),
+            Value::Null => {
+                let text = self.sources.slice(base.span);
+                Err(EvalError::new(
+                    Code::NullValue,
+                    format!("`{text}` is null, so it has no field `{name}`"),
+                    e.span,
+                )
+                .with_help(format!("use `{text}?.{name}`")))
+            }
+            Value::Ref(slot) => Err(EvalError::new(
+                Code::DanglingRef,
+                format!("`{}` refers to an entity that does not exist", slot.key),
+                e.span,
+            )),
+            other => Err(missing(&format!(" (it is a {})", other.kind_name()))),
+        }
+    }
+
+    fn index(&self, container: Value, key: Value, e: &Expr) -> EvalResult<Value> {
+        match (container.resolve_ref(), &key) {
+            (Value::List(items), Value::Int(i)) => {
+                let len = items.items.len();
+                usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| items.items.get(i))
+                    .cloned()
+                    .ok_or_else(|| {
+                        EvalError::new(
+                            Code::IndexOutOfRange,
+                            format!("index {i} is out of range for a list of {len}"),
+                            e.span,
+                        )
+                        .with_help(if len == 0 {
+                            "the list is empty: test `len(xs) > 0` first".to_string()
+                        } else {
+                            format!("indexes go from 0 to {}", len - 1)
+                        })
+                    })
+            }
+            (Value::Map(map), Value::Str(k)) => map.get(&**k).cloned().ok_or_else(|| {
+                EvalError::new(Code::MissingJsonField, format!("no entry `{k}`"), e.span)
+                    .with_help("test `key in map` first")
+            }),
+            (Value::Record(record), Value::Str(k)) => record
+                .get(k)
+                .cloned()
+                .ok_or_else(|| EvalError::new(Code::MissingJsonField, format!("no field `{k}`"), e.span)),
+            (Value::Null, _) => Err(EvalError::new(Code::NullValue, "cannot index null", e.span)),
+            (c, k) => Err(EvalError::new(
+                Code::CastFailed,
+                format!("cannot index a {} with a {}", c.kind_name(), k.kind_name()),
+                e.span,
+            )),
+        }
+    }
+
+    fn binary(&self, op: BinaryOp, lhs: &Expr, rhs: &Expr, frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
+        match op {
+            BinaryOp::And => {
+                let l = self.eval(lhs, frame)?;
+                if !self.truth(&l, lhs)? {
+                    return Ok(Value::Bool(false));
+                }
+                let r = self.eval(rhs, frame)?;
+                Ok(Value::Bool(self.truth(&r, rhs)?))
+            }
+            BinaryOp::Or => {
+                let l = self.eval(lhs, frame)?;
+                if self.truth(&l, lhs)? {
+                    return Ok(Value::Bool(true));
+                }
+                let r = self.eval(rhs, frame)?;
+                Ok(Value::Bool(self.truth(&r, rhs)?))
+            }
+            BinaryOp::Coalesce => {
+                let l = self.eval(lhs, frame)?;
+                if l.is_null() { self.eval(rhs, frame) } else { Ok(l) }
+            }
+            BinaryOp::Matches => {
+                let l = self.eval(lhs, frame)?;
+                let r = self.eval(rhs, frame)?;
+                self.matches(&l, &r, e)
+            }
+            _ => {
+                let l = self.eval(lhs, frame)?;
+                let r = self.eval(rhs, frame)?;
+                ops::binary(op, &l, &r, e.span)
+            }
+        }
+    }
+
+    pub(super) fn matches(&self, text: &Value, pattern: &Value, e: &Expr) -> EvalResult<Value> {
+        match (text, pattern) {
+            (Value::Str(t), Value::Str(p)) => {
+                let re = self.regex(p).map_err(|m| {
+                    EvalError::new(Code::InvalidRegex, format!("invalid regular expression: {m}"), e.span)
+                })?;
+                Ok(Value::Bool(re.is_match(t)))
+            }
+            (t, p) => Err(EvalError::new(
+                Code::CastFailed,
+                format!(
+                    "`matches` needs strings, found a {} and a {}",
+                    t.kind_name(),
+                    p.kind_name()
+                ),
+                e.span,
+            )),
+        }
+    }
+}
+
+pub(super) fn set(frame: &mut Frame, index: usize, value: Value, e: &Expr) -> EvalResult<()> {
+    match frame.get_mut(index) {
+        Some(slot) => {
+            *slot = value;
+            Ok(())
+        }
+        None => Err(internal(e, "a local variable has no slot")),
+    }
+}
+
+/// A failure that means the checker and the evaluator disagree: reported, never a panic.
+pub(super) fn internal(e: &Expr, what: &str) -> EvalError {
+    EvalError::new(Code::EvalLimit, format!("internal error: {what}"), e.span)
+        .with_help("this is a bug in cpl; please report it with the program that caused it")
+}
+
+/// Whether a value conforms to a type, for checked casts of `json` data.
+pub fn conforms(value: &Value, ty: &Type) -> bool {
+    match (value.resolve_ref(), ty) {
+        (_, Type::Json | Type::Error | Type::Unknown) => true,
+        (Value::Null, t) => t.is_optional(),
+        (v, Type::Optional(inner)) => conforms(v, inner),
+        (Value::Bool(_), Type::Bool) => true,
+        (Value::Int(_), Type::Int | Type::Float) => true,
+        (Value::Float(_), Type::Float) => true,
+        (Value::Str(_), Type::String | Type::Secret) => true,
+        (Value::Str(s), Type::Enum(e)) => e.members.iter().any(|m| m == s),
+        (Value::Duration(_), Type::Duration) => true,
+        (Value::Timestamp(_), Type::Timestamp) => true,
+        (Value::Version(_), Type::Version) => true,
+        (Value::Secret(_), Type::Secret) => true,
+        (Value::List(items), Type::List(element)) => items.items.iter().all(|v| conforms(v, element)),
+        (Value::Map(map), Type::Map(element)) => map.values().all(|v| conforms(v, element)),
+        (Value::Map(map), Type::Record(record)) => record.fields.iter().all(|f| match map.get(&f.name) {
+            Some(v) => conforms(v, &f.ty),
+            None => f.ty.is_optional() || f.default.is_some(),
+        }),
+        (Value::Record(r), Type::Record(record)) => record.fields.iter().all(|f| match r.get(&f.name) {
+            Some(v) => conforms(v, &f.ty),
+            None => f.ty.is_optional() || f.default.is_some(),
+        }),
+        (Value::Record(_), Type::Entity(_) | Type::Ref(_)) => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,256 @@
+//! Policy evaluation: `let`s, `for … if`, and every rule for every element. No rule
+//! short-circuits another; an evaluation error makes the decision indeterminate and is
+//! reported with the subject it failed for.
+
+use std::sync::Arc;
+
+use super::decision::{Decision, Failure, Outcome, Violation};
+use super::env::Env;
+use super::expr::{Frame, new_frame};
+use super::{Origin, Value};
+use crate::ir::{PolicyDef, PolicyId, PolicyStmt, RuleDef};
+use crate::syntax::ast::RuleKind;
+
+impl Env<'_> {
+    /// Evaluates a policy with the given arguments (by parameter name; absent ones take
+    /// their defaults).
+    pub fn decide(&self, policy: PolicyId, args: &[(Arc<str>, Value)]) -> Decision {
+        let Some(def) = self.program.policies.get(policy.index()) else {
+            return self.failed(policy, None, "unknown policy");
+        };
+        let mut frame = new_frame(def.locals);
+        for param in &def.params {
+            let value = match args.iter().find(|(name, _)| *name == param.name) {
+                Some((_, v)) => v.clone(),
+                None => match &param.default {
+                    Some(d) => match self.eval(d, &mut frame) {
+                        Ok(v) => v,
+                        Err(error) => return self.indeterminate(policy, def, error),
+                    },
+                    None => Value::Null,
+                },
+            };
+            if let Some(slot) = frame.get_mut(param.local.index()) {
+                *slot = value;
+            }
+        }
+        self.decide_in(policy, frame)
+    }
+
+    /// Evaluates a policy in a frame whose parameters are already bound.
+    pub(super) fn decide_in(&self, policy: PolicyId, mut frame: Frame) -> Decision {
+        let Some(def) = self.program.policies.get(policy.index()) else {
+            return self.failed(policy, None, "unknown policy");
+        };
+        let mut decision = Decision {
+            policy,
+            name: def.name.clone(),
+            level: def.level,
+            outcome: Outcome::Allow,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            subjects: 0,
+        };
+        for (local, expr) in &def.setup {
+            match self.eval(expr, &mut frame) {
+                Ok(value) => {
+                    if let Some(slot) = frame.get_mut(local.index()) {
+                        *slot = value;
+                    }
+                }
+                Err(error) => return self.indeterminate(policy, def, error),
+            }
+        }
+        match &def.each {
+            None => {
+                decision.subjects = 1;
+                self.run_body(def, &mut frame, None, None, &mut decision);
+            }
+            Some(each) => {
+                let items = match self
+                    .eval(&each.collection, &mut frame)
+                    .and_then(|c| self.iterate(&c, &each.collection))
+                {
+                    Ok(items) => items,
+                    Err(error) => return self.indeterminate(policy, def, error),
+                };
+                for item in items.items.iter() {
+                    let (subject, origin) = subject_of(item);
+                    if let Some(slot) = frame.get_mut(each.var.index()) {
+                        *slot = item.clone();
+                    }
+                    if let Some(filter) = &each.filter {
+                        match self.eval(filter, &mut frame).and_then(|v| self.truth(&v, filter)) {
+                            Ok(true) => {}
+                            Ok(false) => continue,
+                            Err(error) => {
+                                decision.errors.push(Failure {
+                                    error,
+                                    subject,
+                                    origin,
+                                    rule: None,
+                                });
+                                continue;
+                            }
+                        }
+                    }
+                    decision.subjects += 1;
+                    self.run_body(def, &mut frame, subject, origin, &mut decision);
+                }
+            }
+        }
+        decision.outcome = if !decision.errors.is_empty() {
+            Outcome::Indeterminate
+        } else if !decision.violations.is_empty() {
+            Outcome::Deny
+        } else {
+            Outcome::Allow
+        };
+        decision
+    }
+
+    fn run_body(
+        &self,
+        def: &PolicyDef,
+        frame: &mut Frame,
+        subject: Option<Arc<str>>,
+        origin: Option<Origin>,
+        decision: &mut Decision,
+    ) {
+        for stmt in &def.body {
+            match stmt {
+                PolicyStmt::Let(local, expr) => match self.eval(expr, frame) {
+                    Ok(value) => {
+                        if let Some(slot) = frame.get_mut(local.index()) {
+                            *slot = value;
+                        }
+                    }
+                    Err(error) => {
+                        // Later rules may read this binding: stop here for this element.
+                        decision.errors.push(Failure {
+                            error,
+                            subject,
+                            origin,
+                            rule: None,
+                        });
+                        return;
+                    }
+                },
+                PolicyStmt::Rule(rule) => {
+                    let fired = match self
+                        .eval(&rule.condition, frame)
+                        .and_then(|v| self.truth(&v, &rule.condition))
+                    {
+                        Ok(holds) => holds != (rule.kind == RuleKind::Require),
+                        Err(error) => {
+                            decision.errors.push(Failure {
+                                error,
+                                subject: subject.clone(),
+                                origin: origin.clone(),
+                                rule: Some(rule.number),
+                            });
+                            continue;
+                        }
+                    };
+                    if !fired {
+                        continue;
+                    }
+                    let message = match self.message(def, rule, frame) {
+                        Ok(m) => m,
+                        Err(error) => {
+                            decision.errors.push(Failure {
+                                error,
+                                subject: subject.clone(),
+                                origin: origin.clone(),
+                                rule: Some(rule.number),
+                            });
+                            continue;
+                        }
+                    };
+                    let (explanation, hint) = self.explain(rule, frame);
+                    let violation = Violation {
+                        policy: def.name.clone(),
+                        rule: rule.number,
+                        kind: rule.kind,
+                        message,
+                        level: def.level,
+                        subject: subject.clone(),
+                        origin: origin.clone(),
+                        rule_span: rule.span,
+                        explanation,
+                        hint,
+                    };
+                    if rule.kind == RuleKind::Warn {
+                        decision.warnings.push(violation);
+                    } else {
+                        decision.violations.push(violation);
+                    }
+                }
+            }
+        }
+    }
+
+    fn message(&self, def: &PolicyDef, rule: &RuleDef, frame: &mut Frame) -> super::error::EvalResult<String> {
+        if let Some(message) = &rule.message {
+            return Ok(self.eval(message, frame)?.to_string());
+        }
+        let condition = self.sources.slice(rule.condition.span);
+        Ok(match rule.kind {
+            RuleKind::Deny => format!("denied by `{}`: `{condition}`", def.name),
+            RuleKind::Warn => format!("warning from `{}`: `{condition}`", def.name),
+            RuleKind::Require => format!("`{}` requires `{condition}`", def.name),
+        })
+    }
+
+    fn indeterminate(&self, policy: PolicyId, def: &PolicyDef, error: super::error::EvalError) -> Decision {
+        Decision {
+            policy,
+            name: def.name.clone(),
+            level: def.level,
+            outcome: Outcome::Indeterminate,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: vec![Failure {
+                error,
+                subject: None,
+                origin: None,
+                rule: None,
+            }],
+            subjects: 0,
+        }
+    }
+
+    fn failed(&self, policy: PolicyId, span: Option<crate::source::Span>, what: &str) -> Decision {
+        let span = span.unwrap_or(crate::source::Span::new(crate::source::FileId::DETACHED, 0, 0));
+        Decision {
+            policy,
+            name: Arc::from("?"),
+            level: crate::ir::Level::Hard,
+            outcome: Outcome::Indeterminate,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: vec![Failure {
+                error: super::error::EvalError::new(
+                    crate::diagnostics::Code::EvalLimit,
+                    format!("internal error: {what}"),
+                    span,
+                ),
+                subject: None,
+                origin: None,
+                rule: None,
+            }],
+            subjects: 0,
+        }
+    }
+}
+
+/// The key and data origin of an element a policy goes over.
+fn subject_of(item: &Value) -> (Option<Arc<str>>, Option<Origin>) {
+    match item.resolve_ref() {
+        Value::Record(record) => (record.key.clone(), record.origin.clone()),
+        Value::Ref(slot) => (Some(slot.key.clone()), None),
+        Value::Str(s) => (Some(s.clone()), None),
+        _ => (None, None),
+    }
+}
