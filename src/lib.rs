@@ -10,8 +10,14 @@ pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod ir;
+pub mod project;
 pub mod report;
 pub mod runtime;
 pub mod source;
 pub mod syntax;
 pub mod time;
+
+/// Stack size for threads that parse, check and evaluate. Recursion in those stages is
+/// bounded (by `syntax::prescan::MAX_NESTING` and `syntax::MAX_EXPR_DEPTH`); this leaves
+/// a wide margin on every platform.
+pub const STACK_SIZE: usize = 64 * 1024 * 1024;

@@ -1,0 +1,127 @@
+//! Projects: a directory of `.cp` files and the data they declare. This is the I/O
+//! shell around the pure stages: it finds the root, reads files (with limits), parses
+//! them in parallel, checks them together, and loads registry data.
+
+mod config;
+mod files;
+
+pub use config::{CONFIG_FILE, Config};
+pub use files::{MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_text};
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{CheckOptions, check};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::Program;
+use crate::source::{FileKind, SourceMap};
+use crate::syntax::{Parsed, ast::Module, parse_file};
+
+/// A parsed and checked project.
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    pub sources: SourceMap,
+    pub modules: Vec<Module>,
+    pub program: Program,
+    pub diagnostics: Diagnostics,
+}
+
+/// The project root for a starting directory: the nearest ancestor holding `cpl.toml`,
+/// else the directory itself.
+pub fn find_root(start: &Path) -> PathBuf {
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(start)
+}
+
+impl Project {
+    /// Reads, parses and checks every `.cp` file of the project at `root`.
+    pub fn load(root: &Path, options: &CheckOptions) -> Project {
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let mut sources = SourceMap::new();
+        let mut diagnostics = Diagnostics::new();
+        let config = Config::load(&root, &mut sources, &mut diagnostics);
+        let mut files = Vec::new();
+        for dir in config.source_dirs(&root) {
+            files.extend(find_cp_files(&dir));
+        }
+        files.sort();
+        files.dedup();
+        let mut texts = Vec::new();
+        for path in &files {
+            let shown = display_path(&root, path);
+            match read_text(path, &shown, MAX_SOURCE_BYTES) {
+                Ok(text) => {
+                    let id = sources.add(shown, Some(path.clone()), FileKind::Cpl, text);
+                    texts.push(id);
+                }
+                Err(error) => {
+                    // Register the file without text, so the diagnostic can name it.
+                    let id = sources.add(shown, Some(path.clone()), FileKind::Cpl, "");
+                    let mut d = error.diagnostic;
+                    d.primary = Some(crate::diagnostics::Label {
+                        span: crate::source::Span::new(id, 0, 0),
+                        message: "this file".to_string(),
+                    });
+                    diagnostics.push(d);
+                }
+            }
+        }
+        if files.is_empty() {
+            diagnostics.push(
+                Diagnostic::new(Code::NoSourceFiles, format!("no `.cp` files in `{}`", root.display()))
+                    .with_help("a project is a directory of `.cp` files; pass another one with `--project DIR`"),
+            );
+        }
+        let parsed = parse_all(&sources, &texts);
+        let mut modules = Vec::with_capacity(parsed.len());
+        for p in parsed {
+            diagnostics.extend(p.diagnostics);
+            modules.push(p.module);
+        }
+        let checked = check(&modules, &sources, options);
+        diagnostics.extend(checked.diagnostics);
+        diagnostics.sort();
+        Project {
+            root,
+            config,
+            sources,
+            modules,
+            program: checked.program,
+            diagnostics,
+        }
+    }
+}
+
+/// Parses files on all cores; the result is in the order of `files`.
+fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed> {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let parse = |id: &crate::source::FileId| parse_file(*id, sources.text(*id));
+    if workers == 1 || files.len() < 4 {
+        return files.iter().map(parse).collect();
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                std::thread::Builder::new()
+                    .stack_size(crate::STACK_SIZE)
+                    .spawn_scoped(scope, move || part.iter().map(parse).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(files.len());
+        for (handle, part) in handles.into_iter().zip(files.chunks(chunk)) {
+            match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
+                Ok(parsed) => out.extend(parsed),
+                // A thread that cannot start (or died): parse its share here instead.
+                Err(()) => out.extend(part.iter().map(parse)),
+            }
+        }
+        out
+    })
+}
