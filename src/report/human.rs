@@ -1,0 +1,389 @@
+//! `--format human`: diagnostics for people, drawn by miette's [`GraphicalReportHandler`]
+//! with a rustc-like header (`error[E0101]: unknown name …`), labelled snippets, help and
+//! notes.
+//!
+//! miette gives a diagnostic one source. Ours may point into several files (a YAML data
+//! error and the schema field in a `.cp` file), so the adapter lays the files it needs one
+//! after another in a [`FileSet`], a source of its own, and every label keeps its own file
+//! name and line numbers in its snippet.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
+
+use super::RenderOptions;
+use super::position;
+use crate::diagnostics::{Diagnostic, Label, Severity};
+use crate::source::{FileId, SourceFile, SourceMap};
+
+/// The files one diagnostic points into, laid end to end: file `i` covers the virtual
+/// offsets `base..base + len`, and a one-byte gap keeps a span at the end of one file from
+/// touching the start of the next.
+struct FileSet<'a> {
+    files: Vec<VirtualFile<'a>>,
+}
+
+struct VirtualFile<'a> {
+    id: FileId,
+    file: &'a SourceFile,
+    /// The file's text, with a newline added when a label sits at the end of a file that
+    /// lacks one: miette draws a label only on a character of a line, and a label at the
+    /// very end would otherwise vanish.
+    text: Cow<'a, str>,
+    base: usize,
+}
+
+impl<'a> FileSet<'a> {
+    /// The files of `labels`, in order of first use, so the primary's file comes first.
+    fn new(labels: &[&Label], sources: &'a SourceMap) -> FileSet<'a> {
+        let mut files: Vec<VirtualFile<'a>> = Vec::new();
+        let mut next = 0;
+        for label in labels {
+            let id = label.span.file;
+            if files.iter().any(|f| f.id == id) {
+                continue;
+            }
+            let Some(file) = sources.get(id) else {
+                continue;
+            };
+            let original: &'a str = &file.text;
+            let at_end = labels
+                .iter()
+                .any(|l| l.span.file == id && l.span.start as usize >= original.len());
+            let text = if at_end && !original.ends_with('\n') {
+                Cow::Owned(format!("{original}\n"))
+            } else {
+                Cow::Borrowed(original)
+            };
+            let len = text.len();
+            files.push(VirtualFile {
+                id,
+                file,
+                text,
+                base: next,
+            });
+            next += len + 1;
+        }
+        FileSet { files }
+    }
+
+    /// The miette span of a label, clamped to its file and to character boundaries; `None`
+    /// when its file is unknown.
+    fn span(&self, label: &Label) -> Option<SourceSpan> {
+        let vf = self.files.iter().find(|f| f.id == label.span.file)?;
+        let text = &*vf.file.text;
+        let mut start = floor_char_boundary(text, label.span.start as usize);
+        let mut end = ceil_char_boundary(text, (label.span.end as usize).max(start));
+        // miette draws no empty line after a final newline, so a label there (an unclosed
+        // block) would vanish: show it at the end of the last line instead. (Without a
+        // final newline, the one `new` added holds the label.)
+        if start == text.len()
+            && let Some(rest) = text.strip_suffix('\n')
+        {
+            start = rest.strip_suffix('\r').unwrap_or(rest).len();
+            end = start;
+        }
+        Some(SourceSpan::new((vf.base + start).into(), end - start))
+    }
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn ceil_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
+impl SourceCode for FileSet<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let offset = span.offset();
+        let vf = self
+            .files
+            .iter()
+            .rev()
+            .find(|f| f.base <= offset)
+            .ok_or(MietteError::OutOfBounds)?;
+        let text: &'a str = &vf.text;
+        let local = offset - vf.base;
+        // A span running past its file would run into the next: miette then shows the two
+        // places as separate snippets, which is what we want.
+        if local + span.len() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let inner = text.read_span(
+            &SourceSpan::new(local.into(), span.len()),
+            context_lines_before,
+            context_lines_after,
+        )?;
+        // miette counts columns in bytes; the `file:line:col` it prints comes from a read
+        // with no context, so give that one our character column.
+        let (line, column) = if context_lines_before == 0 {
+            let lc = vf.file.line_col(u32::try_from(local).unwrap_or(u32::MAX));
+            (lc.line.saturating_sub(1) as usize, lc.column.saturating_sub(1) as usize)
+        } else {
+            (inner.line(), inner.column())
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            vf.file.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + vf.base).into(), inner.span().len()),
+            line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Our diagnostic as miette sees it.
+struct MietteView<'a> {
+    diag: &'a Diagnostic,
+    labels: Vec<LabeledSpan>,
+    source: FileSet<'a>,
+}
+
+impl<'a> MietteView<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> MietteView<'a> {
+        let all: Vec<&Label> = position::labels(diag).map(|(label, _)| label).collect();
+        let source = FileSet::new(&all, sources);
+        let labels = position::labels(diag)
+            .filter_map(|(label, primary)| {
+                let span = source.span(label)?;
+                let text = (!label.message.is_empty()).then(|| label.message.clone());
+                Some(if primary {
+                    LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    LabeledSpan::new_with_span(text, span)
+                })
+            })
+            .collect();
+        MietteView { diag, labels, source }
+    }
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diag, f)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        (!self.labels.is_empty()).then_some(&self.source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+}
+
+/// `error[E0101]:`, the rustc-style lead of the header line.
+fn lead(diag: &Diagnostic) -> String {
+    format!("{}[{}]:", diag.severity.as_str(), diag.code)
+}
+
+fn handler(diag: &Diagnostic, options: &RenderOptions) -> GraphicalReportHandler {
+    let mut theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    // miette starts the message with a severity sign (`×`); ours is the rustc-style lead,
+    // coloured like the sign would be.
+    let lead = lead(diag);
+    theme.characters.error.clone_from(&lead);
+    theme.characters.warning.clone_from(&lead);
+    theme.characters.advice = lead;
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_urls(false)
+        .without_cause_chain();
+    if options.color {
+        handler
+    } else {
+        handler.without_syntax_highlighting()
+    }
+}
+
+fn paint(text: &str, style: anstyle::Style, color: bool) -> String {
+    if color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// One diagnostic for a terminal: header, snippets with labels, help and notes, ending with
+/// a newline.
+pub fn render_diagnostic(diag: &Diagnostic, sources: &SourceMap, options: &RenderOptions) -> String {
+    let view = MietteView::new(diag, sources);
+    let mut out = String::new();
+    if handler(diag, options).render_report(&mut out, &view).is_err() {
+        // miette could not read a snippet: fall back to the plain facts.
+        out = plain(diag, sources);
+    }
+    let note_style = anstyle::Style::new().bold();
+    for note in &diag.notes {
+        let mut lines = note.lines();
+        let first = lines.next().unwrap_or_default();
+        out.push_str(&format!("  {} {first}\n", paint("note:", note_style, options.color)));
+        for line in lines {
+            out.push_str(&format!("        {line}\n"));
+        }
+    }
+    out
+}
+
+/// The diagnostic without snippets, for when miette fails.
+fn plain(diag: &Diagnostic, sources: &SourceMap) -> String {
+    let mut out = format!("{} {}\n", lead(diag), diag.message);
+    for (label, _) in position::labels(diag) {
+        if let Some(region) = position::region(label.span, sources) {
+            out.push_str(&format!("  --> {}: {}\n", position::location(&region), label.message));
+        }
+    }
+    if let Some(help) = &diag.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// The closing line, e.g. `error: 3 errors, 1 warning emitted`; `None` when there is
+/// nothing to count. It is led by the worst severity present.
+pub fn summary(diags: &[Diagnostic]) -> Option<String> {
+    let (lead, counts) = summary_parts(diags)?;
+    Some(format!("{lead}: {counts}"))
+}
+
+fn summary_parts(diags: &[Diagnostic]) -> Option<(&'static str, String)> {
+    let count = |severity: Severity| diags.iter().filter(|d| d.severity == severity).count();
+    let counts = [
+        (count(Severity::Error), "error"),
+        (count(Severity::Warning), "warning"),
+        (count(Severity::Note), "note"),
+    ];
+    let worst = diags.iter().map(|d| d.severity).max()?;
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, noun)| plural(*n, noun))
+        .collect();
+    Some((worst.as_str(), format!("{} emitted", parts.join(", "))))
+}
+
+/// [`summary`], with the lead coloured like miette colours that severity.
+pub(crate) fn summary_styled(diags: &[Diagnostic], color: bool) -> Option<String> {
+    let (lead, counts) = summary_parts(diags)?;
+    let color_of = match diags.iter().map(|d| d.severity).max()? {
+        Severity::Error => anstyle::AnsiColor::Red,
+        Severity::Warning => anstyle::AnsiColor::Yellow,
+        Severity::Note => anstyle::AnsiColor::Cyan,
+    };
+    let style = anstyle::Style::new().fg_color(Some(color_of.into())).bold();
+    Some(format!("{}: {counts}", paint(lead, style, color)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+    use crate::source::{FileKind, Span};
+
+    fn show(text: &str, start: usize, end: usize) -> String {
+        let mut sources = SourceMap::new();
+        let file = sources.add("x.cp", None, FileKind::Cpl, text);
+        let diag = Diagnostic::new(Code::SyntaxError, "bad").at(Span::new(file, start, end), "here");
+        render_diagnostic(&diag, &sources, &RenderOptions::default())
+    }
+
+    #[test]
+    fn a_label_at_the_end_of_a_file_without_newline_is_drawn() {
+        let expected = "  error[E0001]: bad
+   ╭─[x.cp:1:3]
+ 1 │ ab
+   ·   ▲
+   ·   ╰── here
+   ╰────
+";
+        assert_eq!(show("ab", 2, 2), expected);
+        // Past the end is clamped to the end.
+        assert_eq!(show("ab", 5, 9), expected);
+    }
+
+    #[test]
+    fn a_label_in_an_empty_file_is_drawn() {
+        assert_eq!(
+            show("", 0, 0),
+            "  error[E0001]: bad\n   ╭─[x.cp:1:1]\n 1 │ \n   · ▲\n   · ╰── here\n   ╰────\n"
+        );
+    }
+
+    #[test]
+    fn a_label_after_a_final_crlf_moves_to_the_end_of_the_last_line() {
+        let out = show("a\r\nbc\r\n", 7, 7);
+        assert!(out.contains("╭─[x.cp:2:3]"), "{out}");
+        assert!(out.contains(" 2 │ bc\n   ·   ▲\n   ·   ╰── here\n"), "{out}");
+    }
+
+    #[test]
+    fn header_columns_count_characters() {
+        // miette would say column 4 (bytes); the character column is 3.
+        let out = show("é x\n", 3, 4);
+        assert!(out.contains("╭─[x.cp:1:3]"), "{out}");
+    }
+
+    #[test]
+    fn spans_inside_a_character_widen_to_it() {
+        let out = show("é\n", 0, 1);
+        assert!(out.contains(" 1 │ é\n   · ┬\n   · ╰── here\n"), "{out}");
+    }
+}

@@ -1,0 +1,122 @@
+//! `--format json`: cpl's own versioned JSON for diagnostics (not miette's), also embedded
+//! by commands in their own JSON results through [`diagnostic_to_json`].
+//!
+//! Shape, version 1:
+//! `{"version": 1, "diagnostics": [{"code", "severity", "message", "file", "line",
+//! "column", "end_line", "end_column", "labels": [{"file", "line", "column", "end_line",
+//! "end_column", "message", "primary"}], "help", "notes"}]}`.
+//! Lines and columns are 1-based; columns count characters; `end_column` is the column
+//! after the last character, so a zero-width span has `end_column == column`. A diagnostic
+//! with no place has `null` position fields; the primary label comes first in `labels`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::position::{self, Region};
+use crate::diagnostics::Diagnostic;
+use crate::source::{SourceMap, Span};
+
+/// The version of the JSON shape; it changes only when a field changes meaning or goes.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    #[serde(flatten)]
+    position: Position<'a>,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    #[serde(flatten)]
+    position: Position<'a>,
+    message: &'a str,
+    primary: bool,
+}
+
+#[derive(Serialize, Default)]
+struct Position<'a> {
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+}
+
+impl<'a> Position<'a> {
+    fn of(span: Option<Span>, sources: &'a SourceMap) -> Position<'a> {
+        match span.and_then(|span| position::region(span, sources)) {
+            Some(region) => Position::from_region(&region),
+            None => Position::default(),
+        }
+    }
+
+    fn from_region(region: &Region<'a>) -> Position<'a> {
+        Position {
+            file: Some(&region.file.name),
+            line: Some(region.line),
+            column: Some(region.column),
+            end_line: Some(region.end_line),
+            end_column: Some(region.end_column),
+        }
+    }
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiagnostic<'a> {
+        JsonDiagnostic {
+            code: diag.code.as_str(),
+            severity: diag.severity.as_str(),
+            message: &diag.message,
+            position: Position::of(diag.span(), sources),
+            labels: position::labels(diag)
+                .map(|(label, primary)| JsonLabel {
+                    position: Position::of(Some(label.span), sources),
+                    message: &label.message,
+                    primary,
+                })
+                .collect(),
+            help: diag.help.as_deref(),
+            notes: &diag.notes,
+        }
+    }
+}
+
+/// One diagnostic as a JSON object of the shape above, for commands that report
+/// diagnostics inside their own JSON results.
+pub fn diagnostic_to_json(diag: &Diagnostic, sources: &SourceMap) -> Value {
+    // Serialising strings, numbers and options into a `Value` cannot fail.
+    serde_json::to_value(JsonDiagnostic::new(diag, sources)).unwrap_or(Value::Null)
+}
+
+fn output<'a>(diags: &'a [Diagnostic], sources: &'a SourceMap) -> Output<'a> {
+    Output {
+        version: JSON_VERSION,
+        diagnostics: diags.iter().map(|diag| JsonDiagnostic::new(diag, sources)).collect(),
+    }
+}
+
+/// The whole `--format json` document: `{"version": 1, "diagnostics": [...]}`.
+pub fn diagnostics_to_json(diags: &[Diagnostic], sources: &SourceMap) -> Value {
+    serde_json::to_value(output(diags, sources)).unwrap_or(Value::Null)
+}
+
+/// Writes the document, pretty-printed, with fields in the documented order (a `Value`
+/// would sort them unless serde_json's `preserve_order` happens to be on).
+pub(crate) fn write(diags: &[Diagnostic], sources: &SourceMap, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &output(diags, sources))?;
+    writeln!(out)
+}

@@ -1,0 +1,389 @@
+//! Rendering of diagnostics in every format, over hand-built diagnostics in a project of a
+//! `.cp` file, a YAML data file and a broken `.cp` file: snapshots of each format, the
+//! SARIF log checked against the official SARIF 2.1.0 schema, and the GitHub escaping.
+
+use cpl::diagnostics::{Code, Diagnostic, Severity};
+use cpl::report::{self, Format, RenderOptions};
+use cpl::source::{FileId, FileKind, SourceMap, Span};
+use serde_json::Value;
+
+const AGENTS_CP: &str = r#"/// An AI agent registered with the control plane.
+entity agent {
+  key name: string
+  owner: string
+  metadata: {
+    max_tokens: int where it >= 1 and it <= 32000
+  }
+}
+
+source agents: [agent] = "registry/agents/*.yaml"
+
+policy owned(a: agent) {
+  deny "agent {a.name} has no owner" if ownr == ""
+  warn "naïve café ☕ limit" if a.metadata.max_tokens > 30000
+}
+"#;
+
+const SUMMARIZER_YAML: &str = "name: summarizer
+ownr: ml-platform
+metadata:
+  max_tokens: 64000
+";
+
+const BROKEN_CP: &str = "fn f(x: int) -> int = x +
+policy p {
+  deny if true
+";
+
+struct Project {
+    sources: SourceMap,
+    agents: FileId,
+    yaml: FileId,
+    broken: FileId,
+}
+
+impl Project {
+    fn new() -> Project {
+        let mut sources = SourceMap::new();
+        let agents = sources.add("policies/agents.cp", None, FileKind::Cpl, AGENTS_CP);
+        let yaml = sources.add("registry/agents/summarizer.yaml", None, FileKind::Yaml, SUMMARIZER_YAML);
+        let broken = sources.add("policies/broken.cp", None, FileKind::Cpl, BROKEN_CP);
+        Project {
+            sources,
+            agents,
+            yaml,
+            broken,
+        }
+    }
+
+    /// The span of the `nth` (0-based) occurrence of `needle` in `file`.
+    #[expect(clippy::panic, reason = "a fixture without the text is a broken test")]
+    fn find(&self, file: FileId, needle: &str, nth: usize) -> Span {
+        let text = self.sources.text(file);
+        let start = text
+            .match_indices(needle)
+            .nth(nth)
+            .unwrap_or_else(|| panic!("`{needle}` not found {nth} times"))
+            .0;
+        Span::new(file, start, start + needle.len())
+    }
+
+    /// A zero-width span just after the `nth` occurrence of `needle`.
+    fn after(&self, file: FileId, needle: &str, nth: usize) -> Span {
+        let span = self.find(file, needle, nth);
+        Span::new(file, span.end as usize, span.end as usize)
+    }
+
+    fn end_of(&self, file: FileId) -> Span {
+        let len = self.sources.text(file).len();
+        Span::new(file, len, len)
+    }
+
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        vec![
+            Diagnostic::new(Code::UnknownName, "unknown name `ownr`")
+                .at(self.find(self.agents, "ownr", 0), "not found in this scope")
+                .with_help("did you mean `a.owner`?"),
+            // Primary in the data file, the schema field in the `.cp` file.
+            Diagnostic::new(Code::UnknownDataField, "unknown field `ownr` in `agent`")
+                .at(self.find(self.yaml, "ownr", 0), "not a field of `agent`")
+                .with_label(self.find(self.agents, "owner: string", 0), "did you mean this field?")
+                .with_help("did you mean `owner`?"),
+            // The secondary ends at the end of its line.
+            Diagnostic::new(Code::ConstraintFailed, "`64000` does not satisfy `it <= 32000`")
+                .at(self.find(self.yaml, "64000", 0), "more than 32000")
+                .with_label(
+                    self.find(self.agents, "it <= 32000", 0),
+                    "constraint of `agent.metadata.max_tokens`",
+                ),
+            // No place at all.
+            Diagnostic::new(Code::MissingInput, "input `plan` not given")
+                .with_help("pass it with `--input plan=FILE`")
+                .with_note("sources bound to `input` are supplied at evaluation time"),
+            // A warning after non-ASCII text on the same line: columns count characters.
+            Diagnostic::new(Code::PolicyWarning, "policy `owned` warns: naïve café ☕ limit").at(
+                self.find(self.agents, "a.metadata.max_tokens", 0),
+                "is 64000 for `summarizer`",
+            ),
+            Diagnostic::new(Code::Waived, "violation of `owned` waived")
+                .at(self.find(self.agents, "deny", 0), "this rule denied `summarizer`")
+                .with_note("waiver `legacy-agents` expires on 2027-03-31")
+                .with_note("approved by `platform-team`"),
+            // Zero width at the end of a line.
+            Diagnostic::new(Code::SyntaxError, "expected an expression after `+`")
+                .at(self.after(self.broken, "x +", 0), "expected an expression"),
+            // Zero width at the end of the file, after its last newline.
+            Diagnostic::new(Code::SyntaxError, "unclosed `{`")
+                .at(self.end_of(self.broken), "the file ends here")
+                .with_label(self.find(self.broken, "{", 0), "opened here"),
+        ]
+    }
+}
+
+fn render(format: Format, options: &RenderOptions) -> String {
+    let project = Project::new();
+    report::render_to_string(&project.diagnostics(), &project.sources, format, options)
+}
+
+/// The tool version changes with every release; snapshots should not.
+macro_rules! assert_versionless_snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({filters => vec![(r#""semanticVersion": "[^"]+""#, r#""semanticVersion": "[version]""#)]}, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+#[test]
+fn human() {
+    insta::assert_snapshot!("human", render(Format::Human, &RenderOptions::default()));
+}
+
+#[test]
+fn human_colour_only_when_asked() {
+    let plain = render(Format::Human, &RenderOptions::default());
+    assert!(!plain.contains('\u{1b}'), "escape codes without colour:\n{plain}");
+    let coloured = render(
+        Format::Human,
+        &RenderOptions {
+            color: true,
+            ..RenderOptions::default()
+        },
+    );
+    assert!(coloured.contains("\u{1b}["), "no escape codes with colour:\n{coloured}");
+}
+
+#[test]
+fn human_wraps_at_the_given_width() {
+    let project = Project::new();
+    let long = "word ".repeat(30);
+    let diag = Diagnostic::new(Code::InvalidArg, long.trim()).with_help(long.trim());
+    let options = RenderOptions {
+        width: 40,
+        summary: false,
+        ..RenderOptions::default()
+    };
+    let out = report::render_to_string(&[diag], &project.sources, Format::Human, &options);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 40, "line longer than 40 columns: `{line}`");
+    }
+    assert!(out.starts_with("  error[E0601]: word word"), "{out}");
+}
+
+#[test]
+fn summary_counts_by_severity_led_by_the_worst() {
+    let project = Project::new();
+    let diags = project.diagnostics();
+    assert_eq!(
+        report::summary(&diags).as_deref(),
+        Some("error: 6 errors, 1 warning, 1 note emitted")
+    );
+    let warning = Diagnostic::new(Code::WaiverUnused, "waiver `w` matches nothing");
+    assert_eq!(
+        report::summary(&[warning.clone(), warning.clone()]).as_deref(),
+        Some("warning: 2 warnings emitted")
+    );
+    let note = warning.with_severity(Severity::Note);
+    assert_eq!(report::summary(&[note]).as_deref(), Some("note: 1 note emitted"));
+    assert_eq!(report::summary(&[]), None);
+}
+
+#[test]
+fn human_with_no_diagnostics_is_empty() {
+    let project = Project::new();
+    let out = report::render_to_string(&[], &project.sources, Format::Human, &RenderOptions::default());
+    assert_eq!(out, "");
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!("json", render(Format::Json, &RenderOptions::default()));
+}
+
+#[test]
+fn json_embeds_the_same_objects() {
+    let project = Project::new();
+    let diags = project.diagnostics();
+    let document = report::diagnostics_to_json(&diags, &project.sources);
+    assert_eq!(document["version"], 1);
+    for (i, diag) in diags.iter().enumerate() {
+        assert_eq!(
+            report::diagnostic_to_json(diag, &project.sources),
+            document["diagnostics"][i]
+        );
+    }
+    // What `render` prints is the same document.
+    let printed: Value = serde_json::from_str(&render(Format::Json, &RenderOptions::default())).unwrap();
+    assert_eq!(printed, document);
+}
+
+#[test]
+fn sarif() {
+    let options = RenderOptions {
+        anchor: Some("cpl.toml".into()),
+        ..RenderOptions::default()
+    };
+    assert_versionless_snapshot!("sarif", render(Format::Sarif, &options));
+}
+
+#[expect(clippy::expect_used, reason = "a missing or broken schema file is a broken test")]
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-schema-2.1.0.json"
+    ))
+    .expect("the SARIF schema is in tests/data");
+    let schema: Value = serde_json::from_str(&text).expect("the SARIF schema is JSON");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, log: &Value) -> Vec<String> {
+    validator
+        .iter_errors(log)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let validator = sarif_validator();
+    let project = Project::new();
+    let diags = project.diagnostics();
+    for anchor in [None, Some("cpl.toml".to_string())] {
+        let options = RenderOptions {
+            anchor,
+            ..RenderOptions::default()
+        };
+        let printed: Value = serde_json::from_str(&render(Format::Sarif, &options)).unwrap();
+        assert_eq!(printed, report::sarif_log(&diags, &project.sources, &options));
+        let errors = schema_errors(&validator, &printed);
+        assert!(errors.is_empty(), "{options:?}: {errors:#?}");
+    }
+    // An empty run is valid too.
+    let empty = report::sarif_log(&[], &project.sources, &RenderOptions::default());
+    assert_eq!(schema_errors(&validator, &empty), Vec::<String>::new());
+}
+
+#[test]
+fn sarif_validation_catches_a_broken_log() {
+    // The schema check must be able to fail: break a valid log in four ways.
+    let validator = sarif_validator();
+    let project = Project::new();
+    let log = report::sarif_log(&project.diagnostics(), &project.sources, &RenderOptions::default());
+    let mut bad_level = log.clone();
+    bad_level["runs"][0]["results"][0]["level"] = "fatal".into();
+    let mut no_message = log.clone();
+    no_message["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let mut bad_line = log.clone();
+    bad_line["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
+    // Formats are checked too (`uri`; draft 4 has no `uri-reference`).
+    let mut bad_uri = log;
+    bad_uri["$schema"] = "sarif 2.1.0".into();
+    for (what, broken) in [
+        ("a level", bad_level),
+        ("no message", no_message),
+        ("a line", bad_line),
+        ("a URI", bad_uri),
+    ] {
+        assert!(!schema_errors(&validator, &broken).is_empty(), "{what} not caught");
+    }
+}
+
+#[test]
+fn sarif_results_all_have_a_location_when_anchored() {
+    // GitHub code scanning rejects the whole upload if one result has no location.
+    let project = Project::new();
+    let options = RenderOptions {
+        anchor: Some("cpl.toml".into()),
+        ..RenderOptions::default()
+    };
+    let log = report::sarif_log(&project.diagnostics(), &project.sources, &options);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8);
+    for result in results {
+        let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.is_string(), "no location: {result}");
+    }
+    // Without an anchor the placeless diagnostic has no location, which the schema allows.
+    let log = report::sarif_log(&project.diagnostics(), &project.sources, &RenderOptions::default());
+    let missing = &log["runs"][0]["results"][3];
+    assert_eq!(missing["ruleId"], "E0415");
+    assert!(missing.get("locations").is_none());
+}
+
+#[test]
+fn sarif_rules_are_the_codes_used() {
+    let project = Project::new();
+    let log = report::sarif_log(&project.diagnostics(), &project.sources, &RenderOptions::default());
+    let run = &log["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["E0001", "E0101", "E0402", "E0404", "E0415", "W0702", "I0701"]);
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(result["ruleId"], rules[index]);
+    }
+    assert_eq!(run["tool"]["driver"]["semanticVersion"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn github() {
+    insta::assert_snapshot!("github", render(Format::Github, &RenderOptions::default()));
+}
+
+#[test]
+fn github_escapes_messages_and_properties() {
+    let mut sources = SourceMap::new();
+    let file = sources.add("dir,with:odd%/a.cp", None, FileKind::Cpl, "x\n");
+    let diag = Diagnostic::new(Code::InvalidLiteral, "100% wrong: a, b")
+        .at(Span::new(file, 0, 1), "here")
+        .with_help("write `50%`\nor nothing");
+    let out = report::render_to_string(&[diag], &sources, Format::Github, &RenderOptions::default());
+    assert_eq!(
+        out,
+        "::error file=dir%2Cwith%3Aodd%25/a.cp,line=1,col=1,endLine=1,endColumn=2,title=E0005::\
+         100%25 wrong: a, b%0Ahere%0Ahelp: write `50%25`%0Aor nothing\n"
+    );
+}
+
+#[test]
+fn github_spans_over_lines_have_no_columns() {
+    let project = Project::new();
+    let span = project.find(project.agents, "{\n  key", 0);
+    let diag = Diagnostic::new(Code::EntityKey, "entity needs exactly one key").at(span, "");
+    let out = report::render_to_string(&[diag], &project.sources, Format::Github, &RenderOptions::default());
+    assert_eq!(
+        out,
+        "::error file=policies/agents.cp,line=2,endLine=3,title=E0212::entity needs exactly one key\n"
+    );
+}
+
+#[test]
+fn labels_in_unknown_files_are_skipped_not_fatal() {
+    let project = Project::new();
+    let diag = Diagnostic::new(Code::UnknownName, "unknown name `x`")
+        .at(Span::new(FileId::DETACHED, 0, 1), "here")
+        .with_help("check the spelling");
+    for format in Format::ALL {
+        let out = report::render_to_string(
+            std::slice::from_ref(&diag),
+            &project.sources,
+            *format,
+            &RenderOptions::default(),
+        );
+        assert!(out.contains("unknown name `x`"), "{format}: {out}");
+    }
+    let json = report::diagnostic_to_json(&diag, &project.sources);
+    assert_eq!(json["file"], Value::Null);
+    assert_eq!(json["labels"][0]["line"], Value::Null);
+}
