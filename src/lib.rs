@@ -6,6 +6,7 @@
 //! decisions) → [`report`] (diagnostics and results for people and machines). The CLI
 //! is a thin shell over this library.
 pub mod check;
+pub mod cli;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;

@@ -45,6 +45,14 @@ pub struct Checked {
     pub diagnostics: Diagnostics,
 }
 
+/// A standalone expression checked in the scope of a project (`cpl eval`).
+#[derive(Debug)]
+pub struct CheckedExpr {
+    pub expr: ir::Expr,
+    /// Locals the expression needs (comprehension variables).
+    pub locals: u32,
+}
+
 /// Type names users cannot redefine.
 pub const BUILTIN_TYPES: &[&str] = &[
     "bool",
@@ -62,17 +70,44 @@ pub const BUILTIN_TYPES: &[&str] = &[
 
 /// Checks a whole project: every module, together, in one namespace.
 pub fn check(modules: &[Module], sources: &SourceMap, options: &CheckOptions) -> Checked {
+    check_with(modules, sources, options, None).0
+}
+
+/// Checks a project and, in its scope, one more expression. The expression's problems
+/// are returned apart from the project's.
+pub fn check_with(
+    modules: &[Module],
+    sources: &SourceMap,
+    options: &CheckOptions,
+    expression: Option<&ast::Expr>,
+) -> (Checked, Option<(CheckedExpr, Diagnostics)>) {
     let mut checker = Checker::new(sources, options);
     let mut ordered: Vec<&Module> = modules.iter().collect();
     ordered.sort_by(|a, b| sources.name(a.file).cmp(sources.name(b.file)));
     checker.collect(&ordered);
     checker.check_all();
-    let mut diagnostics = checker.diags;
+    let mut diagnostics = std::mem::take(&mut checker.diags);
     diagnostics.sort();
-    Checked {
-        program: checker.program,
-        diagnostics,
-    }
+    let expression = expression.map(|e| {
+        let mut frame = scope::Frame::new();
+        let expr = checker.infer(e, &mut frame, None);
+        let mut expr_diagnostics = std::mem::take(&mut checker.diags);
+        expr_diagnostics.sort();
+        (
+            CheckedExpr {
+                expr,
+                locals: frame.size(),
+            },
+            expr_diagnostics,
+        )
+    });
+    (
+        Checked {
+            program: checker.program,
+            diagnostics,
+        },
+        expression,
+    )
 }
 
 /// Which item's body is being checked, for the call graph.

@@ -2,9 +2,11 @@
 //! finds a problem; `report` renders them once, at the edge, for terminals and machines.
 
 mod codes;
+mod explain;
 mod suggest;
 
 pub use codes::{Code, CodeInfo};
+pub use explain::explanation;
 pub use suggest::{did_you_mean, suggest};
 
 use crate::source::Span;

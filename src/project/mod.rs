@@ -4,13 +4,15 @@
 
 mod config;
 mod files;
+mod load_data;
 
 pub use config::{CONFIG_FILE, Config};
 pub use files::{MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_text};
+pub use load_data::{DataSet, Input};
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{CheckOptions, check};
+use crate::check::{CheckOptions, CheckedExpr, check_with};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Program;
 use crate::source::{FileKind, SourceMap};
@@ -25,6 +27,10 @@ pub struct Project {
     pub modules: Vec<Module>,
     pub program: Program,
     pub diagnostics: Diagnostics,
+    /// The expression given to `cpl eval`, checked in the project's scope.
+    pub expression: Option<CheckedExpr>,
+    /// Problems in that expression, apart from the project's own.
+    pub expression_diagnostics: Diagnostics,
 }
 
 /// The project root for a starting directory: the nearest ancestor holding `cpl.toml`,
@@ -41,6 +47,11 @@ pub fn find_root(start: &Path) -> PathBuf {
 impl Project {
     /// Reads, parses and checks every `.cp` file of the project at `root`.
     pub fn load(root: &Path, options: &CheckOptions) -> Project {
+        Project::load_with(root, options, None)
+    }
+
+    /// Like [`Project::load`], also checking an expression in the project's scope.
+    pub fn load_with(root: &Path, options: &CheckOptions, expression: Option<&str>) -> Project {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let mut sources = SourceMap::new();
         let mut diagnostics = Diagnostics::new();
@@ -83,9 +94,20 @@ impl Project {
             diagnostics.extend(p.diagnostics);
             modules.push(p.module);
         }
-        let checked = check(&modules, &sources, options);
+        let mut expression_diagnostics = Diagnostics::new();
+        let expression_ast = expression.map(|text| {
+            let file = sources.add("<expression>", None, FileKind::CommandLine, text);
+            let (expr, problems) = crate::syntax::parse_expression(file, text);
+            expression_diagnostics.extend(problems);
+            expr
+        });
+        let (checked, checked_expression) = check_with(&modules, &sources, options, expression_ast.as_ref());
         diagnostics.extend(checked.diagnostics);
         diagnostics.sort();
+        let expression = checked_expression.map(|(expr, problems)| {
+            expression_diagnostics.extend(problems);
+            expr
+        });
         Project {
             root,
             config,
@@ -93,6 +115,8 @@ impl Project {
             modules,
             program: checked.program,
             diagnostics,
+            expression,
+            expression_diagnostics,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! workflow commands). Every stage builds [`Diagnostic`] values; this module renders them
 //! once, at the edge, through the single entry point [`render`].
 
+mod decisions;
 mod github;
 mod human;
 mod json;
@@ -15,6 +16,7 @@ use std::str::FromStr;
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
 
+pub use decisions::{Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines};
 pub use github::{escape_data, escape_property};
 pub use human::{render_diagnostic as render_human_diagnostic, summary};
 pub use json::{JSON_VERSION, diagnostic_to_json, diagnostics_to_json};

@@ -1,0 +1,143 @@
+//! `--arg name=value` and `--input name=file`: split, then read as the declared type.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::check::Type;
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::eval::Value;
+use crate::ir::{Param, Program};
+use crate::project::Input;
+
+/// Splits `name=value`.
+pub fn split_assignment<'a>(text: &'a str, flag: &str) -> Result<(&'a str, &'a str), Diagnostic> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim(), value)),
+        _ => Err(Diagnostic::new(Code::InvalidArg, format!("`--{flag} {text}` is not of the form `name=value`"))
+            .with_help(format!("write `--{flag} NAME=VALUE`, for example `--{flag} drift=0.22`"))),
+    }
+}
+
+/// `--input name=file` options; paths are relative to the current directory.
+pub fn parse_inputs(raw: &[String]) -> Result<Vec<Input>, Diagnostic> {
+    raw.iter()
+        .map(|text| {
+            let (name, path) = split_assignment(text, "input")?;
+            if path.is_empty() {
+                return Err(Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file"))
+                    .with_help(format!("write `--input {name}=path/to/file.json`")));
+            }
+            Ok(Input {
+                name: name.to_string(),
+                path: PathBuf::from(path),
+            })
+        })
+        .collect()
+}
+
+/// Policy arguments from `--arg` options, by parameter, read as each parameter's type.
+/// Missing required parameters and unknown names are errors that say what exists.
+pub fn policy_args(raw: &[String], policy: &str, params: &[Param], program: &Program) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
+    let mut out: Vec<(Arc<str>, Value)> = Vec::new();
+    let mut problems = Vec::new();
+    for text in raw {
+        let (name, value) = match split_assignment(text, "arg") {
+            Ok(pair) => pair,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let Some(param) = params.iter().find(|p| &*p.name == name) else {
+            let help = did_you_mean(name, params.iter().map(|p| &*p.name));
+            let listed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
+            problems.push(
+                Diagnostic::new(Code::UnknownArg, format!("policy `{policy}` has no parameter `{name}`")).with_help(
+                    help.unwrap_or_else(|| {
+                        if listed.is_empty() {
+                            format!("`{policy}` takes no arguments")
+                        } else {
+                            format!("its parameters are {}", listed.join(", "))
+                        }
+                    }),
+                ),
+            );
+            continue;
+        };
+        if out.iter().any(|(n, _)| &**n == name) {
+            problems.push(Diagnostic::new(Code::InvalidArg, format!("`--arg {name}` is given twice")));
+            continue;
+        }
+        match typed_value(value, &param.ty, program) {
+            Ok(v) => out.push((param.name.clone(), v)),
+            Err(expected) => problems.push(
+                Diagnostic::new(
+                    Code::InvalidArg,
+                    format!("invalid value for `--arg {name}`: expected {expected}, found `{value}`"),
+                )
+                .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
+            ),
+        }
+    }
+    for param in params {
+        if param.default.is_none() && !out.iter().any(|(n, _)| *n == param.name) {
+            problems.push(
+                Diagnostic::new(Code::UnknownArg, format!("policy `{policy}` needs `--arg {}=…`", param.name))
+                    .with_help(format!("`{}` is a `{}` with no default", param.name, program.display_type(&param.ty))),
+            );
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// Reads command-line text as a value of `ty`; on failure, says what was expected.
+pub fn typed_value(text: &str, ty: &Type, program: &Program) -> Result<Value, String> {
+    let trimmed = text.trim();
+    match ty {
+        Type::Optional(inner) => {
+            if trimmed == "null" {
+                Ok(Value::Null)
+            } else {
+                typed_value(text, inner, program)
+            }
+        }
+        Type::String => Ok(Value::str(text)),
+        Type::Secret => Ok(Value::Secret(Arc::from(text))),
+        Type::Bool => match trimmed {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("`true` or `false`".to_string()),
+        },
+        Type::Int => trimmed.parse::<i64>().map(Value::Int).map_err(|_| "an integer".to_string()),
+        Type::Float => {
+            let parsed = match trimmed.strip_suffix('%') {
+                Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+                None => trimmed.parse::<f64>(),
+            };
+            parsed.ok().filter(|x| x.is_finite()).map(Value::Float).ok_or_else(|| "a number".to_string())
+        }
+        Type::Duration => crate::time::Duration::parse(trimmed)
+            .map(Value::Duration)
+            .map_err(|_| "a duration such as `30s` or `10m`".to_string()),
+        Type::Timestamp => crate::time::parse_timestamp(trimmed)
+            .map(Value::Timestamp)
+            .map_err(|_| "a date or an RFC 3339 timestamp".to_string()),
+        Type::Version => semver::Version::parse(trimmed)
+            .map(|v| Value::Version(Arc::new(v)))
+            .map_err(|_| "a version such as `1.4.0`".to_string()),
+        Type::Enum(e) => {
+            if e.members.iter().any(|m| &**m == trimmed) {
+                Ok(Value::str(trimmed))
+            } else {
+                let listed: Vec<String> = e.members.iter().map(|m| format!("`{m}`")).collect();
+                let suggestion = did_you_mean(trimmed, e.members.iter().map(|m| &**m)).map(|s| format!(" ({s})")).unwrap_or_default();
+                Err(format!("one of {}{suggestion}", listed.join(", ")))
+            }
+        }
+        _ => {
+            let json: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| format!("JSON data of type `{}`", program.display_type(ty)))?;
+            crate::data::value_from_json(&json, ty, program).map_err(|_| format!("JSON data of type `{}`", program.display_type(ty)))
+        }
+    }
+}

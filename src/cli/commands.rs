@@ -1,0 +1,304 @@
+//! The commands of issue #2: `check`, `eval`, `policy`, `gate`, `explain`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::args::{parse_inputs, policy_args};
+use super::session::{Session, root};
+use super::{Cli, Command, Exit, Output};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::eval::{Env, apply_waivers, new_frame};
+use crate::ir::ItemRef;
+use crate::report::{self, Context, Format};
+
+pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
+    let project = cli.project.clone();
+    let result = match cli.command {
+        Command::Check { paths, input } => check(project.as_deref(), &paths, &input, out),
+        Command::Eval { expr, input } => eval(project.as_deref(), &expr, &input, out),
+        Command::Policy { name, arg, input } => policy(project.as_deref(), &name, &arg, &input, out),
+        Command::Gate { name, input, overrides } => gate(project.as_deref(), &name, &input, &overrides, out),
+        Command::Explain { code } => Ok(explain(&code, out)),
+    };
+    result.unwrap_or_else(|diagnostic| {
+        out.fatal(*diagnostic);
+        Exit::Error
+    })
+}
+
+type CommandResult = Result<Exit, Box<Diagnostic>>;
+
+/// Loads a session, or stops with its problems: project errors mean the input was
+/// found wanting (exit 1); nothing is evaluated on a program that does not check.
+fn open(project: Option<&Path>, inputs: &[String], expression: Option<&str>, gate: Option<&str>, out: &Output) -> Result<Session, Exit> {
+    let fatal = |d: Diagnostic| {
+        out.fatal(d);
+        Exit::Error
+    };
+    let inputs = parse_inputs(inputs).map_err(fatal)?;
+    let root = root(project).map_err(fatal)?;
+    let session = Session::open(&root, &inputs, expression, gate).map_err(fatal)?;
+    if let Some(d) = session.data.fatal.first() {
+        out.fatal(d.clone());
+        return Err(Exit::Error);
+    }
+    Ok(session)
+}
+
+fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut Output) -> CommandResult {
+    let start = match (project, paths.first()) {
+        (Some(p), _) => Some(p.to_path_buf()),
+        (None, Some(first)) => {
+            let dir = if first.is_dir() { first.clone() } else { first.parent().map(Path::to_path_buf).unwrap_or_default() };
+            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            Some(crate::project::find_root(&dir))
+        }
+        (None, None) => None,
+    };
+    let session = match open(start.as_deref(), inputs, None, None, out) {
+        Ok(s) => s,
+        Err(exit) => return Ok(exit),
+    };
+    let mut diagnostics = session.diagnostics();
+    if !paths.is_empty() {
+        let wanted: Vec<PathBuf> = paths.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect();
+        let sources = &session.project.sources;
+        diagnostics = diagnostics
+            .into_iter()
+            .filter(|d| match d.span().and_then(|s| sources.get(s.file)).and_then(|f| f.path.as_ref()) {
+                Some(path) => wanted.iter().any(|w| path.starts_with(w)),
+                None => true,
+            })
+            .collect();
+    }
+    out.diagnostics(&diagnostics.clone().into_vec(), &session.project.sources, session.anchor());
+    if out.format == Format::Human && !diagnostics.has_errors() {
+        let program = &session.project.program;
+        let records: usize = session.data.record_count;
+        out.line(&format!(
+            "ok: {} file{}, {} polic{}, {} gate{}, {} registry record{}",
+            session.project.modules.len(),
+            if session.project.modules.len() == 1 { "" } else { "s" },
+            program.policies.len(),
+            if program.policies.len() == 1 { "y" } else { "ies" },
+            program.gates.len(),
+            if program.gates.len() == 1 { "" } else { "s" },
+            records,
+            if records == 1 { "" } else { "s" },
+        ));
+    }
+    Ok(if diagnostics.has_errors() { Exit::Failure } else { Exit::Success })
+}
+
+fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output) -> CommandResult {
+    let session = match open(project, inputs, Some(expr), None, out) {
+        Ok(s) => s,
+        Err(exit) => return Ok(exit),
+    };
+    let mut diagnostics = session.diagnostics();
+    diagnostics.extend(session.project.expression_diagnostics.iter().cloned());
+    if diagnostics.has_errors() {
+        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+        return Ok(Exit::Failure);
+    }
+    let Some(checked) = &session.project.expression else {
+        return Ok(Exit::Error);
+    };
+    let env = session.env();
+    let mut frame = new_frame(checked.locals);
+    match env.eval(&checked.expr, &mut frame) {
+        Ok(value) => {
+            if !diagnostics.is_empty() {
+                out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+            }
+            match out.format {
+                Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "value": value.to_json(false) })),
+                _ => out.line(&serde_json::to_string_pretty(&value.to_json(false)).unwrap_or_default()),
+            }
+            Ok(Exit::Success)
+        }
+        Err(error) => {
+            diagnostics.push(error.to_diagnostic());
+            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+            Ok(Exit::Failure)
+        }
+    }
+}
+
+fn policy(project: Option<&Path>, name: &str, raw_args: &[String], inputs: &[String], out: &mut Output) -> CommandResult {
+    let session = match open(project, inputs, None, None, out) {
+        Ok(s) => s,
+        Err(exit) => return Ok(exit),
+    };
+    let program = &session.project.program;
+    let diagnostics = session.diagnostics();
+    let Some((id, def)) = program.policy(name) else {
+        if diagnostics.has_errors() {
+            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+            return Ok(Exit::Failure);
+        }
+        return Err(Box::new(unknown_item(program, name, "policy", |r| matches!(r, ItemRef::Policy(_)))));
+    };
+    let args = match policy_args(raw_args, name, &def.params, program) {
+        Ok(args) => args,
+        Err(problems) => {
+            out.diagnostics(&problems, &session.project.sources, None);
+            return Ok(Exit::Error);
+        }
+    };
+    if diagnostics.has_errors() {
+        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+        return Ok(Exit::Failure);
+    }
+    let env = session.env();
+    let decision = env.decide(id, &args);
+    let result = apply_waivers(program, decision, env.host.now());
+    let mut all: Vec<Diagnostic> = diagnostics.into_vec();
+    all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
+    all.extend(unused_waiver_warnings(&env, &result.unused));
+    match out.format {
+        Format::Json => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "decision": report::decision_json(&env, &result),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+        })),
+        Format::Human => {
+            out.line(&report::decision_line(&result));
+            if !all.is_empty() {
+                out.line("");
+                out.diagnostics(&all, env.sources, session.anchor());
+            }
+        }
+        _ => out.diagnostics(&all, env.sources, session.anchor()),
+    }
+    let d = &result.decision;
+    Ok(if d.allowed() { Exit::Success } else { Exit::Failure })
+}
+
+fn gate(project: Option<&Path>, name: &str, inputs: &[String], overrides: &[String], out: &mut Output) -> CommandResult {
+    let session = match open(project, inputs, None, Some(name), out) {
+        Ok(s) => s,
+        Err(exit) => return Ok(exit),
+    };
+    let program = &session.project.program;
+    let diagnostics = session.diagnostics();
+    let Some((id, def)) = program.gate(name) else {
+        if diagnostics.has_errors() {
+            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+            return Ok(Exit::Failure);
+        }
+        return Err(Box::new(unknown_item(program, name, "gate", |r| matches!(r, ItemRef::Gate(_)))));
+    };
+    let mut problems = Vec::new();
+    for o in overrides {
+        if program.policy(o).is_none() {
+            let help = did_you_mean(o, def.policies.iter().filter_map(|p| program.policies.get(p.policy.index())).map(|p| &*p.name));
+            problems.push(
+                Diagnostic::new(Code::InvalidOverride, format!("`--override {o}` names no policy"))
+                    .with_help(help.unwrap_or_else(|| format!("override one of the policies gate `{name}` runs"))),
+            );
+        }
+    }
+    for input in &def.inputs {
+        if !session.data.gate_inputs.iter().any(|(n, _)| *n == input.name) {
+            problems.push(
+                Diagnostic::new(Code::MissingInput, format!("gate `{name}` needs its input `{}`", input.name))
+                    .at(input.span, "declared here")
+                    .with_help(format!("pass it with `--input {}=FILE`", input.name)),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        out.diagnostics(&problems, &session.project.sources, session.anchor());
+        return Ok(Exit::Error);
+    }
+    if diagnostics.has_errors() {
+        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
+        return Ok(Exit::Failure);
+    }
+    let env = session.env();
+    let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
+    let result = env.run_gate(id, &session.data.gate_inputs, &overrides);
+    let mut all: Vec<Diagnostic> = diagnostics.into_vec();
+    for policy in &result.policies {
+        all.extend(report::decision_diagnostics(&env, &policy.result, Context::Gate(policy.verdict)));
+    }
+    all.extend(unused_waiver_warnings(&env, &result.unused_waivers));
+    match out.format {
+        Format::Json => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "gate": report::gate_json(&env, &result),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+        })),
+        Format::Human => {
+            for line in report::gate_lines(&result) {
+                out.line(&line);
+            }
+            if !all.is_empty() {
+                out.line("");
+                out.diagnostics(&all, env.sources, session.anchor());
+            }
+        }
+        _ => out.diagnostics(&all, env.sources, session.anchor()),
+    }
+    Ok(if result.passed { Exit::Success } else { Exit::Failure })
+}
+
+fn unused_waiver_warnings(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
+    unused
+        .iter()
+        .filter_map(|id| env.program.waivers.get(id.index()))
+        .map(|w| {
+            let policy = w
+                .policy
+                .and_then(|p| env.program.policies.get(p.index()))
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
+            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+            Diagnostic::new(Code::WaiverUnused, format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name))
+                .at(w.span, "waives nothing")
+                .with_help("remove it if the problem it covered is fixed")
+        })
+        .collect()
+}
+
+fn unknown_item(program: &crate::ir::Program, name: &str, what: &str, keep: impl Fn(&ItemRef) -> bool) -> Diagnostic {
+    let names = program.names_of(keep);
+    let help = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+        if names.is_empty() {
+            format!("this project has no {what}")
+        } else {
+            format!("the {what} names are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        }
+    });
+    Diagnostic::new(Code::UnknownItem, format!("no {what} named `{name}`")).with_help(help)
+}
+
+fn explain(code: &str, out: &mut Output) -> Exit {
+    match Code::parse(code) {
+        Some(code) => match crate::diagnostics::explanation(code) {
+            Some(text) => {
+                out.line(text.trim_end());
+                Exit::Success
+            }
+            None => {
+                out.fatal(Diagnostic::new(Code::UnknownItem, format!("`{code}` has no explanation yet")));
+                Exit::Error
+            }
+        },
+        None => {
+            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            let help = did_you_mean(&code.to_ascii_uppercase(), names).unwrap_or_else(|| "codes look like `E0101` or `W0301`".to_string());
+            out.fatal(Diagnostic::new(Code::UnknownItem, format!("`{code}` is not a cpl diagnostic code")).with_help(help));
+            Exit::Error
+        }
+    }
+}
+
+impl Session {
+    pub fn env(&self) -> Env<'_> {
+        Env::new(&self.project.program, &self.project.sources, &self.data.sources, &self.host)
+    }
+}
