@@ -1,0 +1,234 @@
+//! Conversions shared by every format: text to the typed value a field asks for
+//! (versions, timestamps, durations, enumerations, references), and `where` checks.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::check::{EntityId, FieldType, Type};
+use crate::eval::{RefSlot, Value};
+use crate::ir::Program;
+use crate::time::{Duration, parse_timestamp};
+
+use super::ConstraintEval;
+use super::problem::{self, Found, Problem};
+
+/// A new string value (not shared).
+pub(crate) fn new_str(text: &str) -> Arc<str> {
+    Arc::from(text)
+}
+
+/// Whether values of this type are written as strings in data.
+pub(crate) fn is_text_type(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::String
+            | Type::Secret
+            | Type::Version
+            | Type::Timestamp
+            | Type::Duration
+            | Type::Enum(_)
+            | Type::Ref(_)
+            | Type::Json
+            | Type::Unknown
+            | Type::Error
+    )
+}
+
+/// The record type a value of `ty` is checked against, with the entity kind if it is one.
+pub(crate) fn record_of<'p>(
+    program: &'p Program,
+    ty: &'p Type,
+) -> Option<(&'p Arc<crate::check::RecordType>, Option<EntityId>)> {
+    match ty {
+        Type::Record(record) => Some((record, None)),
+        Type::Entity(id) => program.entities.get(id.index()).map(|e| (&e.record, Some(*id))),
+        _ => None,
+    }
+}
+
+/// Converts a string to a value of `ty` (without `?`), except references, which need a
+/// place to be recorded and go through [`parse_ref`]. `make` builds the string value, so
+/// a loader can share repeated strings.
+pub(crate) fn from_text(
+    program: &Program,
+    ty: &Type,
+    text: &str,
+    make: impl FnOnce(&str) -> Arc<str>,
+) -> Result<Value, Problem> {
+    Ok(match ty {
+        Type::String | Type::Json | Type::Unknown | Type::Error => Value::Str(make(text)),
+        Type::Secret => Value::Secret(Arc::from(text)),
+        Type::Version => match semver::Version::parse(text) {
+            Ok(version) => Value::Version(Arc::new(version)),
+            Err(error) => return Err(problem::invalid_version(text, &error)),
+        },
+        Type::Timestamp => match parse_timestamp(text) {
+            Ok(timestamp) => Value::Timestamp(timestamp),
+            Err(_) => {
+                return Err(
+                    problem::invalid_text("timestamp", text, "not an RFC 3339 timestamp or a date")
+                        .help("write a date (`2027-03-31`) or an RFC 3339 timestamp (`2027-03-31T12:00:00Z`)"),
+                );
+            }
+        },
+        Type::Duration => match Duration::parse(text) {
+            Ok(duration) => Value::Duration(duration),
+            Err(reason) => {
+                return Err(problem::invalid_text("duration", text, &reason)
+                    .help("write a number and a unit (ms, s, m, h, d), such as `30s`"));
+            }
+        },
+        Type::Enum(members) => match members.members.iter().find(|m| &***m == text) {
+            Some(member) => Value::Str(member.clone()),
+            None => return Err(problem::not_in_enum(text, &members.members)),
+        },
+        other => return Err(problem::wrong_type(program, other, Found::Str)),
+    })
+}
+
+/// Converts a CSV cell (untyped text) to a value of `ty` (without `?`): numbers and
+/// booleans are read from their text, everything else as in [`from_text`].
+pub(crate) fn from_cell(program: &Program, ty: &Type, text: &str) -> Result<Value, Problem> {
+    let trimmed = text.trim();
+    match ty {
+        Type::Int => match trimmed.parse::<i64>() {
+            Ok(n) => Ok(Value::Int(n)),
+            Err(_)
+                if !trimmed.is_empty()
+                    && trimmed
+                        .trim_start_matches(['-', '+'])
+                        .bytes()
+                        .all(|b| b.is_ascii_digit()) =>
+            {
+                Err(problem::out_of_range(trimmed))
+            }
+            Err(_) => Err(problem::invalid_text("int", trimmed, "not an integer")),
+        },
+        Type::Float => match trimmed.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Value::Float(x)),
+            _ => Err(problem::invalid_text("float", trimmed, "not a number")),
+        },
+        Type::Bool => match trimmed {
+            "true" | "True" | "TRUE" => Ok(Value::Bool(true)),
+            "false" | "False" | "FALSE" => Ok(Value::Bool(false)),
+            _ => Err(problem::invalid_text("bool", trimmed, "not `true` or `false`")),
+        },
+        Type::Null => Err(problem::wrong_type(program, ty, Found::Str)),
+        Type::Json | Type::Unknown | Type::Error => Ok(serde_json::from_str::<serde_json::Value>(text)
+            .map(|json| Value::from_json(&json))
+            .unwrap_or_else(|_| Value::str(text))),
+        Type::Version | Type::Timestamp | Type::Duration | Type::Enum(_) => from_text(program, ty, trimmed, new_str),
+        _ => from_text(program, ty, text, new_str),
+    }
+}
+
+/// Splits `"key"` or `"key@^1.2"`. The text after the last `@` is a requirement when it
+/// starts like one (a digit, an operator or `*`); otherwise the `@` belongs to the key.
+pub(crate) fn parse_ref(kind: EntityId, text: &str) -> Result<RefSlot, Problem> {
+    let (key, requirement) = match text.rsplit_once('@') {
+        Some((key, req))
+            if !key.is_empty()
+                && req
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit() || "^~=<>*".contains(c)) =>
+        {
+            (key, Some(req))
+        }
+        Some(("", req)) => {
+            return Err(Problem::new(
+                crate::diagnostics::Code::DanglingRef,
+                format!("reference `{text}` has no key"),
+                "no key before `@`",
+            )
+            .help(format!("write the key before the requirement, such as `name@{req}`")));
+        }
+        _ => (text, None),
+    };
+    if let Some(req) = requirement
+        && let Err(error) = semver::VersionReq::parse(req)
+    {
+        return Err(problem::invalid_requirement(req, &error));
+    }
+    Ok(RefSlot {
+        kind,
+        key: Arc::from(key),
+        requirement: requirement.map(Arc::from),
+        target: OnceLock::new(),
+    })
+}
+
+/// Checks a present field value against the field's `where` clause.
+pub(crate) fn check_constraint(
+    constraints: &dyn ConstraintEval,
+    field: &FieldType,
+    value: &Value,
+) -> Result<(), Problem> {
+    let Some(constraint) = &field.constraint else {
+        return Ok(());
+    };
+    if value.is_null() {
+        return Ok(());
+    }
+    match constraints.holds(constraint, value) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(problem::constraint_failed(field, &constraint.text, value)),
+        Err(error) => Err(problem::constraint_error(field, &constraint.text, &error)),
+    }
+}
+
+/// The record's key text: the key field's value, written as in data.
+pub(crate) fn key_text(value: &Value) -> Option<Arc<str>> {
+    match value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(n) => Some(Arc::from(n.to_string())),
+        Value::Null => None,
+        other => Some(Arc::from(other.to_string())),
+    }
+}
+
+/// The value an absent field takes: its default, else `null` when optional, else an
+/// empty list for lists when `lists_default_empty` (CSV), else `None` (missing).
+pub(crate) fn absent_value(field: &FieldType, lists_default_empty: bool) -> Option<Value> {
+    if let Some(default) = &field.default {
+        return Some(default.clone());
+    }
+    if field.ty.is_optional() {
+        return Some(Value::Null);
+    }
+    if lists_default_empty && matches!(field.ty, Type::List(_)) {
+        return Some(Value::list(Vec::new()));
+    }
+    None
+}
+
+/// Which fields of a record were given, as a bit set.
+pub(crate) struct FieldSet {
+    small: u64,
+    large: Vec<bool>,
+}
+
+impl FieldSet {
+    pub fn new(len: usize) -> FieldSet {
+        FieldSet {
+            small: 0,
+            large: if len > 64 { vec![false; len] } else { Vec::new() },
+        }
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        if self.large.is_empty() {
+            index < 64 && self.small & (1 << index) != 0
+        } else {
+            self.large.get(index).copied().unwrap_or(false)
+        }
+    }
+
+    pub fn insert(&mut self, index: usize) {
+        if self.large.is_empty() {
+            if index < 64 {
+                self.small |= 1 << index;
+            }
+        } else if let Some(slot) = self.large.get_mut(index) {
+            *slot = true;
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! The registry: every entity loaded from every source, indexed by kind and key. Built
+//! once all sources are loaded: it reports duplicate keys, resolves references (filling
+//! each [`RefSlot`](crate::eval::RefSlot)'s target), checks version requirements and finds
+//! cycles among references between entities of the same kind.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::check::EntityId;
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::eval::{Origin, Record, Value};
+use crate::ir::Program;
+use crate::source::{SourceMap, Span};
+
+use super::Locator;
+use super::collect::{Found, FoundEntity, FoundRef};
+
+/// Edit-distance comparisons spent on "did you mean" for dangling references, in total,
+/// so that thousands of dangling references into a large kind stay fast.
+const SUGGESTION_BUDGET: usize = 2_000_000;
+
+/// Entities by kind and key, with the [`Locator`] that places their origins.
+#[derive(Debug, Default)]
+pub struct Registry {
+    /// Per entity kind: key → index into `records`.
+    index: Vec<HashMap<Arc<str>, u32>>,
+    records: Vec<(EntityId, Arc<Record>)>,
+    locator: Locator,
+}
+
+impl Registry {
+    /// The entity of kind `kind` with key `key`.
+    pub fn get(&self, kind: EntityId, key: &str) -> Option<&Arc<Record>> {
+        let index = self.index.get(kind.index())?.get(key)?;
+        self.records.get(*index as usize).map(|(_, record)| record)
+    }
+
+    /// The entities of one kind, in load order.
+    pub fn entities(&self, kind: EntityId) -> impl Iterator<Item = &Arc<Record>> {
+        self.records.iter().filter(move |(k, _)| *k == kind).map(|(_, r)| r)
+    }
+
+    /// How many entities of one kind were loaded (duplicates counted once).
+    pub fn count(&self, kind: EntityId) -> usize {
+        self.index.get(kind.index()).map_or(0, HashMap::len)
+    }
+
+    /// The locator shared with loading, whose caches already know the data files.
+    pub fn locator(&self) -> &Locator {
+        &self.locator
+    }
+
+    /// The span of a value's origin (see [`Locator::locate`]).
+    pub fn locate(&self, sources: &SourceMap, origin: &Origin) -> Span {
+        self.locator.locate(sources, origin)
+    }
+}
+
+pub(crate) fn build(
+    program: &Program,
+    sources: &SourceMap,
+    found: Found,
+    locator: Locator,
+    diags: &mut Vec<Diagnostic>,
+) -> Registry {
+    let Found { entities, refs } = found;
+    let mut problems = Vec::new();
+    let index = index_keys(program, sources, &locator, &entities, &mut problems);
+    let edges = resolve(program, sources, &locator, &entities, &index, &refs, &mut problems);
+    if !edges.is_empty() {
+        cycles(program, sources, &locator, &entities, &refs, edges, &mut problems);
+    }
+    problems.sort_by_key(|d: &Diagnostic| d.span().map(|s| (s.file, s.start)));
+    diags.extend(problems);
+    Registry {
+        index,
+        records: entities.into_iter().map(|e| (e.kind, e.record)).collect(),
+        locator,
+    }
+}
+
+fn kind_name(program: &Program, kind: EntityId) -> &str {
+    program.entities.get(kind.index()).map_or("entity", |e| &*e.name)
+}
+
+fn index_keys(
+    program: &Program,
+    sources: &SourceMap,
+    locator: &Locator,
+    entities: &[FoundEntity],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<HashMap<Arc<str>, u32>> {
+    let mut index: Vec<HashMap<Arc<str>, u32>> = program.entities.iter().map(|_| HashMap::new()).collect();
+    for (i, entity) in entities.iter().enumerate() {
+        let Some(keys) = index.get_mut(entity.kind.index()) else {
+            continue;
+        };
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        match keys.get(&entity.key) {
+            None => {
+                keys.insert(entity.key.clone(), i);
+            }
+            Some(&first) => {
+                let kind = kind_name(program, entity.kind);
+                let mut diagnostic =
+                    Diagnostic::new(Code::DuplicateKey, format!("duplicate `{kind}` key `{}`", entity.key))
+                        .at(entity.key_at.span(sources, locator), "defined again here")
+                        .with_help(format!("keys of `{kind}` must be unique across all its sources"));
+                if let Some(first) = entities.get(first as usize) {
+                    diagnostic = diagnostic.with_label(first.key_at.span(sources, locator), "first defined here");
+                }
+                problems.push(diagnostic);
+            }
+        }
+    }
+    index
+}
+
+/// An edge between two entities of the same kind: (from, to, index of the reference).
+type Edge = (u32, u32, u32);
+
+fn resolve(
+    program: &Program,
+    sources: &SourceMap,
+    locator: &Locator,
+    entities: &[FoundEntity],
+    index: &[HashMap<Arc<str>, u32>],
+    refs: &[FoundRef],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let mut budget = SUGGESTION_BUDGET;
+    for (ref_index, found) in refs.iter().enumerate() {
+        let slot = &found.slot;
+        let kind = kind_name(program, slot.kind);
+        let keys = index.get(slot.kind.index());
+        let Some(&target) = keys.and_then(|keys| keys.get(&slot.key)) else {
+            let at = found.at.span(sources, locator);
+            let mut diagnostic = Diagnostic::new(Code::DanglingRef, format!("no `{kind}` has the key `{}`", slot.key))
+                .at(at, format!("refers to a missing `{kind}`"));
+            if let Some(field) = found.field {
+                diagnostic = diagnostic.with_label(field, format!("declared as a reference to `{kind}` here"));
+            }
+            let count = keys.map_or(0, HashMap::len);
+            let help = if count == 0 {
+                Some(format!("no `{kind}` is loaded at all; check the sources of `{kind}`"))
+            } else if budget >= count {
+                budget -= count;
+                keys.and_then(|keys| did_you_mean(&slot.key, keys.keys().map(|k| &**k)))
+            } else {
+                None
+            };
+            problems.push(diagnostic.with_help_opt(help));
+            continue;
+        };
+        let Some(entity) = entities.get(target as usize) else {
+            continue;
+        };
+        if let Some(requirement) = &slot.requirement {
+            check_requirement(kind, sources, locator, found, entity, requirement, problems);
+        }
+        // A slot is filled once; a second load of the same value keeps its first target.
+        let _ = slot.target.set(Value::Record(entity.record.clone()));
+        if let Some(owner) = found.owner
+            && entities.get(owner as usize).is_some_and(|o| o.kind == slot.kind)
+        {
+            edges.push((owner, target, u32::try_from(ref_index).unwrap_or(u32::MAX)));
+        }
+    }
+    edges
+}
+
+fn check_requirement(
+    kind: &str,
+    sources: &SourceMap,
+    locator: &Locator,
+    found: &FoundRef,
+    entity: &FoundEntity,
+    requirement: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let Ok(req) = semver::VersionReq::parse(requirement) else {
+        return; // reported when loaded
+    };
+    let key = &found.slot.key;
+    let at = found.at.span(sources, locator);
+    match entity.record.get("version") {
+        Some(Value::Version(version)) => {
+            if !req.matches(version) {
+                let mut diagnostic = Diagnostic::new(
+                    Code::VersionMismatch,
+                    format!("`{key}` is version `{version}`, which does not satisfy `{requirement}`"),
+                )
+                .at(at, format!("requires `{kind}` `{key}` at `{requirement}`"))
+                .with_help(format!(
+                    "update the requirement, or the `{kind}` to a version matching `{requirement}`"
+                ));
+                if let Some(version_at) = &entity.version_at {
+                    diagnostic = diagnostic.with_label(
+                        version_at.span(sources, locator),
+                        format!("`{key}` is `{version}` here"),
+                    );
+                }
+                problems.push(diagnostic);
+            }
+        }
+        _ => {
+            let diagnostic = Diagnostic::new(
+                Code::VersionMismatch,
+                format!("`{key}` has no version to check against `{requirement}`"),
+            )
+            .at(at, "a version requirement")
+            .with_label(entity.key_at.span(sources, locator), format!("`{key}` is defined here"))
+            .with_help(format!(
+                "only entities with a `version: version` field can be required at a version; drop `@{requirement}`"
+            ));
+            problems.push(diagnostic);
+        }
+    }
+}
+
+fn cycles(
+    program: &Program,
+    sources: &SourceMap,
+    locator: &Locator,
+    entities: &[FoundEntity],
+    refs: &[FoundRef],
+    mut edges: Vec<Edge>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    edges.sort_unstable();
+    edges.dedup_by_key(|e| (e.0, e.1));
+    let graph = Graph::new(entities.len(), &edges);
+    for component in graph.strongly_connected() {
+        let Some(cycle) = graph.cycle_in(&component, entities) else {
+            continue;
+        };
+        let Some(&(first_from, _, first_ref)) = cycle.first() else {
+            continue;
+        };
+        let name = |i: u32| entities.get(i as usize).map_or("?", |e| &*e.key);
+        let kind = entities
+            .get(first_from as usize)
+            .map_or("entity", |e| kind_name(program, e.kind));
+        let mut path: Vec<String> = cycle.iter().map(|&(from, _, _)| format!("`{}`", name(from))).collect();
+        path.push(format!("`{}`", name(first_from)));
+        let label = |(from, to, _): &Edge| format!("`{}` refers to `{}`", name(*from), name(*to));
+        let ref_span = |r: u32| refs.get(r as usize).map(|f| f.at.span(sources, locator));
+        let Some(primary) = ref_span(first_ref) else {
+            continue;
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::RefCycle,
+            format!("cycle among `{kind}` references: {}", path.join(" → ")),
+        )
+        .at(primary, cycle.first().map(label).unwrap_or_default())
+        .with_help(format!(
+            "references between `{kind}` entities must not loop; remove one of them"
+        ));
+        for edge in cycle.iter().skip(1) {
+            if let Some(span) = ref_span(edge.2) {
+                diagnostic = diagnostic.with_label(span, label(edge));
+            }
+        }
+        problems.push(diagnostic);
+    }
+}
+
+/// A directed graph over entity indices, as adjacency lists in one array.
+struct Graph<'e> {
+    starts: Vec<usize>,
+    edges: &'e [Edge],
+}
+
+impl<'e> Graph<'e> {
+    /// `edges` sorted by source.
+    fn new(nodes: usize, edges: &'e [Edge]) -> Graph<'e> {
+        let mut starts = vec![0; nodes + 1];
+        for &(from, _, _) in edges {
+            if let Some(count) = starts.get_mut(from as usize + 1) {
+                *count += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            let previous = starts.get(i - 1).copied().unwrap_or(0);
+            if let Some(s) = starts.get_mut(i) {
+                *s += previous;
+            }
+        }
+        Graph { starts, edges }
+    }
+
+    fn out(&self, node: u32) -> &'e [Edge] {
+        let from = self.starts.get(node as usize).copied().unwrap_or(0);
+        let to = self.starts.get(node as usize + 1).copied().unwrap_or(from);
+        self.edges.get(from..to).unwrap_or(&[])
+    }
+
+    /// Tarjan's algorithm, iteratively: the components that hold a cycle (more than one
+    /// node, or a node referring to itself).
+    fn strongly_connected(&self) -> Vec<Vec<u32>> {
+        let nodes = self.starts.len().saturating_sub(1);
+        let mut order = vec![u32::MAX; nodes];
+        let mut low = vec![0u32; nodes];
+        let mut on_stack = vec![false; nodes];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut components = Vec::new();
+        let mut counter = 0u32;
+        let mut call: Vec<(u32, usize)> = Vec::new();
+        let sources: Vec<u32> = {
+            let mut s: Vec<u32> = self.edges.iter().map(|e| e.0).collect();
+            s.dedup();
+            s
+        };
+        for root in sources {
+            if order.get(root as usize).is_none_or(|&o| o != u32::MAX) {
+                continue;
+            }
+            call.push((root, 0));
+            while let Some(&(node, next)) = call.last() {
+                let n = node as usize;
+                if get(&order, n) == u32::MAX {
+                    set(&mut order, n, counter);
+                    set(&mut low, n, counter);
+                    counter += 1;
+                    stack.push(node);
+                    set(&mut on_stack, n, true);
+                }
+                let out = self.out(node);
+                if let Some(&(_, to, _)) = out.get(next) {
+                    if let Some(top) = call.last_mut() {
+                        top.1 += 1;
+                    }
+                    let t = to as usize;
+                    if get(&order, t) == u32::MAX {
+                        call.push((to, 0));
+                    } else if on_stack.get(t) == Some(&true) {
+                        let lowest = get(&low, n).min(get(&order, t));
+                        set(&mut low, n, lowest);
+                    }
+                    continue;
+                }
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    let lowest = get(&low, parent as usize).min(get(&low, n));
+                    set(&mut low, parent as usize, lowest);
+                }
+                if get(&low, n) == get(&order, n) {
+                    let mut component = Vec::new();
+                    while let Some(member) = stack.pop() {
+                        set(&mut on_stack, member as usize, false);
+                        component.push(member);
+                        if member == node {
+                            break;
+                        }
+                    }
+                    let looped = component.len() > 1 || out.iter().any(|e| e.1 == node);
+                    if looped {
+                        components.push(component);
+                    }
+                }
+            }
+        }
+        components
+    }
+
+    /// One cycle through a component, from its member with the smallest key, as the
+    /// edges taken: the shortest way back to the start (breadth first).
+    fn cycle_in(&self, component: &[u32], entities: &[FoundEntity]) -> Option<Vec<Edge>> {
+        let key = |i: u32| entities.get(i as usize).map(|e| e.key.clone());
+        let start = *component.iter().min_by_key(|&&i| key(i))?;
+        let members: std::collections::HashSet<u32> = component.iter().copied().collect();
+        let mut via: HashMap<u32, Edge> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            for &edge in self.out(node) {
+                let (_, to, _) = edge;
+                if to == start {
+                    let mut path = vec![edge];
+                    let mut at = node;
+                    while at != start {
+                        let back = *via.get(&at)?;
+                        path.push(back);
+                        at = back.0;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                if members.contains(&to) && !via.contains_key(&to) {
+                    via.insert(to, edge);
+                    queue.push_back(to);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn get(values: &[u32], i: usize) -> u32 {
+    values.get(i).copied().unwrap_or(u32::MAX)
+}
+
+fn set<T>(values: &mut [T], i: usize, value: T) {
+    if let Some(slot) = values.get_mut(i) {
+        *slot = value;
+    }
+}

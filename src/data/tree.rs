@@ -1,0 +1,386 @@
+//! A small spanned document tree, and its validation into typed values. YAML, TOML and
+//! CSV are parsed into [`Node`]s (their parsers give exact positions), then one walker
+//! checks every node against its [`Type`], so the three formats share one set of rules.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::check::{EntityId, FieldType, RecordType, Type};
+use crate::diagnostics::Diagnostic;
+use crate::eval::{Origin, OriginAt, Record, Value};
+use crate::ir::Program;
+use crate::source::{FileId, Span};
+
+use super::ConstraintEval;
+use super::collect::{DataAt, Found, FoundEntity, FoundRef};
+use super::convert::{self, FieldSet};
+use super::problem::{self, Found as Kind, Problem};
+
+/// A value in a parsed document, with its byte range in the file.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub kind: NodeKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug)]
+pub(crate) enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer too large for 64 bits, as written.
+    BigInt(String),
+    Float(f64),
+    Str(String),
+    /// A CSV cell: text typed by the schema. `quoted` tells `""` from an empty cell.
+    Cell {
+        text: String,
+        quoted: bool,
+    },
+    /// A TOML date or time, as written.
+    Datetime(String),
+    List(Vec<Node>),
+    Map(Vec<Entry>),
+    /// A required CSV column the header lacks, already reported once.
+    Absent,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub key: String,
+    pub key_start: u32,
+    pub key_end: u32,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn new(kind: NodeKind, start: usize, end: usize) -> Node {
+        Node {
+            kind,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end.max(start)).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn found(&self) -> Kind {
+        match &self.kind {
+            NodeKind::Null | NodeKind::Absent => Kind::Null,
+            NodeKind::Bool(_) => Kind::Bool,
+            NodeKind::Int(_) | NodeKind::BigInt(_) => Kind::Int,
+            NodeKind::Float(_) => Kind::Float,
+            NodeKind::Str(_) | NodeKind::Cell { .. } => Kind::Str,
+            NodeKind::Datetime(_) => Kind::Datetime,
+            NodeKind::List(_) => Kind::List,
+            NodeKind::Map(_) => Kind::Object,
+        }
+    }
+
+    /// An unquoted empty CSV cell: "no value".
+    fn is_empty_cell(&self) -> bool {
+        matches!(&self.kind, NodeKind::Cell { text, quoted: false } if text.trim().is_empty())
+    }
+}
+
+/// Checks nodes against types, collecting diagnostics, entities and references.
+pub(crate) struct Walker<'a> {
+    pub program: &'a Program,
+    pub constraints: &'a dyn ConstraintEval,
+    pub file: FileId,
+    pub text: &'a str,
+    pub found: Found,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(program: &'a Program, constraints: &'a dyn ConstraintEval, file: FileId, text: &'a str) -> Walker<'a> {
+        Walker {
+            program,
+            constraints,
+            file,
+            text,
+            found: Found::default(),
+            diags: Vec::new(),
+        }
+    }
+
+    fn span(&self, start: u32, end: u32) -> Span {
+        Span {
+            file: self.file,
+            start,
+            end,
+        }
+    }
+
+    fn node_span(&self, node: &Node) -> Span {
+        self.span(node.start, node.end)
+    }
+
+    fn report(&mut self, at: Span, problem: Problem) {
+        self.diags.push(problem.at(at));
+    }
+
+    /// A whole document for a source of type `ty`. For a list source, a document that is
+    /// not a list is one element.
+    pub fn document(&mut self, node: &Node, ty: &Type, list_source: bool) -> Value {
+        if list_source
+            && let Type::List(elem) = ty.strip_optional()
+            && !matches!(node.kind, NodeKind::List(_))
+        {
+            return Value::list(vec![self.value(node, elem, None)]);
+        }
+        self.value(node, ty, None)
+    }
+
+    /// The value of `node` as a `ty`; problems become diagnostics and `null` stands in.
+    pub fn value(&mut self, node: &Node, ty: &Type, field: Option<&FieldType>) -> Value {
+        match self.convert(node, ty, field) {
+            Ok(value) => value,
+            Err(problem) => {
+                let at = self.node_span(node);
+                self.report(at, problem.field(field));
+                Value::Null
+            }
+        }
+    }
+
+    fn convert(&mut self, node: &Node, ty: &Type, field: Option<&FieldType>) -> Result<Value, Problem> {
+        let program = self.program;
+        let target = ty.strip_optional();
+        if matches!(target, Type::Json | Type::Unknown | Type::Error) {
+            return Ok(self.untyped(node));
+        }
+        if let Some((record, kind)) = convert::record_of(program, target) {
+            return match &node.kind {
+                NodeKind::Map(entries) => Ok(self.record(node, entries, record, kind)),
+                NodeKind::Null if ty.is_optional() => Ok(Value::Null),
+                _ => Err(problem::wrong_type(program, ty, node.found())),
+            };
+        }
+        match (&node.kind, target) {
+            (NodeKind::Absent, _) => Ok(Value::Null),
+            (NodeKind::Null, _) if ty.is_optional() || matches!(target, Type::Null) => Ok(Value::Null),
+            (NodeKind::Cell { .. }, _) if node.is_empty_cell() && ty.is_optional() => Ok(Value::Null),
+            (NodeKind::Bool(b), Type::Bool) => Ok(Value::Bool(*b)),
+            (NodeKind::Int(n), Type::Int) => Ok(Value::Int(*n)),
+            (NodeKind::Int(n), Type::Float) => Ok(Value::Float(*n as f64)),
+            (NodeKind::BigInt(text), Type::Int) => Err(problem::out_of_range(text)),
+            (NodeKind::BigInt(text), Type::Float) => Ok(Value::Float(text.parse().unwrap_or(f64::NAN))),
+            (NodeKind::Float(x), Type::Float) => Ok(Value::Float(*x)),
+            (NodeKind::Datetime(text), Type::Timestamp) => convert::from_text(program, target, text, convert::new_str),
+            (NodeKind::Str(text), Type::Ref(kind)) => Ok(self.reference(node, *kind, text, field)),
+            (NodeKind::Str(text), _) if convert::is_text_type(target) => {
+                convert::from_text(program, target, text, convert::new_str)
+            }
+            (NodeKind::Cell { text, .. }, Type::List(elem)) => Ok(self.cell_list(node, text, elem, field)),
+            (NodeKind::Cell { text, .. }, Type::Ref(kind)) => Ok(self.reference(node, *kind, text.trim(), field)),
+            (NodeKind::Cell { text, .. }, Type::Map(_) | Type::Record(_)) if text.is_empty() => {
+                Err(problem::wrong_type(program, ty, Kind::Null))
+            }
+            (NodeKind::Cell { text, .. }, _) => convert::from_cell(program, target, text),
+            (NodeKind::List(items), Type::List(elem)) => {
+                let values = items.iter().map(|item| self.value(item, elem, field)).collect();
+                Ok(Value::list(values))
+            }
+            (NodeKind::Map(entries), Type::Map(elem)) => Ok(self.map(entries, elem, field)),
+            _ => Err(problem::wrong_type(program, ty, node.found())),
+        }
+    }
+
+    fn reference(&mut self, node: &Node, kind: EntityId, text: &str, field: Option<&FieldType>) -> Value {
+        match convert::parse_ref(kind, text) {
+            Ok(slot) => {
+                let slot = Arc::new(slot);
+                let at = DataAt::Span(self.node_span(node));
+                self.found.refs.push(FoundRef {
+                    slot: slot.clone(),
+                    at,
+                    field: field.map(|f| f.span),
+                    owner: None,
+                });
+                Value::Ref(slot)
+            }
+            Err(problem) => {
+                let at = self.node_span(node);
+                self.report(at, problem.field(field));
+                Value::Null
+            }
+        }
+    }
+
+    /// A CSV cell holding a list: items separated by `;`, each with its own span.
+    fn cell_list(&mut self, node: &Node, text: &str, elem: &Type, field: Option<&FieldType>) -> Value {
+        if text.trim().is_empty() {
+            return Value::list(Vec::new());
+        }
+        let raw = self.text.get(node.start as usize..node.end as usize).unwrap_or("");
+        let (inner, offset) = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(inner) => (inner, node.start as usize + 1),
+            None => (raw, node.start as usize),
+        };
+        let mut items = Vec::new();
+        let mut at = 0;
+        for part in inner.split(';') {
+            let lead = part.len() - part.trim_start().len();
+            let item = part.trim();
+            let start = offset + at + lead;
+            at += part.len() + 1;
+            if item.is_empty() {
+                continue;
+            }
+            let cell = Node::new(
+                NodeKind::Cell {
+                    text: item.replace("\"\"", "\""),
+                    quoted: false,
+                },
+                start,
+                start + item.len(),
+            );
+            items.push(self.value(&cell, elem, field));
+        }
+        Value::list(items)
+    }
+
+    fn record(&mut self, node: &Node, entries: &[Entry], record: &RecordType, kind: Option<EntityId>) -> Value {
+        let program = self.program;
+        let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
+        let first_ref = self.found.refs.len();
+        let count = record.fields.len();
+        let mut values = vec![Value::Null; count];
+        let mut given = FieldSet::new(count);
+        let mut spans: Vec<Option<(Span, Span)>> = vec![None; count];
+        let mut unknown: Vec<(&str, Span)> = Vec::new();
+        for entry in entries {
+            let key_span = self.span(entry.key_start, entry.key_end);
+            let Some((index, field)) = record.field(&entry.key) else {
+                if let Some((_, first)) = unknown.iter().find(|(k, _)| *k == entry.key) {
+                    let diagnostic = problem::duplicate_in_document(&entry.key)
+                        .at(key_span)
+                        .with_label(*first, problem::FIRST_GIVEN);
+                    self.diags.push(diagnostic);
+                    continue;
+                }
+                let names = record.fields.iter().map(|f| &*f.name);
+                self.report(key_span, problem::unknown_field(&entry.key, names, entity_name));
+                unknown.push((&entry.key, key_span));
+                continue;
+            };
+            if let Some(Some((first, _))) = spans.get(index) {
+                let diagnostic = problem::duplicate_in_document(&entry.key)
+                    .at(key_span)
+                    .with_label(*first, problem::FIRST_GIVEN);
+                self.diags.push(diagnostic);
+                continue;
+            }
+            let value_span = self.node_span(&entry.value);
+            if let Some(slot) = spans.get_mut(index) {
+                *slot = Some((key_span, value_span));
+            }
+            if entry.value.is_empty_cell() || matches!(entry.value.kind, NodeKind::Absent) {
+                // An empty CSV cell: the field's default, an empty list, or missing.
+                let value = match convert::absent_value(field, true) {
+                    Some(value) => value,
+                    None => {
+                        if matches!(entry.value.kind, NodeKind::Cell { .. }) {
+                            self.report(value_span, problem::missing_cell(field, &entry.key));
+                        }
+                        Value::Null
+                    }
+                };
+                if let Some(slot) = values.get_mut(index) {
+                    *slot = value;
+                }
+                given.insert(index);
+                continue;
+            }
+            let value = self.value(&entry.value, &field.ty, Some(field));
+            if let Err(problem) = convert::check_constraint(self.constraints, field, &value) {
+                self.report(value_span, problem);
+            }
+            if let Some(slot) = values.get_mut(index) {
+                *slot = value;
+            }
+            given.insert(index);
+        }
+        let record_span = self.node_span(node);
+        for (index, field) in record.fields.iter().enumerate() {
+            if given.contains(index) {
+                continue;
+            }
+            match convert::absent_value(field, false) {
+                Some(value) => {
+                    if let Some(slot) = values.get_mut(index) {
+                        *slot = value;
+                    }
+                }
+                None => self.report(record_span, problem::missing_field(program, field, entity_name)),
+            }
+        }
+        let key = record.key.and_then(|k| values.get(k)).and_then(convert::key_text);
+        let value = Arc::new(Record {
+            shape: record.shape.clone(),
+            fields: values.into_boxed_slice(),
+            origin: Some(Origin {
+                file: self.file,
+                at: OriginAt::Offset(node.start),
+            }),
+            key: key.clone(),
+        });
+        if let (Some(kind), Some(key), Some(key_index)) = (kind, key, record.key) {
+            let at = |index: usize| {
+                spans
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .map(|(_, value)| DataAt::Span(value))
+            };
+            let version_at = record
+                .field("version")
+                .filter(|(_, f)| matches!(f.ty.strip_optional(), Type::Version))
+                .and_then(|(index, _)| at(index));
+            let entity = FoundEntity {
+                kind,
+                key,
+                record: value.clone(),
+                key_at: at(key_index).unwrap_or(DataAt::Span(record_span)),
+                version_at,
+            };
+            self.found.entity(entity, first_ref);
+        }
+        Value::Record(value)
+    }
+
+    fn map(&mut self, entries: &[Entry], elem: &Type, field: Option<&FieldType>) -> Value {
+        let mut values: BTreeMap<Arc<str>, Value> = BTreeMap::new();
+        let mut firsts: Vec<(&str, Span)> = Vec::new();
+        for entry in entries {
+            let key_span = self.span(entry.key_start, entry.key_end);
+            if let Some((_, first)) = firsts.iter().find(|(k, _)| *k == entry.key) {
+                let diagnostic = problem::duplicate_in_document(&entry.key)
+                    .at(key_span)
+                    .with_label(*first, problem::FIRST_GIVEN);
+                self.diags.push(diagnostic);
+                continue;
+            }
+            firsts.push((&entry.key, key_span));
+            let value = self.value(&entry.value, elem, field);
+            values.insert(Arc::from(entry.key.as_str()), value);
+        }
+        Value::Map(Arc::new(values))
+    }
+
+    /// A `json` value: any data, untyped (duplicate keys are still reported).
+    fn untyped(&mut self, node: &Node) -> Value {
+        match &node.kind {
+            NodeKind::Null | NodeKind::Absent => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(n) => Value::Int(*n),
+            NodeKind::BigInt(text) => Value::Float(text.parse().unwrap_or(f64::NAN)),
+            NodeKind::Float(x) => Value::Float(*x),
+            NodeKind::Str(text) | NodeKind::Datetime(text) => Value::str(text),
+            NodeKind::Cell { text, .. } => convert::from_cell(self.program, &Type::Json, text).unwrap_or(Value::Null),
+            NodeKind::List(items) => Value::list(items.iter().map(|item| self.untyped(item)).collect()),
+            NodeKind::Map(entries) => self.map(entries, &Type::Json, None),
+        }
+    }
+}
