@@ -38,7 +38,7 @@ impl<'a> Checker<'a> {
             let ItemKind::Entity(decl) = &item.kind else {
                 continue;
             };
-            let record = self.record_type(&decl.fields, KeyRule::Required, Some(&item.name));
+            let record = self.record_type(&decl.fields, KeyRule::Required, Some(&item.name), decl.open.is_some());
             let key = record.key.unwrap_or(0);
             if let Some(def) = self.program.entities.get_mut(i) {
                 def.record = record;
@@ -76,7 +76,9 @@ impl<'a> Checker<'a> {
                 }
                 Type::Enum(Arc::new(EnumType { members: seen }))
             }
-            TypeExprKind::Record(fields) => Type::Record(self.record_type(fields, KeyRule::Optional, None)),
+            TypeExprKind::Record { fields, open } => {
+                Type::Record(self.record_type(fields, KeyRule::Optional, None, *open))
+            }
             TypeExprKind::Ref(name) => match self.program.names.get(&name.name) {
                 Some(ItemRef::Entity(id)) => Type::Ref(*id),
                 _ if self.broken.contains(&name.name) => Type::Error,
@@ -201,6 +203,7 @@ impl<'a> Checker<'a> {
         fields: &[ast::Field],
         key_rule: KeyRule,
         entity: Option<&ast::Ident>,
+        open: bool,
     ) -> Arc<RecordType> {
         let mut out: Vec<FieldType> = Vec::new();
         let mut key = None;
@@ -268,7 +271,9 @@ impl<'a> Checker<'a> {
                     .with_help("a record type may mark at most one field `key`"),
             );
         }
-        Arc::new(RecordType::new(out, key))
+        let mut record = RecordType::new(out, key);
+        record.open = open;
+        Arc::new(record)
     }
 
     fn field_type(&mut self, field: &ast::Field) -> FieldType {

@@ -58,6 +58,8 @@ pub struct RecordType {
     pub key: Option<usize>,
     /// The value layout shared by every value of this type.
     pub shape: Arc<crate::eval::Shape>,
+    /// Declared with `...`: data may hold other fields, which are ignored.
+    pub open: bool,
 }
 
 #[derive(Debug)]
@@ -91,7 +93,12 @@ pub struct EnumType {
 impl RecordType {
     pub fn new(fields: Vec<FieldType>, key: Option<usize>) -> RecordType {
         let shape = Arc::new(crate::eval::Shape::new(fields.iter().map(|f| f.name.clone()).collect()));
-        RecordType { fields, key, shape }
+        RecordType {
+            fields,
+            key,
+            shape,
+            open: false,
+        }
     }
 
     pub fn field(&self, name: &str) -> Option<(usize, &FieldType)> {

@@ -4,17 +4,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::check::Type;
+use crate::data::{Loader, NoConstraints};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::Value;
 use crate::ir::{Param, Program};
 use crate::project::Input;
+use crate::source::{FileKind, SourceMap};
 
 /// Splits `name=value`.
 pub fn split_assignment<'a>(text: &'a str, flag: &str) -> Result<(&'a str, &'a str), Diagnostic> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => Ok((name.trim(), value)),
-        _ => Err(Diagnostic::new(Code::InvalidArg, format!("`--{flag} {text}` is not of the form `name=value`"))
-            .with_help(format!("write `--{flag} NAME=VALUE`, for example `--{flag} drift=0.22`"))),
+        _ => Err(Diagnostic::new(
+            Code::InvalidArg,
+            format!("`--{flag} {text}` is not of the form `name=value`"),
+        )
+        .with_help(format!(
+            "write `--{flag} NAME=VALUE`, for example `--{flag} drift=0.22`"
+        ))),
     }
 }
 
@@ -24,8 +31,10 @@ pub fn parse_inputs(raw: &[String]) -> Result<Vec<Input>, Diagnostic> {
         .map(|text| {
             let (name, path) = split_assignment(text, "input")?;
             if path.is_empty() {
-                return Err(Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file"))
-                    .with_help(format!("write `--input {name}=path/to/file.json`")));
+                return Err(
+                    Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file"))
+                        .with_help(format!("write `--input {name}=path/to/file.json`")),
+                );
             }
             Ok(Input {
                 name: name.to_string(),
@@ -37,7 +46,12 @@ pub fn parse_inputs(raw: &[String]) -> Result<Vec<Input>, Diagnostic> {
 
 /// Policy arguments from `--arg` options, by parameter, read as each parameter's type.
 /// Missing required parameters and unknown names are errors that say what exists.
-pub fn policy_args(raw: &[String], policy: &str, params: &[Param], program: &Program) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
+pub fn policy_args(
+    raw: &[String],
+    policy: &str,
+    params: &[Param],
+    program: &Program,
+) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
     let mut out: Vec<(Arc<str>, Value)> = Vec::new();
     let mut problems = Vec::new();
     for text in raw {
@@ -65,7 +79,10 @@ pub fn policy_args(raw: &[String], policy: &str, params: &[Param], program: &Pro
             continue;
         };
         if out.iter().any(|(n, _)| &**n == name) {
-            problems.push(Diagnostic::new(Code::InvalidArg, format!("`--arg {name}` is given twice")));
+            problems.push(Diagnostic::new(
+                Code::InvalidArg,
+                format!("`--arg {name}` is given twice"),
+            ));
             continue;
         }
         match typed_value(value, &param.ty, program) {
@@ -82,8 +99,15 @@ pub fn policy_args(raw: &[String], policy: &str, params: &[Param], program: &Pro
     for param in params {
         if param.default.is_none() && !out.iter().any(|(n, _)| *n == param.name) {
             problems.push(
-                Diagnostic::new(Code::UnknownArg, format!("policy `{policy}` needs `--arg {}=…`", param.name))
-                    .with_help(format!("`{}` is a `{}` with no default", param.name, program.display_type(&param.ty))),
+                Diagnostic::new(
+                    Code::UnknownArg,
+                    format!("policy `{policy}` needs `--arg {}=…`", param.name),
+                )
+                .with_help(format!(
+                    "`{}` is a `{}` with no default",
+                    param.name,
+                    program.display_type(&param.ty)
+                )),
             );
         }
     }
@@ -108,13 +132,20 @@ pub fn typed_value(text: &str, ty: &Type, program: &Program) -> Result<Value, St
             "false" => Ok(Value::Bool(false)),
             _ => Err("`true` or `false`".to_string()),
         },
-        Type::Int => trimmed.parse::<i64>().map(Value::Int).map_err(|_| "an integer".to_string()),
+        Type::Int => trimmed
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| "an integer".to_string()),
         Type::Float => {
             let parsed = match trimmed.strip_suffix('%') {
                 Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
                 None => trimmed.parse::<f64>(),
             };
-            parsed.ok().filter(|x| x.is_finite()).map(Value::Float).ok_or_else(|| "a number".to_string())
+            parsed
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Value::Float)
+                .ok_or_else(|| "a number".to_string())
         }
         Type::Duration => crate::time::Duration::parse(trimmed)
             .map(Value::Duration)
@@ -130,14 +161,27 @@ pub fn typed_value(text: &str, ty: &Type, program: &Program) -> Result<Value, St
                 Ok(Value::str(trimmed))
             } else {
                 let listed: Vec<String> = e.members.iter().map(|m| format!("`{m}`")).collect();
-                let suggestion = did_you_mean(trimmed, e.members.iter().map(|m| &**m)).map(|s| format!(" ({s})")).unwrap_or_default();
+                let suggestion = did_you_mean(trimmed, e.members.iter().map(|m| &**m))
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
                 Err(format!("one of {}{suggestion}", listed.join(", ")))
             }
         }
-        _ => {
-            let json: serde_json::Value =
-                serde_json::from_str(text).map_err(|_| format!("JSON data of type `{}`", program.display_type(ty)))?;
-            crate::data::value_from_json(&json, ty, program).map_err(|_| format!("JSON data of type `{}`", program.display_type(ty)))
-        }
+        _ => json_value(text, ty, program)
+            .map_err(|why| format!("JSON data of type `{}` ({why})", program.display_type(ty))),
+    }
+}
+
+/// Reads JSON text as a value of `ty`, through the same loader as registry data.
+fn json_value(text: &str, ty: &Type, program: &Program) -> Result<Value, String> {
+    let mut sources = SourceMap::new();
+    let file = sources.add("<arg>", None, FileKind::Json, text);
+    let mut loader = Loader::new(program, &sources, &NoConstraints);
+    let mut problems = Vec::new();
+    let value = loader.load_document(file, ty, "arg", &mut problems);
+    match (value, problems.iter().find(|d| d.is_error())) {
+        (Some(value), None) => Ok(value),
+        (_, Some(problem)) => Err(problem.message.clone()),
+        (None, None) => Err("not JSON".to_string()),
     }
 }

@@ -32,7 +32,13 @@ type CommandResult = Result<Exit, Box<Diagnostic>>;
 
 /// Loads a session, or stops with its problems: project errors mean the input was
 /// found wanting (exit 1); nothing is evaluated on a program that does not check.
-fn open(project: Option<&Path>, inputs: &[String], expression: Option<&str>, gate: Option<&str>, out: &Output) -> Result<Session, Exit> {
+fn open(
+    project: Option<&Path>,
+    inputs: &[String],
+    expression: Option<&str>,
+    gate: Option<&str>,
+    out: &Output,
+) -> Result<Session, Exit> {
     let fatal = |d: Diagnostic| {
         out.fatal(d);
         Exit::Error
@@ -51,8 +57,16 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
     let start = match (project, paths.first()) {
         (Some(p), _) => Some(p.to_path_buf()),
         (None, Some(first)) => {
-            let dir = if first.is_dir() { first.clone() } else { first.parent().map(Path::to_path_buf).unwrap_or_default() };
-            let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+            let dir = if first.is_dir() {
+                first.clone()
+            } else {
+                first.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
             Some(crate::project::find_root(&dir))
         }
         (None, None) => None,
@@ -63,17 +77,26 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
     };
     let mut diagnostics = session.diagnostics();
     if !paths.is_empty() {
-        let wanted: Vec<PathBuf> = paths.iter().map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())).collect();
+        let wanted: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+            .collect();
         let sources = &session.project.sources;
         diagnostics = diagnostics
             .into_iter()
-            .filter(|d| match d.span().and_then(|s| sources.get(s.file)).and_then(|f| f.path.as_ref()) {
-                Some(path) => wanted.iter().any(|w| path.starts_with(w)),
-                None => true,
-            })
+            .filter(
+                |d| match d.span().and_then(|s| sources.get(s.file)).and_then(|f| f.path.as_ref()) {
+                    Some(path) => wanted.iter().any(|w| path.starts_with(w)),
+                    None => true,
+                },
+            )
             .collect();
     }
-    out.diagnostics(&diagnostics.clone().into_vec(), &session.project.sources, session.anchor());
+    out.diagnostics(
+        &diagnostics.clone().into_vec(),
+        &session.project.sources,
+        session.anchor(),
+    );
     if out.format == Format::Human && !diagnostics.has_errors() {
         let program = &session.project.program;
         let records: usize = session.data.record_count;
@@ -89,7 +112,11 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
             if records == 1 { "" } else { "s" },
         ));
     }
-    Ok(if diagnostics.has_errors() { Exit::Failure } else { Exit::Success })
+    Ok(if diagnostics.has_errors() {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }
 
 fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output) -> CommandResult {
@@ -127,7 +154,13 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
     }
 }
 
-fn policy(project: Option<&Path>, name: &str, raw_args: &[String], inputs: &[String], out: &mut Output) -> CommandResult {
+fn policy(
+    project: Option<&Path>,
+    name: &str,
+    raw_args: &[String],
+    inputs: &[String],
+    out: &mut Output,
+) -> CommandResult {
     let session = match open(project, inputs, None, None, out) {
         Ok(s) => s,
         Err(exit) => return Ok(exit),
@@ -139,7 +172,9 @@ fn policy(project: Option<&Path>, name: &str, raw_args: &[String], inputs: &[Str
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
             return Ok(Exit::Failure);
         }
-        return Err(Box::new(unknown_item(program, name, "policy", |r| matches!(r, ItemRef::Policy(_)))));
+        return Err(Box::new(unknown_item(program, name, "policy", |r| {
+            matches!(r, ItemRef::Policy(_))
+        })));
     };
     let args = match policy_args(raw_args, name, &def.params, program) {
         Ok(args) => args,
@@ -177,7 +212,13 @@ fn policy(project: Option<&Path>, name: &str, raw_args: &[String], inputs: &[Str
     Ok(if d.allowed() { Exit::Success } else { Exit::Failure })
 }
 
-fn gate(project: Option<&Path>, name: &str, inputs: &[String], overrides: &[String], out: &mut Output) -> CommandResult {
+fn gate(
+    project: Option<&Path>,
+    name: &str,
+    inputs: &[String],
+    overrides: &[String],
+    out: &mut Output,
+) -> CommandResult {
     let session = match open(project, inputs, None, Some(name), out) {
         Ok(s) => s,
         Err(exit) => return Ok(exit),
@@ -189,12 +230,20 @@ fn gate(project: Option<&Path>, name: &str, inputs: &[String], overrides: &[Stri
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
             return Ok(Exit::Failure);
         }
-        return Err(Box::new(unknown_item(program, name, "gate", |r| matches!(r, ItemRef::Gate(_)))));
+        return Err(Box::new(unknown_item(program, name, "gate", |r| {
+            matches!(r, ItemRef::Gate(_))
+        })));
     };
     let mut problems = Vec::new();
     for o in overrides {
         if program.policy(o).is_none() {
-            let help = did_you_mean(o, def.policies.iter().filter_map(|p| program.policies.get(p.policy.index())).map(|p| &*p.name));
+            let help = did_you_mean(
+                o,
+                def.policies
+                    .iter()
+                    .filter_map(|p| program.policies.get(p.policy.index()))
+                    .map(|p| &*p.name),
+            );
             problems.push(
                 Diagnostic::new(Code::InvalidOverride, format!("`--override {o}` names no policy"))
                     .with_help(help.unwrap_or_else(|| format!("override one of the policies gate `{name}` runs"))),
@@ -204,9 +253,12 @@ fn gate(project: Option<&Path>, name: &str, inputs: &[String], overrides: &[Stri
     for input in &def.inputs {
         if !session.data.gate_inputs.iter().any(|(n, _)| *n == input.name) {
             problems.push(
-                Diagnostic::new(Code::MissingInput, format!("gate `{name}` needs its input `{}`", input.name))
-                    .at(input.span, "declared here")
-                    .with_help(format!("pass it with `--input {}=FILE`", input.name)),
+                Diagnostic::new(
+                    Code::MissingInput,
+                    format!("gate `{name}` needs its input `{}`", input.name),
+                )
+                .at(input.span, "declared here")
+                .with_help(format!("pass it with `--input {}=FILE`", input.name)),
             );
         }
     }
@@ -223,7 +275,11 @@ fn gate(project: Option<&Path>, name: &str, inputs: &[String], overrides: &[Stri
     let result = env.run_gate(id, &session.data.gate_inputs, &overrides);
     let mut all: Vec<Diagnostic> = diagnostics.into_vec();
     for policy in &result.policies {
-        all.extend(report::decision_diagnostics(&env, &policy.result, Context::Gate(policy.verdict)));
+        all.extend(report::decision_diagnostics(
+            &env,
+            &policy.result,
+            Context::Gate(policy.verdict),
+        ));
     }
     all.extend(unused_waiver_warnings(&env, &result.unused_waivers));
     match out.format {
@@ -257,9 +313,12 @@ fn unused_waiver_warnings(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<
                 .map(|p| p.name.to_string())
                 .unwrap_or_default();
             let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
-            Diagnostic::new(Code::WaiverUnused, format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name))
-                .at(w.span, "waives nothing")
-                .with_help("remove it if the problem it covered is fixed")
+            Diagnostic::new(
+                Code::WaiverUnused,
+                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+            )
+            .at(w.span, "waives nothing")
+            .with_help("remove it if the problem it covered is fixed")
         })
         .collect()
 }
@@ -270,7 +329,10 @@ fn unknown_item(program: &crate::ir::Program, name: &str, what: &str, keep: impl
         if names.is_empty() {
             format!("this project has no {what}")
         } else {
-            format!("the {what} names are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+            format!(
+                "the {what} names are {}",
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )
         }
     });
     Diagnostic::new(Code::UnknownItem, format!("no {what} named `{name}`")).with_help(help)
@@ -284,14 +346,20 @@ fn explain(code: &str, out: &mut Output) -> Exit {
                 Exit::Success
             }
             None => {
-                out.fatal(Diagnostic::new(Code::UnknownItem, format!("`{code}` has no explanation yet")));
+                out.fatal(Diagnostic::new(
+                    Code::UnknownItem,
+                    format!("`{code}` has no explanation yet"),
+                ));
                 Exit::Error
             }
         },
         None => {
             let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            let help = did_you_mean(&code.to_ascii_uppercase(), names).unwrap_or_else(|| "codes look like `E0101` or `W0301`".to_string());
-            out.fatal(Diagnostic::new(Code::UnknownItem, format!("`{code}` is not a cpl diagnostic code")).with_help(help));
+            let help = did_you_mean(&code.to_ascii_uppercase(), names)
+                .unwrap_or_else(|| "codes look like `E0101` or `W0301`".to_string());
+            out.fatal(
+                Diagnostic::new(Code::UnknownItem, format!("`{code}` is not a cpl diagnostic code")).with_help(help),
+            );
             Exit::Error
         }
     }
@@ -299,6 +367,11 @@ fn explain(code: &str, out: &mut Output) -> Exit {
 
 impl Session {
     pub fn env(&self) -> Env<'_> {
-        Env::new(&self.project.program, &self.project.sources, &self.data.sources, &self.host)
+        Env::new(
+            &self.project.program,
+            &self.project.sources,
+            &self.data.sources,
+            &self.host,
+        )
     }
 }

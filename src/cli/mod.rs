@@ -56,7 +56,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse and type-check the project, and load and validate its registry data.
-    #[command(after_help = "Examples:\n  cpl check --project examples/ai-platform\n  cpl check policies/agents.cp --format sarif > cpl.sarif")]
+    #[command(
+        after_help = "Examples:\n  cpl check --project examples/ai-platform\n  cpl check policies/agents.cp --format sarif > cpl.sarif"
+    )]
     Check {
         /// Only report problems in these files or directories (the whole project is checked).
         paths: Vec<PathBuf>,
@@ -65,7 +67,9 @@ pub enum Command {
         input: Vec<String>,
     },
     /// Evaluate an expression in the project and print its value as JSON.
-    #[command(after_help = "Examples:\n  cpl eval 'len(agents)'\n  cpl eval 'len(fleet_drift().violations)' --input fleet=fleet.json")]
+    #[command(
+        after_help = "Examples:\n  cpl eval 'len(agents)'\n  cpl eval 'len(fleet_drift().violations)' --input fleet=fleet.json"
+    )]
     Eval {
         /// The expression.
         expr: String,
@@ -73,7 +77,9 @@ pub enum Command {
         input: Vec<String>,
     },
     /// Evaluate one policy and print its decision.
-    #[command(after_help = "Examples:\n  cpl policy agent_ownership\n  cpl policy fraud_max_drift --arg drift=0.22 --format json")]
+    #[command(
+        after_help = "Examples:\n  cpl policy agent_ownership\n  cpl policy fraud_max_drift --arg drift=0.22 --format json"
+    )]
     Policy {
         name: String,
         /// A policy argument, parsed as the parameter's type: `--arg drift=0.22`.
@@ -83,7 +89,9 @@ pub enum Command {
         input: Vec<String>,
     },
     /// Run a gate, as CI does: exit 0 when it passes, 1 when it fails.
-    #[command(after_help = "Examples:\n  cpl gate registry_valid\n  cpl gate cloud_plan --input plan=tfplan.json --override no_deprecated_tools --format github")]
+    #[command(
+        after_help = "Examples:\n  cpl gate registry_valid\n  cpl gate cloud_plan --input plan=tfplan.json --override no_deprecated_tools --format github"
+    )]
     Gate {
         name: String,
         #[arg(long, value_name = "NAME=FILE")]
@@ -108,7 +116,9 @@ pub fn main() -> ExitCode {
     match worker.map(|handle| handle.join()) {
         Ok(Ok(exit)) => exit.into(),
         _ => {
-            eprintln!("error: internal error: cpl stopped unexpectedly; please report this with the input that caused it");
+            eprintln!(
+                "error: internal error: cpl stopped unexpectedly; please report this with the input that caused it"
+            );
             ExitCode::from(2)
         }
     }

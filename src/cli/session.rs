@@ -45,8 +45,10 @@ pub fn root(project: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     match project {
         Some(dir) => {
             if !dir.is_dir() {
-                return Err(Diagnostic::new(Code::UnreadableFile, format!("`{}` is not a directory", dir.display()))
-                    .with_help("`--project` takes the directory that holds the project's `.cp` files"));
+                return Err(
+                    Diagnostic::new(Code::UnreadableFile, format!("`{}` is not a directory", dir.display()))
+                        .with_help("`--project` takes the directory that holds the project's `.cp` files"),
+                );
             }
             Ok(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
         }
@@ -68,7 +70,12 @@ pub struct Session {
 impl Session {
     /// Loads the project and its data. `expression` is checked in the project's scope
     /// (for `cpl eval`); `gate` says whose `input`s `--input` may bind.
-    pub fn open(root: &Path, inputs: &[Input], expression: Option<&str>, gate: Option<&str>) -> Result<Session, Diagnostic> {
+    pub fn open(
+        root: &Path,
+        inputs: &[Input],
+        expression: Option<&str>,
+        gate: Option<&str>,
+    ) -> Result<Session, Diagnostic> {
         let now = now()?;
         let options = CheckOptions { now };
         let mut project = Project::load_with(root, &options, expression);
@@ -93,6 +100,10 @@ impl Session {
         if self.project.root.join(CONFIG_FILE).is_file() {
             return Some(CONFIG_FILE.to_string());
         }
-        self.project.sources.files().find(|(_, f)| f.kind == crate::source::FileKind::Cpl).map(|(_, f)| f.name.clone())
+        self.project
+            .sources
+            .files()
+            .find(|(_, f)| f.kind == crate::source::FileKind::Cpl)
+            .map(|(_, f)| f.name.clone())
     }
 }

@@ -137,10 +137,8 @@ fn collect<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>, depth: u32) {
                 collect(arg, out, depth + 1);
             }
         }
-        ExprKind::Quantifier { collection, .. } => {
-            out.push(e);
-            collect(collection, out, depth + 1);
-        }
+        // A quantifier's truth is what fired the rule; its collection says more.
+        ExprKind::Quantifier { collection, .. } => collect(collection, out, depth + 1),
         ExprKind::Comprehension { .. } => out.push(e),
         ExprKind::Binary { op, lhs, rhs } => {
             if matches!(

@@ -64,9 +64,12 @@ impl Config {
                 for dir in &config.sources {
                     if dir.is_absolute() || dir.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
                         diagnostics.push(
-                            Diagnostic::new(Code::PathEscapesRoot, format!("source directory `{}` leaves the project", dir.display()))
-                                .at(Span::new(file, 0, 0), "in `[project] sources`")
-                                .with_help("list directories inside the project, relative to `cpl.toml`"),
+                            Diagnostic::new(
+                                Code::PathEscapesRoot,
+                                format!("source directory `{}` leaves the project", dir.display()),
+                            )
+                            .at(Span::new(file, 0, 0), "in `[project] sources`")
+                            .with_help("list directories inside the project, relative to `cpl.toml`"),
                         );
                     }
                 }

@@ -21,20 +21,38 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
     let fail = |code: Code, message: String, help: &str| ReadError {
         diagnostic: Diagnostic::new(code, message).with_help(help.to_string()),
     };
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| fail(Code::UnreadableFile, format!("cannot read `{shown}`: {}", io_reason(&e)), "check the path and its permissions"))?;
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        fail(
+            Code::UnreadableFile,
+            format!("cannot read `{shown}`: {}", io_reason(&e)),
+            "check the path and its permissions",
+        )
+    })?;
     if metadata.is_dir() {
-        return Err(fail(Code::UnreadableFile, format!("`{shown}` is a directory"), "give a file"));
+        return Err(fail(
+            Code::UnreadableFile,
+            format!("`{shown}` is a directory"),
+            "give a file",
+        ));
     }
     if metadata.len() > limit {
         return Err(fail(
             Code::FileTooLarge,
-            format!("`{shown}` is {} MiB, more than the {} MiB limit", metadata.len() / (1024 * 1024), limit / (1024 * 1024)),
+            format!(
+                "`{shown}` is {} MiB, more than the {} MiB limit",
+                metadata.len() / (1024 * 1024),
+                limit / (1024 * 1024)
+            ),
             "split the file, or check that this is the file you meant",
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| fail(Code::UnreadableFile, format!("cannot read `{shown}`: {}", io_reason(&e)), "check the path and its permissions"))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            Code::UnreadableFile,
+            format!("cannot read `{shown}`: {}", io_reason(&e)),
+            "check the path and its permissions",
+        )
+    })?;
     decode(bytes, shown).map_err(|diagnostic| ReadError { diagnostic })
 }
 
@@ -42,9 +60,11 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
 pub fn decode(bytes: Vec<u8>, shown: &str) -> Result<String, Diagnostic> {
     let head = bytes.get(..bytes.len().min(8192)).unwrap_or(&[]);
     if let Some(at) = head.iter().position(|&b| b == 0) {
-        return Err(Diagnostic::new(Code::BinaryFile, format!("`{shown}` looks like a binary file"))
-            .with_note(format!("it has a NUL byte at offset {at}"))
-            .with_help("cpl reads text files: `.cp` sources and YAML, JSON, CSV or TOML data"));
+        return Err(
+            Diagnostic::new(Code::BinaryFile, format!("`{shown}` looks like a binary file"))
+                .with_note(format!("it has a NUL byte at offset {at}"))
+                .with_help("cpl reads text files: `.cp` sources and YAML, JSON, CSV or TOML data"),
+        );
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -52,7 +72,9 @@ pub fn decode(bytes: Vec<u8>, shown: &str) -> Result<String, Diagnostic> {
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
         Diagnostic::new(Code::NotUtf8, format!("`{shown}` is not valid UTF-8"))
-            .with_note(format!("the first invalid byte is at line {line}, column {column} (byte offset {at})"))
+            .with_note(format!(
+                "the first invalid byte is at line {line}, column {column} (byte offset {at})"
+            ))
             .with_help("save the file as UTF-8")
     })
 }

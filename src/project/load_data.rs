@@ -61,7 +61,14 @@ impl Project {
         let mut pending = Vec::new();
         for (index, source) in self.program.sources.iter().enumerate() {
             if let SourceOrigin::Files { pattern, dir, span } = &source.origin {
-                let files = read_glob(&self.root, dir, pattern, *span, &mut self.sources, &mut data.diagnostics);
+                let files = read_glob(
+                    &self.root,
+                    dir,
+                    pattern,
+                    *span,
+                    &mut self.sources,
+                    &mut data.diagnostics,
+                );
                 if !files.is_empty() {
                     pending.push(Pending {
                         target: Target::Source(index),
@@ -79,8 +86,8 @@ impl Project {
                 .sources
                 .iter()
                 .enumerate()
-                .find(|(_, s)| &*s.name == input.name && matches!(s.origin, SourceOrigin::Input));
-            let gate_input = gate_def.and_then(|g| g.inputs.iter().find(|i| &*i.name == input.name));
+                .find(|(_, s)| *s.name == input.name && matches!(s.origin, SourceOrigin::Input));
+            let gate_input = gate_def.and_then(|g| g.inputs.iter().find(|i| *i.name == input.name));
             let (target, ty, name) = match (gate_input, source) {
                 (Some(gi), _) => (Target::GateInput, gi.ty.clone(), gi.name.clone()),
                 (None, Some((index, s))) => (Target::Source(index), s.ty.clone(), s.name.clone()),
@@ -161,7 +168,14 @@ impl ConstraintEval for Constraints<'_, '_> {
 }
 
 /// Reads the files a source's pattern matches, in name order.
-fn read_glob(root: &Path, dir: &Path, pattern: &str, span: Span, sources: &mut SourceMap, diagnostics: &mut Vec<Diagnostic>) -> Vec<FileId> {
+fn read_glob(
+    root: &Path,
+    dir: &Path,
+    pattern: &str,
+    span: Span,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<FileId> {
     let base = root.join(dir);
     let full = base.join(pattern);
     let Some(full_text) = full.to_str() else {
@@ -171,9 +185,12 @@ fn read_glob(root: &Path, dir: &Path, pattern: &str, span: Span, sources: &mut S
         Ok(paths) => paths,
         Err(e) => {
             diagnostics.push(
-                Diagnostic::new(Code::MalformedData, format!("invalid file pattern `{pattern}`: {}", e.msg))
-                    .at(span, "this pattern")
-                    .with_help("patterns use `*`, `**`, `?` and `[…]`, relative to this file's directory"),
+                Diagnostic::new(
+                    Code::MalformedData,
+                    format!("invalid file pattern `{pattern}`: {}", e.msg),
+                )
+                .at(span, "this pattern")
+                .with_help("patterns use `*`, `**`, `?` and `[…]`, relative to this file's directory"),
             );
             return Vec::new();
         }
@@ -194,9 +211,12 @@ fn read_glob(root: &Path, dir: &Path, pattern: &str, span: Span, sources: &mut S
         }
         let Some(kind) = FileKind::from_path(&path).filter(|k| *k != FileKind::Cpl) else {
             diagnostics.push(
-                Diagnostic::new(Code::UnsupportedFormat, format!("`{shown}` is not a data file cpl reads"))
-                    .at(span, "matched by this pattern")
-                    .with_help("data files end in `.yaml`, `.yml`, `.json`, `.csv` or `.toml`; narrow the pattern"),
+                Diagnostic::new(
+                    Code::UnsupportedFormat,
+                    format!("`{shown}` is not a data file cpl reads"),
+                )
+                .at(span, "matched by this pattern")
+                .with_help("data files end in `.yaml`, `.yml`, `.json`, `.csv` or `.toml`; narrow the pattern"),
             );
             continue;
         };
@@ -204,7 +224,12 @@ fn read_glob(root: &Path, dir: &Path, pattern: &str, span: Span, sources: &mut S
             Ok(text) => out.push(sources.add(shown, Some(real), kind, text)),
             Err(error) => {
                 let id = sources.add(shown, Some(real), kind, "");
-                diagnostics.push(error.diagnostic.at(Span::new(id, 0, 0), "this file").with_label(span, "matched by this pattern"));
+                diagnostics.push(
+                    error
+                        .diagnostic
+                        .at(Span::new(id, 0, 0), "this file")
+                        .with_label(span, "matched by this pattern"),
+                );
             }
         }
     }
@@ -220,7 +245,11 @@ fn read_glob(root: &Path, dir: &Path, pattern: &str, span: Span, sources: &mut S
 
 fn display_dir(dir: &Path) -> String {
     let text = dir.to_string_lossy().replace('\\', "/");
-    if text.is_empty() { "the project root".to_string() } else { format!("{text}/") }
+    if text.is_empty() {
+        "the project root".to_string()
+    } else {
+        format!("{text}/")
+    }
 }
 
 fn unknown_input(program: &Program, name: &str, gate: Option<&crate::ir::GateDef>) -> Diagnostic {
@@ -235,9 +264,13 @@ fn unknown_input(program: &Program, name: &str, gate: Option<&crate::ir::GateDef
     }
     let help = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
         if names.is_empty() {
-            "nothing here takes an input: declare `source NAME: TYPE = input`, or a gate's `input NAME: TYPE`".to_string()
+            "nothing here takes an input: declare `source NAME: TYPE = input`, or a gate's `input NAME: TYPE`"
+                .to_string()
         } else {
-            format!("the inputs are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+            format!(
+                "the inputs are {}",
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            )
         }
     });
     Diagnostic::new(Code::UnknownInput, format!("nothing takes an input named `{name}`")).with_help(help)

@@ -123,7 +123,10 @@ impl Project {
 
 /// Parses files on all cores; the result is in the order of `files`.
 fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
     let parse = |id: &crate::source::FileId| parse_file(*id, sources.text(*id));
     if workers == 1 || files.len() < 4 {
         return files.iter().map(parse).collect();

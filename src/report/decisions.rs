@@ -30,7 +30,10 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
         };
         let mut d = violation_diagnostic(env, violation, code).with_severity(severity);
         if context == Context::Gate(Verdict::Overridden) {
-            d = d.with_note(format!("`{}` is soft and was overridden with `--override`", decision.name));
+            d = d.with_note(format!(
+                "`{}` is soft and was overridden with `--override`",
+                decision.name
+            ));
         }
         out.push(d);
     }
@@ -40,7 +43,10 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     for (violation, waiver) in &result.waived {
         let mut d = violation_diagnostic(env, violation, Code::Waived);
         if let Some(def) = env.program.waivers.iter().find(|w| w.name == *waiver) {
-            let until = def.until.map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_default();
+            let until = def
+                .until
+                .map(|t| t.strftime("%Y-%m-%d").to_string())
+                .unwrap_or_default();
             let owner = def.owner.as_deref().unwrap_or("?");
             let reason = def.reason.as_deref().unwrap_or("");
             d = d
@@ -52,25 +58,30 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     for failure in &decision.errors {
         out.push(failure_diagnostic(env, decision, failure));
     }
-    if decision.outcome == crate::eval::Outcome::Indeterminate {
-        if let Context::Gate(_) = context {
-            let span = env.program.policies.get(decision.policy.index()).map(|p| p.span);
-            let mut d = Diagnostic::new(
-                Code::Indeterminate,
-                format!("policy `{}` could not be decided, so the gate fails", decision.name),
-            )
-            .with_help("an evaluation error is never read as allowed: fix the error above");
-            if let Some(span) = span {
-                d = d.at(span, "indeterminate");
-            }
-            out.push(d);
+    if decision.outcome == crate::eval::Outcome::Indeterminate
+        && let Context::Gate(_) = context
+    {
+        let span = env.program.policies.get(decision.policy.index()).map(|p| p.span);
+        let mut d = Diagnostic::new(
+            Code::Indeterminate,
+            format!("policy `{}` could not be decided, so the gate fails", decision.name),
+        )
+        .with_help("an evaluation error is never read as allowed: fix the error above");
+        if let Some(span) = span {
+            d = d.at(span, "indeterminate");
         }
+        out.push(d);
     }
     out
 }
 
 fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Diagnostic {
-    let rule_label = format!("rule {} of `{}` ({})", violation.rule, violation.policy, violation.level.as_str());
+    let rule_label = format!(
+        "rule {} of `{}` ({})",
+        violation.rule,
+        violation.policy,
+        violation.level.as_str()
+    );
     let mut d = Diagnostic::new(code, violation.message.clone());
     d = match &violation.origin {
         Some(origin) => {
@@ -171,13 +182,34 @@ pub fn gate_json(env: &Env<'_>, gate: &GateResult) -> Json {
 pub fn decision_line(result: &Waived) -> String {
     let d = &result.decision;
     let mut parts = Vec::new();
-    count(&mut parts, d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count(), "violation");
-    count(&mut parts, d.violations.iter().filter(|v| v.kind == RuleKind::Warn).count() + d.warnings.len(), "warning");
+    count(
+        &mut parts,
+        d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count(),
+        "violation",
+    );
+    count(
+        &mut parts,
+        d.violations.iter().filter(|v| v.kind == RuleKind::Warn).count() + d.warnings.len(),
+        "warning",
+    );
     count(&mut parts, result.waived.len(), "waived");
     count(&mut parts, d.errors.len(), "error");
-    let detail = if parts.is_empty() { String::new() } else { format!(", {}", parts.join(", ")) };
-    let subjects = if d.subjects == 1 { "1 subject".to_string() } else { format!("{} subjects", d.subjects) };
-    format!("policy `{}` ({}): {}{detail} over {subjects}", d.name, d.level.as_str(), d.outcome.as_str())
+    let detail = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", parts.join(", "))
+    };
+    let subjects = if d.subjects == 1 {
+        "1 subject".to_string()
+    } else {
+        format!("{} subjects", d.subjects)
+    };
+    format!(
+        "policy `{}` ({}): {}{detail} over {subjects}",
+        d.name,
+        d.level.as_str(),
+        d.outcome.as_str()
+    )
 }
 
 fn count(parts: &mut Vec<String>, n: usize, what: &str) {
@@ -191,8 +223,17 @@ fn count(parts: &mut Vec<String>, n: usize, what: &str) {
 
 /// The table at the top of a gate's report.
 pub fn gate_lines(gate: &GateResult) -> Vec<String> {
-    let width = gate.policies.iter().map(|p| p.result.decision.name.len()).max().unwrap_or(0);
-    let mut lines = vec![format!("gate `{}`: {}", gate.gate, if gate.passed { "passed" } else { "FAILED" })];
+    let width = gate
+        .policies
+        .iter()
+        .map(|p| p.result.decision.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![format!(
+        "gate `{}`: {}",
+        gate.gate,
+        if gate.passed { "passed" } else { "FAILED" }
+    )];
     for p in &gate.policies {
         let mark = match p.verdict {
             Verdict::Passed => "✓",
@@ -218,11 +259,17 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
         ));
     }
     for name in &gate.ignored_overrides {
-        lines.push(format!("  note: `--override {name}` has no effect: `{name}` is a hard policy"));
+        lines.push(format!(
+            "  note: `--override {name}` has no effect: `{name}` is a hard policy"
+        ));
     }
     lines
 }
 
 fn plural(n: usize, what: &str) -> String {
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

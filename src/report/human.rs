@@ -35,21 +35,36 @@ struct VirtualFile<'a> {
     /// very end would otherwise vanish.
     text: Cow<'a, str>,
     base: usize,
+    /// The lines (0-based) of the labels this copy of the file shows.
+    first_line: usize,
+    last_line: usize,
 }
+
+/// Labels closer than this many lines share a snippet.
+const CLUSTER_GAP: usize = 6;
 
 impl<'a> FileSet<'a> {
     /// The files of `labels`, in order of first use, so the primary's file comes first.
+    /// Labels of one file that are far apart get a copy of the file each, so each is shown
+    /// in a snippet of its own rather than one snippet spanning everything between them.
     fn new(labels: &[&Label], sources: &'a SourceMap) -> FileSet<'a> {
         let mut files: Vec<VirtualFile<'a>> = Vec::new();
         let mut next = 0;
         for label in labels {
             let id = label.span.file;
-            if files.iter().any(|f| f.id == id) {
-                continue;
-            }
             let Some(file) = sources.get(id) else {
                 continue;
             };
+            let line = |offset: u32| file.line_index().line_of(offset);
+            let (first, last) = (line(label.span.start), line(label.span.end));
+            if let Some(existing) = files
+                .iter_mut()
+                .find(|f| f.id == id && first <= f.last_line + CLUSTER_GAP && last + CLUSTER_GAP >= f.first_line)
+            {
+                existing.first_line = existing.first_line.min(first);
+                existing.last_line = existing.last_line.max(last);
+                continue;
+            }
             let original: &'a str = &file.text;
             let at_end = labels
                 .iter()
@@ -65,6 +80,8 @@ impl<'a> FileSet<'a> {
                 file,
                 text,
                 base: next,
+                first_line: first,
+                last_line: last,
             });
             next += len + 1;
         }
@@ -74,7 +91,10 @@ impl<'a> FileSet<'a> {
     /// The miette span of a label, clamped to its file and to character boundaries; `None`
     /// when its file is unknown.
     fn span(&self, label: &Label) -> Option<SourceSpan> {
-        let vf = self.files.iter().find(|f| f.id == label.span.file)?;
+        let vf = self.files.iter().find(|f| {
+            let line = f.file.line_index().line_of(label.span.start);
+            f.id == label.span.file && (f.first_line..=f.last_line).contains(&line)
+        })?;
         let text = &*vf.file.text;
         let mut start = floor_char_boundary(text, label.span.start as usize);
         let mut end = ceil_char_boundary(text, (label.span.end as usize).max(start));

@@ -78,6 +78,8 @@ impl ItemKind {
 #[derive(Clone, Debug)]
 pub struct EntityDecl {
     pub fields: Vec<Field>,
+    /// The span of `...`: data may hold fields the schema does not declare.
+    pub open: Option<Span>,
 }
 
 /// `key name: T = default where constraint`, in entities, record types, the context
@@ -316,7 +318,10 @@ pub enum TypeExprKind {
     Named(Ident),
     List(Box<TypeExpr>),
     Map(Box<TypeExpr>),
-    Record(Vec<Field>),
+    Record {
+        fields: Vec<Field>,
+        open: bool,
+    },
     Ref(Ident),
     Optional(Box<TypeExpr>),
     /// `"a" | "b"`: each member with its span.

@@ -192,7 +192,7 @@ fn describe_tokens(tokens: &[String]) -> Vec<String> {
     // After an operand every operator is possible; before one, every expression start.
     let operator_position = has("??");
     let expression_position = has("0..9") && has("\"");
-    let name_position = !expression_position && has("a..z") && has("_");
+    let name_position = !expression_position && has("_");
     let statement_keywords = ["level", "let", "for", "deny", "warn", "require"];
     let policy_body = statement_keywords.iter().filter(|k| has(k)).count() >= 4;
 
@@ -237,6 +237,44 @@ fn rank(token: &str) -> u8 {
 
 const ITEM_KEYWORDS: &[&str] = crate::syntax::prescan::ITEM_KEYWORDS;
 
+/// The words `ident` refuses (the grammar's `reserved` rule).
+pub const RESERVED: &[&str] = &[
+    "entity",
+    "type",
+    "source",
+    "const",
+    "fn",
+    "policy",
+    "gate",
+    "waiver",
+    "connector",
+    "workflow",
+    "flag",
+    "config",
+    "slo",
+    "test",
+    "let",
+    "for",
+    "in",
+    "if",
+    "then",
+    "else",
+    "any",
+    "all",
+    "and",
+    "or",
+    "not",
+    "as",
+    "matches",
+    "true",
+    "false",
+    "null",
+    "deny",
+    "warn",
+    "require",
+    "when",
+];
+
 const OPERATORS: &[&str] = &[
     "??", "or", "and", "not", "==", "!=", "<", "<=", ">", ">=", "in", "matches", "+", "-", "*", "/", "%", "as", ".",
     "?.", "[", "(",
@@ -255,6 +293,12 @@ fn join_alternatives(items: &[String]) -> Option<String> {
 }
 
 fn help_for(expected: &[String], found: &str) -> Option<String> {
+    let word = found.trim_matches('`');
+    if expected.iter().any(|e| e == "a name") && RESERVED.contains(&word) {
+        return Some(format!(
+            "`{word}` is a reserved word and cannot name anything; choose another name"
+        ));
+    }
     if found == "`=`" && expected.iter().any(|e| e == "an operator") {
         return Some("to compare, write `==`".to_string());
     }

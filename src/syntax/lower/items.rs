@@ -28,9 +28,10 @@ impl Lowerer<'_> {
             _ => self.ident(&parts.next()?),
         };
         let kind = match rule {
-            Rule::entity_item => ItemKind::Entity(EntityDecl {
-                fields: parts.next().map(|p| self.fields(p)).unwrap_or_default(),
-            }),
+            Rule::entity_item => {
+                let (fields, open) = parts.next().map(|p| self.fields(p)).unwrap_or_default();
+                ItemKind::Entity(EntityDecl { fields, open })
+            }
             Rule::type_item => ItemKind::Type(self.type_or_error(parts.next(), span)),
             Rule::source_item => {
                 let ty = self.type_or_error(parts.next(), span);
@@ -91,7 +92,7 @@ impl Lowerer<'_> {
                 let steps = parts.map(|p| self.step(p)).collect();
                 ItemKind::Workflow(WorkflowDecl { params, steps })
             }
-            Rule::context_item => ItemKind::Context(parts.next().map(|p| self.fields(p)).unwrap_or_default()),
+            Rule::context_item => ItemKind::Context(parts.next().map(|p| self.fields(p).0).unwrap_or_default()),
             Rule::flag_item => {
                 let ty = self.type_or_error(parts.next(), span);
                 let mut flag = FlagDecl {
@@ -138,8 +139,17 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn fields(&self, pair: Pair<'_, Rule>) -> Vec<Field> {
-        children(pair).map(|p| self.field(p)).collect()
+    /// The fields of a record or entity, and the span of a trailing `...`.
+    pub(super) fn fields(&self, pair: Pair<'_, Rule>) -> (Vec<Field>, Option<Span>) {
+        let mut fields = Vec::new();
+        let mut open = None;
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::open_fields => open = Some(self.span(&part)),
+                _ => fields.push(self.field(part)),
+            }
+        }
+        (fields, open)
     }
 
     pub(super) fn field(&self, pair: Pair<'_, Rule>) -> Field {

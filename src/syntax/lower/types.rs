@@ -86,7 +86,13 @@ impl Lowerer<'_> {
         let kind = match rule {
             Rule::list_type => TypeExprKind::List(Box::new(self.type_or_error(parts.next(), span))),
             Rule::map_type => TypeExprKind::Map(Box::new(self.type_or_error(parts.next(), span))),
-            Rule::record_type => TypeExprKind::Record(parts.next().map(|p| self.fields(p)).unwrap_or_default()),
+            Rule::record_type => {
+                let (fields, open) = parts.next().map(|p| self.fields(p)).unwrap_or_default();
+                TypeExprKind::Record {
+                    fields,
+                    open: open.is_some(),
+                }
+            }
             Rule::ref_type => match parts.next() {
                 Some(p) => TypeExprKind::Ref(self.ident(&p)),
                 None => TypeExprKind::Error,
