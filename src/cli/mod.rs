@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use args::typed_value;
 pub use output::Output;
 
 /// How a command ended.

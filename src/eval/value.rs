@@ -178,6 +178,14 @@ impl RefSlot {
     pub fn resolved(&self) -> Option<&Value> {
         self.target.get()
     }
+
+    /// The reference as written in the data: `key` or `key@requirement`.
+    pub fn written(&self) -> String {
+        match &self.requirement {
+            Some(req) => format!("{}@{req}", self.key),
+            None => self.key.to_string(),
+        }
+    }
 }
 
 /// Where a value sits in a data file. Resolved to a line and column only when shown.
@@ -348,7 +356,7 @@ impl Value {
                     .map(|(k, v)| (k.to_string(), v.to_json(reveal_secrets)))
                     .collect(),
             ),
-            Value::Ref(slot) => J::String(slot.key.to_string()),
+            Value::Ref(slot) => J::String(slot.written()),
         }
     }
 
@@ -387,7 +395,7 @@ impl fmt::Display for Value {
             Value::Timestamp(t) => write!(f, "{t}"),
             Value::Version(v) => write!(f, "{v}"),
             Value::Secret(_) => f.write_str("***"),
-            Value::Ref(slot) => f.write_str(&slot.key),
+            Value::Ref(slot) => f.write_str(&slot.written()),
             Value::List(_) | Value::Map(_) | Value::Record(_) => write!(f, "{}", self.to_json(false)),
         }
     }

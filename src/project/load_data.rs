@@ -236,7 +236,7 @@ fn read_glob(
     if out.is_empty() && diagnostics.iter().all(|d| d.span() != Some(span)) {
         diagnostics.push(
             Diagnostic::new(Code::NoDataFiles, format!("`{pattern}` matches no file"))
-                .at(span, format!("relative to `{}`", display_dir(dir)))
+                .at(span, format!("relative to {}", display_dir(dir)))
                 .with_help("the source is empty; check the pattern and where the files are"),
         );
     }
