@@ -370,7 +370,7 @@ impl<'a> Checker<'a> {
             self.report(diagnostic);
             inner = (**t).clone();
         }
-        let (slot, ty) = match self.field_type_of(&inner, field) {
+        let (slot, ty, name) = match self.field_type_of(&inner, field) {
             Some(found) => found,
             None => return ir::Expr::error(span),
         };
@@ -378,7 +378,7 @@ impl<'a> Checker<'a> {
         typed(
             ExprKind::Field {
                 base: Box::new(base),
-                name: field.name.clone(),
+                name,
                 slot,
                 optional,
             },
@@ -388,12 +388,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The slot and type of a field of a value of type `ty`, or `None` after reporting.
-    fn field_type_of(&mut self, ty: &Type, field: &ast::Ident) -> Option<(u32, Type)> {
+    /// The slot, the type and the declared name (shared with the record's shape, so the
+    /// evaluator finds the slot by pointer) of a field of a value of type `ty`.
+    fn field_type_of(&mut self, ty: &Type, field: &ast::Ident) -> Option<(u32, Type, Arc<str>)> {
         let record = match ty {
             Type::Record(r) => r.clone(),
             Type::Entity(id) | Type::Ref(id) => self.entity_record(*id)?,
-            Type::Json => return Some((0, Type::Json)),
-            Type::Map(value) => return Some((0, (**value).clone())),
+            Type::Json => return Some((0, Type::Json, field.name.clone())),
+            Type::Map(value) => return Some((0, (**value).clone(), field.name.clone())),
             Type::Error | Type::Unknown => return None,
             Type::Null | Type::Optional(_) => {
                 self.report(
@@ -420,7 +422,7 @@ impl<'a> Checker<'a> {
             }
         };
         match record.field(&field.name) {
-            Some((slot, f)) => Some((u32::try_from(slot).unwrap_or(0), f.ty.clone())),
+            Some((slot, f)) => Some((u32::try_from(slot).unwrap_or(0), f.ty.clone(), f.name.clone())),
             None => {
                 let help = did_you_mean(&field.name, record.fields.iter().map(|f| &*f.name));
                 let what = match ty {

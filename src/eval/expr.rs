@@ -111,7 +111,7 @@ impl Env<'_> {
                     .ok_or_else(|| internal(e, "unknown policy"))?;
                 let mut callee = new_frame(def.locals);
                 self.bind_args(&def.params, args, frame, &mut callee, e)?;
-                let decision = self.decide_in(*policy, callee);
+                let decision = self.decide_in(*policy, callee, super::policy::Explain::No);
                 Ok(decision.to_value(self))
             }
             ExprKind::Unary { op, operand } => {

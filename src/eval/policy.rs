@@ -34,11 +34,11 @@ impl Env<'_> {
                 *slot = value;
             }
         }
-        self.decide_in(policy, frame)
+        self.decide_in(policy, frame, Explain::Yes)
     }
 
     /// Evaluates a policy in a frame whose parameters are already bound.
-    pub(super) fn decide_in(&self, policy: PolicyId, mut frame: Frame) -> Decision {
+    pub(super) fn decide_in(&self, policy: PolicyId, mut frame: Frame, explain: Explain) -> Decision {
         let Some(def) = self.program.policies.get(policy.index()) else {
             return self.failed(policy, None, "unknown policy");
         };
@@ -65,7 +65,7 @@ impl Env<'_> {
         match &def.each {
             None => {
                 decision.subjects = 1;
-                self.run_body(def, &mut frame, None, None, &mut decision);
+                self.run_body(def, &mut frame, None, None, &mut decision, explain);
             }
             Some(each) => {
                 let items = match self
@@ -96,7 +96,7 @@ impl Env<'_> {
                         }
                     }
                     decision.subjects += 1;
-                    self.run_body(def, &mut frame, subject, origin, &mut decision);
+                    self.run_body(def, &mut frame, subject, origin, &mut decision, explain);
                 }
             }
         }
@@ -117,6 +117,7 @@ impl Env<'_> {
         subject: Option<Arc<str>>,
         origin: Option<Origin>,
         decision: &mut Decision,
+        explain: Explain,
     ) {
         for stmt in &def.body {
             match stmt {
@@ -168,7 +169,10 @@ impl Env<'_> {
                             continue;
                         }
                     };
-                    let (explanation, hint) = self.explain(rule, frame);
+                    let (explanation, hint) = match explain {
+                        Explain::Yes => self.explain(rule, frame),
+                        Explain::No => (Vec::new(), None),
+                    };
                     let violation = Violation {
                         policy: def.name.clone(),
                         rule: rule.number,
@@ -243,6 +247,14 @@ impl Env<'_> {
             subjects: 0,
         }
     }
+}
+
+/// Whether violations carry explanations. A decision used as a value (a policy called
+/// in an expression) has no place for them, so they are not computed there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Explain {
+    Yes,
+    No,
 }
 
 /// The key and data origin of an element a policy goes over.

@@ -60,7 +60,12 @@ impl Shape {
     /// whenever the value was built from the same type.
     pub fn slot(&self, name: &str, hint: u32) -> Option<usize> {
         let hint = hint as usize;
-        if self.names.get(hint).is_some_and(|n| &**n == name) {
+        // Names from the same declaration share their allocation: compare pointers first.
+        if self
+            .names
+            .get(hint)
+            .is_some_and(|n| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len() || &**n == name)
+        {
             return Some(hint);
         }
         self.names.iter().position(|n| &**n == name)
