@@ -58,12 +58,11 @@ pub(super) fn syntax_error(
     }
     // pest rejects a reserved word as a name only once it has read past it: point at
     // the word itself, which is what the user has to change.
-    let mut reserved_at = None;
-    if !at_end && expected.iter().any(|e| e == "a name") {
-        reserved_at = reserved_word_before(text, chunk_start, at);
-        if let Some(start) = reserved_at {
-            at = start;
-        }
+    if !at_end
+        && expected.iter().any(|e| e == "a name")
+        && let Some(start) = reserved_word_before(text, chunk_start, at)
+    {
+        at = start;
     }
     let found = found_token(text, at, at_end);
     let expected_text = join_alternatives(&expected);
@@ -314,7 +313,7 @@ const OPERATORS: &[&str] = &[
 ];
 
 const EXPRESSION_STARTS: &[&str] = &[
-    "\"", "r\"", "(", "-", "[", "_", "{", "all", "any", "false", "true", "null", "if", "not",
+    "\"", "r\"", "(", "-", "[", "_", "{", "all", "any", "false", "true", "null", "if", "not", "matches",
 ];
 
 fn join_alternatives(items: &[String]) -> Option<String> {
