@@ -75,6 +75,28 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     out
 }
 
+/// A warning for each waiver a gate run found no violation for.
+pub fn unused_waiver_diagnostics(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
+    unused
+        .iter()
+        .filter_map(|id| env.program.waivers.get(id.index()))
+        .map(|w| {
+            let policy = w
+                .policy
+                .and_then(|p| env.program.policies.get(p.index()))
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
+            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+            Diagnostic::new(
+                Code::WaiverUnused,
+                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+            )
+            .at(w.span, "waives nothing")
+            .with_help("remove it if the problem it covered is fixed")
+        })
+        .collect()
+}
+
 fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Diagnostic {
     let rule_label = format!(
         "rule {} of `{}` ({})",

@@ -146,7 +146,6 @@ pub fn run_fixture(path: &Path) -> String {
         || !d.gates.is_empty();
     if stage_eval && !diagnostics.iter().any(Diagnostic::is_error) {
         let env = Env::new(&project.program, &project.sources, &data.sources, &host);
-        let mut outcome = Vec::new();
         for expr in &d.evals {
             out.push_str(&eval_expression(&root, &options, &inputs, &host, expr, &mut all_codes));
         }
@@ -160,6 +159,13 @@ pub fn run_fixture(path: &Path) -> String {
                 .map(|p| (p.name.to_string(), Vec::new()))
                 .collect();
         }
+        // Each decision and gate is followed by what it reported.
+        let mut emit = |out: &mut String, diags: Vec<Diagnostic>| {
+            all_codes.extend(diags.iter().map(|d| d.code.to_string()));
+            if !diags.is_empty() {
+                out.push_str(&render(&diags));
+            }
+        };
         for (name, raw_args) in &policies {
             let (id, def) = project
                 .program
@@ -174,32 +180,29 @@ pub fn run_fixture(path: &Path) -> String {
                 })
                 .collect();
             let result = apply_waivers(&project.program, env.decide(id, &args), d.now);
+            if !raw_args.is_empty() {
+                let shown: Vec<String> = raw_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                writeln!(out, "--- decide `{name}` with {}", shown.join(" ")).unwrap();
+            }
             writeln!(out, "--- {}", report::decision_line(&result)).unwrap();
-            let diags = report::decision_diagnostics(&env, &result, Context::Policy);
-            all_codes.extend(diags.iter().map(|d| d.code.to_string()));
-            outcome.extend(diags);
+            emit(&mut out, report::decision_diagnostics(&env, &result, Context::Policy));
         }
         for gate in &d.gates {
             let (id, _) = project.program.gate(gate).unwrap();
             let overrides: Vec<Arc<str>> = d.overrides.iter().map(|o| Arc::from(o.as_str())).collect();
             let result = env.run_gate(id, &data.gate_inputs, &overrides);
+            if !overrides.is_empty() {
+                writeln!(out, "--- run gate `{gate}` with --override {}", d.overrides.join(" --override ")).unwrap();
+            }
             for line in report::gate_lines(&result) {
                 writeln!(out, "--- {line}").unwrap();
             }
+            let mut diags = Vec::new();
             for p in &result.policies {
-                let diags = report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict));
-                all_codes.extend(diags.iter().map(|d| d.code.to_string()));
-                outcome.extend(diags);
+                diags.extend(report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict)));
             }
-            for w in &result.unused_waivers {
-                all_codes.push("W0301".to_string());
-                let waiver = &project.program.waivers[w.index()];
-                writeln!(out, "--- unused waiver `{}`", waiver.name).unwrap();
-            }
-        }
-        if !outcome.is_empty() {
-            writeln!(out, "--- violations").unwrap();
-            out.push_str(&render(&outcome));
+            diags.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
+            emit(&mut out, diags);
         }
     }
     for code in &d.expect {
