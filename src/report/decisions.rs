@@ -268,7 +268,7 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
         let detail = match p.verdict {
             Verdict::Passed if !p.result.waived.is_empty() => format!("{} waived", p.result.waived.len()),
             Verdict::Passed => String::new(),
-            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => "indeterminate".to_string(),
+            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => plural(d.errors.len(), "evaluation error"),
             Verdict::Failed => plural(denials, "violation"),
             Verdict::Advisory => format!("{} (advisory, not failing)", plural(denials, "violation")),
             Verdict::Overridden => format!("{} (overridden)", plural(denials, "violation")),
