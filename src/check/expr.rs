@@ -525,6 +525,8 @@ impl<'a> Checker<'a> {
     fn list_literal(&mut self, items: &[ast::Expr], frame: &mut Frame, hint: Option<&Type>, span: Span) -> ir::Expr {
         let element_hint = match hint.map(Type::strip_optional) {
             Some(Type::List(element)) => Some((**element).clone()),
+            // A list where `json` is expected may mix types, as JSON does.
+            Some(Type::Json) => Some(Type::Json),
             _ => None,
         };
         if let Some(element) = &element_hint {
@@ -676,7 +678,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let value = if matches!(value_ty, Type::Json) {
-                self.infer(&entry.value, frame, None)
+                // The hint lets nested lists mix types, as JSON does.
+                self.infer(&entry.value, frame, Some(&Type::Json))
             } else {
                 self.check_expr(&entry.value, frame, value_ty)
             };

@@ -7,3 +7,5 @@ const OWNERS: [string] = ["a", 3]
 policy p(limit: int) {
   deny when limit => "not a bool"
 }
+// Where `json` is expected, a list may mix types, as JSON does.
+const DOC: json = { items: [1, "two", { three: 3 }, [4]] }
