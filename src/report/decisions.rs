@@ -265,20 +265,23 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
         };
         let d = &p.result.decision;
         let denials = d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count();
+        let warnings = d.violations.len() - denials + d.warnings.len();
         let detail = match p.verdict {
             Verdict::Passed if !p.result.waived.is_empty() => format!("{} waived", p.result.waived.len()),
+            Verdict::Passed if warnings > 0 => plural(warnings, "warning"),
             Verdict::Passed => String::new(),
             Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => plural(d.errors.len(), "evaluation error"),
             Verdict::Failed => plural(denials, "violation"),
             Verdict::Advisory => format!("{} (advisory, not failing)", plural(denials, "violation")),
             Verdict::Overridden => format!("{} (overridden)", plural(denials, "violation")),
         };
-        lines.push(format!(
+        let line = format!(
             "  {mark} {:<width$}  {:<8}  {:<13}  {detail}",
             &*d.name,
             d.level.as_str(),
             d.outcome.as_str(),
-        ));
+        );
+        lines.push(line.trim_end().to_string());
     }
     for name in &gate.ignored_overrides {
         lines.push(format!(
