@@ -91,7 +91,7 @@ pub fn run_fixture(path: &Path) -> String {
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "cp"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
             .collect::<Vec<_>>()
             .join("\n");
         (path.to_path_buf(), None, main)
@@ -99,7 +99,7 @@ pub fn run_fixture(path: &Path) -> String {
         let dir = tempfile::tempdir().unwrap();
         let name = path.file_name().unwrap();
         std::fs::copy(path, dir.path().join(name)).unwrap();
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
         (dir.path().to_path_buf(), Some(dir), text)
     };
     let d = directives(&main_text);
