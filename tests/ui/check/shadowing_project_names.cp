@@ -1,4 +1,11 @@
 // Parameters, `let` and loop variables may shadow project-level names in their scope.
+// eval: [over(2), over(4)]
+// eval: uses_global()
+// eval: SHADOW_IN_COMPREHENSION
+// eval: a
+// eval: SHADOW_IN_ANY
+// policy: p
+// policy: p limit=20
 const limit = 10
 const a = "a project constant"
 
@@ -7,7 +14,11 @@ entity agent {
   owner: string
 }
 
-source agents: [agent] = input
+const agents: [agent] = [
+  { name: "billing-agent", owner: "payments" },
+  { name: "sa", owner: "ops" },
+  { name: "orphan-agent", owner: "" },
+]
 
 fn over(limit: int) -> bool = limit > 3
 fn uses_global() -> int = limit
