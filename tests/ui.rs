@@ -22,12 +22,12 @@ fn snapshot(path: &Path) {
 
 #[test]
 fn syntax() {
-    insta::glob!("ui/syntax/*.cp", |path| snapshot(path));
+    insta::glob!("ui/syntax/*.cp", snapshot);
 }
 
 #[test]
 fn check() {
-    insta::glob!("ui/check/*.cp", |path| snapshot(path));
+    insta::glob!("ui/check/*.cp", snapshot);
 }
 
 #[test]
@@ -37,6 +37,6 @@ fn data() {
 
 #[test]
 fn eval() {
-    insta::glob!("ui/eval/*.cp", |path| snapshot(path));
+    insta::glob!("ui/eval/*.cp", snapshot);
     insta::glob!("ui/eval/*/main.cp", |path| snapshot(path.parent().unwrap()));
 }

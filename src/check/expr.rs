@@ -309,7 +309,11 @@ impl<'a> Checker<'a> {
                 "to work with registry data, declare a `source` of this type and use its name".to_string(),
             ),
             Some(_) => {
-                let what = self.decls.get(&ident.name).map(|i| i.kind.described()).unwrap_or("an item");
+                let what = self
+                    .decls
+                    .get(&ident.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 self.not_a_value(ident, what, "it cannot be used as a value".to_string())
             }
             None if self.broken.contains(&ident.name) => ir::Expr::error(span),
@@ -813,7 +817,11 @@ impl<'a> Checker<'a> {
                 ir::Expr::error(span)
             }
             Some(_) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.described()).unwrap_or("an item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 let help = match what {
                     "gate" => format!("run gates from the command line: `cpl gate {}`", name.name),
                     "workflow" => format!("run workflows from the command line: `cpl run {}`", name.name),
@@ -821,12 +829,9 @@ impl<'a> Checker<'a> {
                     _ => "only functions, policies and built-ins can be called".to_string(),
                 };
                 self.report(
-                    Diagnostic::new(
-                        Code::NotCallable,
-                        format!("`{}` is {what}, not a function", name.name),
-                    )
-                    .at(name.span, "not callable here")
-                    .with_help(help),
+                    Diagnostic::new(Code::NotCallable, format!("`{}` is {what}, not a function", name.name))
+                        .at(name.span, "not callable here")
+                        .with_help(help),
                 );
                 ir::Expr::error(span)
             }

@@ -227,7 +227,11 @@ impl<'a> Checker<'a> {
             Some(ItemRef::Policy(id)) => Some(id),
             _ if self.broken.contains(&name.name) => None,
             Some(_) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.described()).unwrap_or("an item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 self.report(
                     Diagnostic::new(Code::NotAPolicy, format!("`{}` is {what}, not a policy", name.name))
                         .at(name.span, "expected a policy"),

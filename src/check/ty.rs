@@ -131,7 +131,11 @@ impl<'a> Checker<'a> {
             Some(ItemRef::Type) => self.alias_type(name),
             _ if self.broken.contains(&name.name) => Type::Error,
             Some(other) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.described()).unwrap_or("an item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 let _ = other;
                 self.report(
                     Diagnostic::new(Code::UnknownType, format!("`{}` is {what}, not a type", name.name))

@@ -29,7 +29,9 @@ pub fn cast(value: Value, to: &Type, program: &Program, span: Span) -> EvalResul
                 format!("null where a value of type `{shown}` is needed"),
                 span,
             )
-            .with_help(format!("cast to `{shown}?` to keep the null, or give a default with `??`")))
+            .with_help(format!(
+                "cast to `{shown}?` to keep the null, or give a default with `??`"
+            )))
         };
     }
     let target = to.strip_optional();

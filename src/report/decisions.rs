@@ -270,7 +270,9 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
             Verdict::Passed if !p.result.waived.is_empty() => format!("{} waived", p.result.waived.len()),
             Verdict::Passed if warnings > 0 => plural(warnings, "warning"),
             Verdict::Passed => String::new(),
-            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => plural(d.errors.len(), "evaluation error"),
+            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => {
+                plural(d.errors.len(), "evaluation error")
+            }
             Verdict::Failed => plural(denials, "violation"),
             Verdict::Advisory => format!("{} (advisory, not failing)", plural(denials, "violation")),
             Verdict::Overridden => format!("{} (overridden)", plural(denials, "violation")),

@@ -344,7 +344,10 @@ fn help_for(expected: &[String], found: &str) -> Option<String> {
         return Some("cpl writes `not`".to_string());
     }
     if found == "`\\`" {
-        return Some("`{` in a string starts an interpolation, which ends at its `}`: write `\\{` for a literal brace".to_string());
+        return Some(
+            "`{` in a string starts an interpolation, which ends at its `}`: write `\\{` for a literal brace"
+                .to_string(),
+        );
     }
     if found == "`'`" {
         return Some("strings use double quotes: `\"…\"`".to_string());

@@ -7,7 +7,8 @@
 //! - `// eval: EXPR` — evaluate an expression and show its value;
 //! - `// policy: NAME` or `// policy: NAME arg=value …` — decide a policy;
 //! - `// gate: NAME` (with `// input: name=file` and `// override: POLICY`) — run a gate.
-//! Without `policy:` or `gate:` directives, fixtures under `eval/` decide every policy
+//!
+//! Without `eval:`, `policy:` or `gate:` directives, fixtures under `eval/` decide every policy
 //! that takes no arguments.
 #![allow(
     dead_code,
@@ -192,7 +193,12 @@ pub fn run_fixture(path: &Path) -> String {
             let overrides: Vec<Arc<str>> = d.overrides.iter().map(|o| Arc::from(o.as_str())).collect();
             let result = env.run_gate(id, &data.gate_inputs, &overrides);
             if !overrides.is_empty() {
-                writeln!(out, "--- run gate `{gate}` with --override {}", d.overrides.join(" --override ")).unwrap();
+                writeln!(
+                    out,
+                    "--- run gate `{gate}` with --override {}",
+                    d.overrides.join(" --override ")
+                )
+                .unwrap();
             }
             for line in report::gate_lines(&result) {
                 writeln!(out, "--- {line}").unwrap();

@@ -116,7 +116,12 @@ fn content_len(text: &str) -> usize {
                     i += 1;
                 }
             }
-        } else if at(i).starts_with(b"r\"") && (i == 0 || !bytes.get(i - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')) {
+        } else if at(i).starts_with(b"r\"")
+            && (i == 0
+                || !bytes
+                    .get(i - 1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_'))
+        {
             i += 2;
             i += at(i).iter().position(|&c| c == b'"').map_or(at(i).len(), |n| n + 1);
             end = i;
