@@ -5,43 +5,43 @@
 // gate: only_soft
 // gate: only_advisory
 // gate: warnings_only
-const TEAMS = ["platform", ""]
+const TEAMS = ["platform", "Search"]
 
-policy hard_owner {
+policy hard_names {
   level hard
   for t in TEAMS
-  require t != "" => "a team has no name"
+  require t == lower(t) => "team `{t}` is not lower case"
 }
 
-policy soft_owner {
+policy soft_names {
   level soft
   for t in TEAMS
-  require t != "" => "a team has no name"
+  require t == lower(t) => "team `{t}` is not lower case"
 }
 
-policy advisory_owner {
+policy advisory_names {
   level advisory
   for t in TEAMS
-  require t != "" => "a team has no name"
+  require t == lower(t) => "team `{t}` is not lower case"
 }
 
 policy warns_only {
   for t in TEAMS
-  warn when t == "" => "a team has no name"
+  warn when t != lower(t) => "team `{t}` is not lower case"
 }
 
 gate only_hard {
-  policies [hard_owner]
+  policies [hard_names]
 }
 
 gate only_soft {
-  policies [soft_owner]
+  policies [soft_names]
 }
 
 gate only_advisory {
-  policies [advisory_owner]
+  policies [advisory_names]
 }
 
 gate warnings_only {
-  policies [warns_only, advisory_owner]
+  policies [warns_only, advisory_names]
 }
