@@ -181,6 +181,7 @@ fn resolve_column<'s>(
         let target = ty.strip_optional();
         if let Some((record, kind)) = convert::record_of(program, target) {
             let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
+            let entity_span = kind.and_then(|k| program.entities.get(k.index())).map(|e| e.span);
             match record.field(&seg.name) {
                 Some((_, f)) => {
                     ty = &f.ty;
@@ -190,7 +191,7 @@ fn resolve_column<'s>(
                 None => {
                     let names = record.fields.iter().map(|f| &*f.name);
                     return Err(Box::new((
-                        problem::unknown_field(&seg.name, names, entity_name),
+                        problem::unknown_field(&seg.name, names, entity_name, entity_span),
                         Some(seg),
                     )));
                 }

@@ -244,6 +244,7 @@ impl<'a> Walker<'a> {
     fn record(&mut self, node: &Node, entries: &[Entry], record: &RecordType, kind: Option<EntityId>) -> Value {
         let program = self.program;
         let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
+        let entity_span = kind.and_then(|k| program.entities.get(k.index())).map(|e| e.span);
         let first_ref = self.found.refs.len();
         let count = record.fields.len();
         let mut values = vec![Value::Null; count];
@@ -265,7 +266,10 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let names = record.fields.iter().map(|f| &*f.name);
-                self.report(key_span, problem::unknown_field(&entry.key, names, entity_name));
+                self.report(
+                    key_span,
+                    problem::unknown_field(&entry.key, names, entity_name, entity_span),
+                );
                 unknown.push((&entry.key, key_span));
                 continue;
             };
