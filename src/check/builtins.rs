@@ -206,10 +206,7 @@ impl<'a> Checker<'a> {
                 {
                     self.report(
                         Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                            .at(
-                                pattern.span,
-                                e.to_string().lines().last().unwrap_or("").trim().to_string(),
-                            )
+                            .at(pattern.span, super::ops::regex_problem(&e.to_string()))
                             .with_help("patterns use Rust's `regex` syntax"),
                     );
                 }

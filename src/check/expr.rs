@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::assign::{assignable, join};
 use super::scope::Frame;
 use super::{Checker, FieldType, Owner, RecordType, Type};
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
 use crate::eval::Value;
 use crate::ir::{self, ExprKind, ItemRef};
 use crate::source::Span;
@@ -309,8 +309,12 @@ impl<'a> Checker<'a> {
                 "to work with registry data, declare a `source` of this type and use its name".to_string(),
             ),
             Some(_) => {
-                let what = self.decls.get(&ident.name).map(|i| i.kind.keyword()).unwrap_or("item");
-                self.not_a_value(ident, &format!("a {what}"), "it cannot be used as a value".to_string())
+                let what = self
+                    .decls
+                    .get(&ident.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
+                self.not_a_value(ident, what, "it cannot be used as a value".to_string())
             }
             None if self.broken.contains(&ident.name) => ir::Expr::error(span),
             None => {
@@ -325,7 +329,15 @@ impl<'a> Checker<'a> {
                 if let Some(steps) = &self.steps {
                     candidates.extend(steps.names());
                 }
-                let help = did_you_mean(&ident.name, candidates);
+                let help = if self.later_loop_var.as_ref() == Some(&ident.name) {
+                    Some(format!(
+                        "`{}` is the loop variable of the `for` below; a `let` before `for` is computed once, \
+                         outside the loop: move this `let` after the `for`",
+                        ident.name
+                    ))
+                } else {
+                    did_you_mean(&ident.name, candidates)
+                };
                 self.report(
                     Diagnostic::new(Code::UnknownName, format!("unknown name `{}`", ident.name))
                         .at(span, "not found in this scope")
@@ -519,6 +531,8 @@ impl<'a> Checker<'a> {
     fn list_literal(&mut self, items: &[ast::Expr], frame: &mut Frame, hint: Option<&Type>, span: Span) -> ir::Expr {
         let element_hint = match hint.map(Type::strip_optional) {
             Some(Type::List(element)) => Some((**element).clone()),
+            // A list where `json` is expected may mix types, as JSON does.
+            Some(Type::Json) => Some(Type::Json),
             _ => None,
         };
         if let Some(element) = &element_hint {
@@ -596,6 +610,15 @@ impl<'a> Checker<'a> {
             );
         };
         let mut values: Vec<Option<ir::Expr>> = vec![None; record.fields.len()];
+        // Fields an unknown entry was probably meant to be: suggested among the fields
+        // not given, and then not reported missing as well.
+        let not_given: Vec<&str> = record
+            .fields
+            .iter()
+            .map(|f| &*f.name)
+            .filter(|name| !entries.iter().any(|e| &*e.key.name == *name))
+            .collect();
+        let mut meant: Vec<&str> = Vec::new();
         for entry in entries {
             match record.field(&entry.key.name) {
                 Some((slot, field)) => {
@@ -606,7 +629,8 @@ impl<'a> Checker<'a> {
                     }
                 }
                 None => {
-                    let help = did_you_mean(&entry.key.name, record.fields.iter().map(|f| &*f.name));
+                    meant.extend(suggest(&entry.key.name, not_given.iter().copied()));
+                    let help = did_you_mean(&entry.key.name, not_given.iter().copied());
                     self.report(
                         Diagnostic::new(Code::UnknownField, format!("unknown field `{}`", entry.key.name))
                             .at(entry.key.span, "not a field of the expected record")
@@ -622,6 +646,7 @@ impl<'a> Checker<'a> {
                 None => match (&field.default, field.ty.is_optional()) {
                     (Some(default), _) => typed(ExprKind::Const(default.clone()), field.ty.clone(), span),
                     (None, true) => typed(ExprKind::Const(Value::Null), Type::Null, span),
+                    (None, false) if meant.contains(&&*field.name) => ir::Expr::error(span),
                     (None, false) => {
                         self.report(
                             Diagnostic::new(Code::MissingField, format!("missing field `{}`", field.name))
@@ -659,7 +684,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let value = if matches!(value_ty, Type::Json) {
-                self.infer(&entry.value, frame, None)
+                // The hint lets nested lists mix types, as JSON does.
+                self.infer(&entry.value, frame, Some(&Type::Json))
             } else {
                 self.check_expr(&entry.value, frame, value_ty)
             };
@@ -793,7 +819,11 @@ impl<'a> Checker<'a> {
                 ir::Expr::error(span)
             }
             Some(_) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.keyword()).unwrap_or("item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 let help = match what {
                     "gate" => format!("run gates from the command line: `cpl gate {}`", name.name),
                     "workflow" => format!("run workflows from the command line: `cpl run {}`", name.name),
@@ -801,12 +831,9 @@ impl<'a> Checker<'a> {
                     _ => "only functions, policies and built-ins can be called".to_string(),
                 };
                 self.report(
-                    Diagnostic::new(
-                        Code::NotCallable,
-                        format!("`{}` is a {what}, not a function", name.name),
-                    )
-                    .at(name.span, "not callable here")
-                    .with_help(help),
+                    Diagnostic::new(Code::NotCallable, format!("`{}` is {what}, not a function", name.name))
+                        .at(name.span, "not callable here")
+                        .with_help(help),
                 );
                 ir::Expr::error(span)
             }
@@ -858,6 +885,9 @@ impl<'a> Checker<'a> {
     ) -> Vec<Option<ir::Expr>> {
         let mut out: Vec<Option<ir::Expr>> = vec![None; params.len()];
         let mut seen_named = false;
+        // Arguments already reported as misplaced (unknown name, positional after named):
+        // each probably meant one of the missing parameters, so those are not reported too.
+        let mut stray = 0usize;
         for (position, arg) in args.iter().enumerate() {
             let slot = match &arg.name {
                 Some(name) => {
@@ -874,6 +904,7 @@ impl<'a> Checker<'a> {
                                 .at(name.span, "unknown argument")
                                 .with_help(help.unwrap_or_else(|| signature_help(callee, params))),
                             );
+                            stray += 1;
                             self.infer(&arg.value, frame, None);
                             continue;
                         }
@@ -886,6 +917,7 @@ impl<'a> Checker<'a> {
                                 .at(arg.value.span, "give this one by name too")
                                 .with_help(signature_help(callee, params)),
                         );
+                        stray += 1;
                         self.infer(&arg.value, frame, None);
                         continue;
                     }
@@ -922,7 +954,7 @@ impl<'a> Checker<'a> {
             .filter(|(p, a)| a.is_none() && !p.has_default)
             .map(|(p, _)| p)
             .collect();
-        if !missing.is_empty() {
+        if missing.len() > stray {
             let names: Vec<String> = missing.iter().map(|p| format!("`{}`", p.name)).collect();
             self.report(
                 Diagnostic::new(

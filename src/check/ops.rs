@@ -137,7 +137,7 @@ impl<'a> Checker<'a> {
                 {
                     self.report(
                         Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                            .at(r.span, first_line(&e.to_string()))
+                            .at(r.span, regex_problem(&e.to_string()))
                             .with_help(
                                 "patterns use Rust's `regex` syntax; write backslashes in a raw string: `r\"\\d+\"`",
                             ),
@@ -228,8 +228,10 @@ fn is_literal(e: &ast::Expr) -> bool {
     matches!(e.kind, ast::ExprKind::Literal(_))
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().last().unwrap_or(text).trim().to_string()
+/// The line of a regex error that says what is wrong ("unclosed group").
+pub(super) fn regex_problem(text: &str) -> String {
+    let line = text.lines().last().unwrap_or(text).trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
 /// Whether `==` between the two types can ever be true.

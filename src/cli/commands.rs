@@ -193,7 +193,7 @@ fn policy(
     let result = apply_waivers(program, decision, env.host.now());
     let mut all: Vec<Diagnostic> = diagnostics.into_vec();
     all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
-    all.extend(unused_waiver_warnings(&env, &result.unused));
+    all.extend(report::unused_waiver_diagnostics(&env, &result.unused));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
@@ -283,7 +283,7 @@ fn gate(
             Context::Gate(policy.verdict),
         ));
     }
-    all.extend(unused_waiver_warnings(&env, &result.unused_waivers));
+    all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
@@ -311,27 +311,6 @@ fn gate(
 fn leave(session: Session, exit: Exit) -> Exit {
     std::mem::forget(session);
     exit
-}
-
-fn unused_waiver_warnings(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
-    unused
-        .iter()
-        .filter_map(|id| env.program.waivers.get(id.index()))
-        .map(|w| {
-            let policy = w
-                .policy
-                .and_then(|p| env.program.policies.get(p.index()))
-                .map(|p| p.name.to_string())
-                .unwrap_or_default();
-            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
-            Diagnostic::new(
-                Code::WaiverUnused,
-                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
-            )
-            .at(w.span, "waives nothing")
-            .with_help("remove it if the problem it covered is fixed")
-        })
-        .collect()
 }
 
 fn unknown_item(program: &crate::ir::Program, name: &str, what: &str, keep: impl Fn(&ItemRef) -> bool) -> Diagnostic {

@@ -264,13 +264,19 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         while let Some(key) = map.next_key_seed(KeySeed { record, hint })? {
             let index = match key {
                 Key::Field(index) => index,
+                Key::Unknown(_) if record.open => {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
                 Key::Unknown(name) => {
                     let name: Arc<str> = Arc::from(name);
                     let occurrence = unknown.iter().filter(|n| **n == name).count();
                     let child = Here::child(&this, Seg::Key(&name));
                     let entity_name = kind.and_then(|k| ctx.program.entities.get(k.index())).map(|e| &*e.name);
+                    let entity_span = kind.and_then(|k| ctx.program.entities.get(k.index())).map(|e| e.span);
                     let names = record.fields.iter().map(|f| &*f.name);
-                    let problem = problem::unknown_field(&name, names, entity_name);
+                    let problem = problem::unknown_field(&name, names, entity_name, entity_span);
                     ctx.key_problem(&child, u32::try_from(occurrence).unwrap_or(0), problem, None);
                     map.next_value::<IgnoredAny>()?;
                     unknown.push(name);

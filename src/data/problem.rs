@@ -160,10 +160,12 @@ pub(crate) fn missing_column(field: &FieldType, column: &str) -> Problem {
     .field(Some(field))
 }
 
+/// `declared` is the entity's declaration, the secondary label (there is no field to name).
 pub(crate) fn unknown_field<'a>(
     name: &str,
     fields: impl Iterator<Item = &'a str> + Clone,
     record_name: Option<&str>,
+    declared: Option<Span>,
 ) -> Problem {
     let what = record_name.map_or_else(|| "this record".to_string(), |n| format!("`{n}`"));
     let help = did_you_mean(name, fields.clone()).unwrap_or_else(|| {
@@ -174,12 +176,14 @@ pub(crate) fn unknown_field<'a>(
             format!("the fields of {what} are {}", names.join(", "))
         }
     });
-    Problem::new(
+    let mut problem = Problem::new(
         Code::UnknownDataField,
         format!("unknown field `{name}`"),
         format!("not a field of {what}"),
     )
-    .help(help)
+    .help(help);
+    problem.field = declared.map(|span| (span, format!("{what} is declared here")));
+    problem
 }
 
 pub(crate) fn duplicate_in_document(key: &str) -> Problem {

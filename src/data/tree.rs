@@ -244,6 +244,7 @@ impl<'a> Walker<'a> {
     fn record(&mut self, node: &Node, entries: &[Entry], record: &RecordType, kind: Option<EntityId>) -> Value {
         let program = self.program;
         let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
+        let entity_span = kind.and_then(|k| program.entities.get(k.index())).map(|e| e.span);
         let first_ref = self.found.refs.len();
         let count = record.fields.len();
         let mut values = vec![Value::Null; count];
@@ -253,6 +254,10 @@ impl<'a> Walker<'a> {
         for entry in entries {
             let key_span = self.span(entry.key_start, entry.key_end);
             let Some((index, field)) = record.field(&entry.key) else {
+                if record.open {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    continue;
+                }
                 if let Some((_, first)) = unknown.iter().find(|(k, _)| *k == entry.key) {
                     let diagnostic = problem::duplicate_in_document(&entry.key)
                         .at(key_span)
@@ -261,7 +266,10 @@ impl<'a> Walker<'a> {
                     continue;
                 }
                 let names = record.fields.iter().map(|f| &*f.name);
-                self.report(key_span, problem::unknown_field(&entry.key, names, entity_name));
+                self.report(
+                    key_span,
+                    problem::unknown_field(&entry.key, names, entity_name, entity_span),
+                );
                 unknown.push((&entry.key, key_span));
                 continue;
             };

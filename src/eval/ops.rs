@@ -31,6 +31,9 @@ pub fn binary(op: BinaryOp, l: &Value, r: &Value, span: Span) -> EvalResult<Valu
         Ne => Ok(Value::Bool(!l.equals(r))),
         Lt | Le | Gt | Ge => {
             let ordering = l.compare(r).ok_or_else(|| {
+                if l.is_null() || r.is_null() {
+                    return null_operand(op.symbol(), span);
+                }
                 EvalError::new(
                     Code::NotComparable,
                     format!("cannot compare a {} with a {}", l.kind_name(), r.kind_name()),
@@ -184,9 +187,18 @@ fn overflow(span: Span) -> EvalError {
 }
 
 fn mismatch(op: &str, l: &Value, r: &Value, span: Span) -> EvalError {
+    if l.is_null() || r.is_null() {
+        return null_operand(op, span);
+    }
     EvalError::new(
         Code::CastFailed,
-        format!("`{op}` is not defined for a {} and a {}", l.kind_name(), r.kind_name()),
+        format!("`{op}` is not defined for `{}` and `{}`", l.kind_name(), r.kind_name()),
         span,
     )
+}
+
+/// A null (from `json`, or an optional cast) where an operator needs a value.
+fn null_operand(op: &str, span: Span) -> EvalError {
+    EvalError::new(Code::NullValue, format!("`{op}` needs a value, found null"), span)
+        .with_help("give a default with `??`, or test for null first")
 }

@@ -61,6 +61,10 @@ impl Project {
         let mut pending = Vec::new();
         for (index, source) in self.program.sources.iter().enumerate() {
             if let SourceOrigin::Files { pattern, dir, span } = &source.origin {
+                if crate::check::escapes_root(dir, pattern) {
+                    // The checker reported it (E0414); nothing outside is even listed.
+                    continue;
+                }
                 let files = read_glob(
                     &self.root,
                     dir,

@@ -75,6 +75,28 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     out
 }
 
+/// A warning for each waiver a gate run found no violation for.
+pub fn unused_waiver_diagnostics(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
+    unused
+        .iter()
+        .filter_map(|id| env.program.waivers.get(id.index()))
+        .map(|w| {
+            let policy = w
+                .policy
+                .and_then(|p| env.program.policies.get(p.index()))
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
+            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+            Diagnostic::new(
+                Code::WaiverUnused,
+                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+            )
+            .at(w.span, "waives nothing")
+            .with_help("remove it if the problem it covered is fixed")
+        })
+        .collect()
+}
+
 fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Diagnostic {
     let rule_label = format!(
         "rule {} of `{}` ({})",
@@ -243,20 +265,25 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
         };
         let d = &p.result.decision;
         let denials = d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count();
+        let warnings = d.violations.len() - denials + d.warnings.len();
         let detail = match p.verdict {
             Verdict::Passed if !p.result.waived.is_empty() => format!("{} waived", p.result.waived.len()),
+            Verdict::Passed if warnings > 0 => plural(warnings, "warning"),
             Verdict::Passed => String::new(),
-            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => "indeterminate".to_string(),
+            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => {
+                plural(d.errors.len(), "evaluation error")
+            }
             Verdict::Failed => plural(denials, "violation"),
             Verdict::Advisory => format!("{} (advisory, not failing)", plural(denials, "violation")),
             Verdict::Overridden => format!("{} (overridden)", plural(denials, "violation")),
         };
-        lines.push(format!(
+        let line = format!(
             "  {mark} {:<width$}  {:<8}  {:<13}  {detail}",
             &*d.name,
             d.level.as_str(),
             d.outcome.as_str(),
-        ));
+        );
+        lines.push(line.trim_end().to_string());
     }
     for name in &gate.ignored_overrides {
         lines.push(format!(

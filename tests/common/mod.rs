@@ -7,7 +7,8 @@
 //! - `// eval: EXPR` — evaluate an expression and show its value;
 //! - `// policy: NAME` or `// policy: NAME arg=value …` — decide a policy;
 //! - `// gate: NAME` (with `// input: name=file` and `// override: POLICY`) — run a gate.
-//! Without `policy:` or `gate:` directives, fixtures under `eval/` decide every policy
+//!
+//! Without `eval:`, `policy:` or `gate:` directives, fixtures under `eval/` decide every policy
 //! that takes no arguments.
 #![allow(
     dead_code,
@@ -91,7 +92,7 @@ pub fn run_fixture(path: &Path) -> String {
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "cp"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
             .collect::<Vec<_>>()
             .join("\n");
         (path.to_path_buf(), None, main)
@@ -99,7 +100,7 @@ pub fn run_fixture(path: &Path) -> String {
         let dir = tempfile::tempdir().unwrap();
         let name = path.file_name().unwrap();
         std::fs::copy(path, dir.path().join(name)).unwrap();
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
         (dir.path().to_path_buf(), Some(dir), text)
     };
     let d = directives(&main_text);
@@ -146,7 +147,6 @@ pub fn run_fixture(path: &Path) -> String {
         || !d.gates.is_empty();
     if stage_eval && !diagnostics.iter().any(Diagnostic::is_error) {
         let env = Env::new(&project.program, &project.sources, &data.sources, &host);
-        let mut outcome = Vec::new();
         for expr in &d.evals {
             out.push_str(&eval_expression(&root, &options, &inputs, &host, expr, &mut all_codes));
         }
@@ -160,6 +160,13 @@ pub fn run_fixture(path: &Path) -> String {
                 .map(|p| (p.name.to_string(), Vec::new()))
                 .collect();
         }
+        // Each decision and gate is followed by what it reported.
+        let mut emit = |out: &mut String, diags: Vec<Diagnostic>| {
+            all_codes.extend(diags.iter().map(|d| d.code.to_string()));
+            if !diags.is_empty() {
+                out.push_str(&render(&diags));
+            }
+        };
         for (name, raw_args) in &policies {
             let (id, def) = project
                 .program
@@ -174,32 +181,34 @@ pub fn run_fixture(path: &Path) -> String {
                 })
                 .collect();
             let result = apply_waivers(&project.program, env.decide(id, &args), d.now);
+            if !raw_args.is_empty() {
+                let shown: Vec<String> = raw_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                writeln!(out, "--- decide `{name}` with {}", shown.join(" ")).unwrap();
+            }
             writeln!(out, "--- {}", report::decision_line(&result)).unwrap();
-            let diags = report::decision_diagnostics(&env, &result, Context::Policy);
-            all_codes.extend(diags.iter().map(|d| d.code.to_string()));
-            outcome.extend(diags);
+            emit(&mut out, report::decision_diagnostics(&env, &result, Context::Policy));
         }
         for gate in &d.gates {
             let (id, _) = project.program.gate(gate).unwrap();
             let overrides: Vec<Arc<str>> = d.overrides.iter().map(|o| Arc::from(o.as_str())).collect();
             let result = env.run_gate(id, &data.gate_inputs, &overrides);
+            if !overrides.is_empty() {
+                writeln!(
+                    out,
+                    "--- run gate `{gate}` with --override {}",
+                    d.overrides.join(" --override ")
+                )
+                .unwrap();
+            }
             for line in report::gate_lines(&result) {
                 writeln!(out, "--- {line}").unwrap();
             }
+            let mut diags = Vec::new();
             for p in &result.policies {
-                let diags = report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict));
-                all_codes.extend(diags.iter().map(|d| d.code.to_string()));
-                outcome.extend(diags);
+                diags.extend(report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict)));
             }
-            for w in &result.unused_waivers {
-                all_codes.push("W0301".to_string());
-                let waiver = &project.program.waivers[w.index()];
-                writeln!(out, "--- unused waiver `{}`", waiver.name).unwrap();
-            }
-        }
-        if !outcome.is_empty() {
-            writeln!(out, "--- violations").unwrap();
-            out.push_str(&render(&outcome));
+            diags.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
+            emit(&mut out, diags);
         }
     }
     for code in &d.expect {
