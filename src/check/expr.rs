@@ -649,7 +649,7 @@ impl<'a> Checker<'a> {
                     (None, false) if meant.contains(&&*field.name) => ir::Expr::error(span),
                     (None, false) => {
                         self.report(
-                            Diagnostic::new(Code::MissingField, format!("missing field `{}`", field.name))
+                            Diagnostic::new(Code::MissingRecordField, format!("missing field `{}`", field.name))
                                 .at(span, format!("this record has no `{}`", field.name))
                                 .with_label(field.span, "declared here")
                                 .with_help(format!("add `{}: …`", field.name)),

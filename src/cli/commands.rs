@@ -209,7 +209,11 @@ fn policy(
         }
         _ => out.diagnostics(&all, env.sources, session.anchor()),
     }
-    let exit = if result.decision.allowed() { Exit::Success } else { Exit::Failure };
+    let exit = if result.decision.allowed() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    };
     drop(env);
     Ok(leave(session, exit))
 }

@@ -90,6 +90,7 @@ codes! {
     NotAnEntity = "E0213", Error, "reference to a non-entity";
     NotComparable = "E0214", Error, "values cannot be compared";
     NotConstant = "E0215", Error, "value must be constant";
+    MissingRecordField = "E0216", Error, "record literal lacks a field";
 
     // Policies, gates and waivers.
     InvalidLevel = "E0301", Error, "invalid enforcement level";

@@ -75,8 +75,10 @@ impl Env<'_> {
                     Ok(items) => items,
                     Err(error) => return self.indeterminate(policy, def, error),
                 };
-                for item in items.items.iter() {
+                for (index, item) in items.items.iter().enumerate() {
                     let (subject, origin) = subject_of(item);
+                    // Elements without a key are known by their position.
+                    let subject = subject.or_else(|| Some(Arc::from(format!("[{index}]"))));
                     if let Some(slot) = frame.get_mut(each.var.index()) {
                         *slot = item.clone();
                     }
