@@ -85,6 +85,27 @@ pub fn policy_args(
             ));
             continue;
         }
+        // `--arg plan=@tfplan.json` reads the value from a file, as curl does.
+        let file_text;
+        let value = match value.strip_prefix('@') {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    file_text = text;
+                    file_text.as_str()
+                }
+                Err(e) => {
+                    problems.push(
+                        Diagnostic::new(
+                            Code::UnreadableFile,
+                            format!("cannot read `{path}` for `--arg {name}`: {e}"),
+                        )
+                        .with_help("`--arg name=@file` reads the value from a file relative to the current directory"),
+                    );
+                    continue;
+                }
+            },
+            None => value,
+        };
         match typed_value(value, &param.ty, program) {
             Ok(v) => out.push((param.name.clone(), v)),
             Err(expected) => problems.push(

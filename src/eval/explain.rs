@@ -30,6 +30,12 @@ impl Env<'_> {
             let Ok(value) = self.eval(node, frame) else {
                 continue;
             };
+            // A whole record (the loop variable, say) says less than its fields do.
+            if matches!(node.kind, ExprKind::Local(_) | ExprKind::Global(_))
+                && matches!(value.resolve_ref(), Value::Record(_) | Value::Map(_))
+            {
+                continue;
+            }
             let value = render(&value);
             if value == text {
                 continue;
