@@ -92,19 +92,12 @@ impl<'a> Checker<'a> {
     /// Infers the type of an expression. `hint` is the type the context expects, used
     /// to read literals; the caller still checks the result against it.
     pub(super) fn infer(&mut self, e: &ast::Expr, frame: &mut Frame, hint: Option<&Type>) -> ir::Expr {
+        // Each kind of expression is its own function, so the frames of this recursion
+        // stay small even in a debug build.
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Literal(lit) => self.literal(lit, span, hint),
-            ast::ExprKind::Interpolated(parts) => {
-                let parts = parts
-                    .iter()
-                    .map(|part| match part {
-                        ast::StrPart::Text(t) => ir::Part::Text(Arc::from(t.as_str())),
-                        ast::StrPart::Expr(x) => ir::Part::Expr(self.infer(x, frame, None)),
-                    })
-                    .collect();
-                typed(ExprKind::Interpolate(parts), Type::String, span)
-            }
+            ast::ExprKind::Interpolated(parts) => self.interpolated(parts, frame, span),
             ast::ExprKind::Name(ident) => self.name(ident, frame),
             ast::ExprKind::Field { base, field, optional } => {
                 let base = self.infer(base, frame, None);
@@ -126,90 +119,134 @@ impl<'a> Checker<'a> {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let condition = self.check_expr(condition, frame, &Type::Bool);
-                let then = self.infer(then, frame, hint);
-                let otherwise = self.infer(otherwise, frame, hint);
-                let ty = match join(&then.ty, &otherwise.ty) {
-                    Some(ty) => ty,
-                    None => {
-                        let (a, b) = (self.display(&then.ty), self.display(&otherwise.ty));
-                        self.report(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                format!("the branches of this `if` differ: `{a}` and `{b}`"),
-                            )
-                            .at(then.span, format!("this is `{a}`"))
-                            .with_label(otherwise.span, format!("this is `{b}`"))
-                            .with_help("both branches must give the same type of value"),
-                        );
-                        Type::Error
-                    }
-                };
-                typed(
-                    ExprKind::If {
-                        condition: Box::new(condition),
-                        then: Box::new(then),
-                        otherwise: Box::new(otherwise),
-                    },
-                    ty,
-                    span,
-                )
-            }
+            } => self.if_expr(condition, then, otherwise, frame, hint, span),
             ast::ExprKind::Quantifier {
                 kind,
                 var,
                 collection,
                 condition,
-            } => {
-                let collection = self.infer(collection, frame, None);
-                let element = self.element_type(&collection);
-                frame.nested(|frame| {
-                    let local = frame.declare(var.name.clone(), element, var.span);
-                    let condition = self.check_expr(condition, frame, &Type::Bool);
-                    typed(
-                        ExprKind::Quantifier {
-                            kind: *kind,
-                            var: local,
-                            collection: Box::new(collection),
-                            condition: Box::new(condition),
-                        },
-                        Type::Bool,
-                        span,
-                    )
-                })
-            }
+            } => self.quantifier(*kind, var, collection, condition, frame, span),
             ast::ExprKind::List(items) => self.list_literal(items, frame, hint, span),
-            ast::ExprKind::Comprehension { element, clauses } => frame.nested(|frame| {
-                let mut ir_clauses = Vec::new();
-                for clause in clauses {
-                    match clause {
-                        ast::Clause::For { var, collection } => {
-                            let collection = self.infer(collection, frame, None);
-                            let element_ty = self.element_type(&collection);
-                            let local = frame.declare(var.name.clone(), element_ty, var.span);
-                            ir_clauses.push(ir::Clause::For { var: local, collection });
-                        }
-                        ast::Clause::If(condition) => {
-                            ir_clauses.push(ir::Clause::If(self.check_expr(condition, frame, &Type::Bool)));
-                        }
-                    }
-                }
-                let element_hint = hint.and_then(|h| h.strip_optional().element().cloned());
-                let element = self.infer(element, frame, element_hint.as_ref());
-                let ty = Type::list(element.ty.clone());
-                typed(
-                    ExprKind::Comprehension {
-                        element: Box::new(element),
-                        clauses: ir_clauses,
-                    },
-                    ty,
-                    span,
-                )
-            }),
+            ast::ExprKind::Comprehension { element, clauses } => {
+                self.comprehension(element, clauses, frame, hint, span)
+            }
             ast::ExprKind::Record(entries) => self.record_literal(entries, frame, hint, span),
             ast::ExprKind::Error => ir::Expr::error(span),
         }
+    }
+
+    fn interpolated(&mut self, parts: &[ast::StrPart], frame: &mut Frame, span: Span) -> ir::Expr {
+        let parts = parts
+            .iter()
+            .map(|part| match part {
+                ast::StrPart::Text(t) => ir::Part::Text(Arc::from(t.as_str())),
+                ast::StrPart::Expr(x) => ir::Part::Expr(self.infer(x, frame, None)),
+            })
+            .collect();
+        typed(ExprKind::Interpolate(parts), Type::String, span)
+    }
+
+    fn if_expr(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        frame: &mut Frame,
+        hint: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        let condition = self.check_expr(condition, frame, &Type::Bool);
+        let then = self.infer(then, frame, hint);
+        let otherwise = self.infer(otherwise, frame, hint);
+        let ty = match join(&then.ty, &otherwise.ty) {
+            Some(ty) => ty,
+            None => {
+                let (a, b) = (self.display(&then.ty), self.display(&otherwise.ty));
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("the branches of this `if` differ: `{a}` and `{b}`"),
+                    )
+                    .at(then.span, format!("this is `{a}`"))
+                    .with_label(otherwise.span, format!("this is `{b}`"))
+                    .with_help("both branches must give the same type of value"),
+                );
+                Type::Error
+            }
+        };
+        typed(
+            ExprKind::If {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            ty,
+            span,
+        )
+    }
+
+    fn quantifier(
+        &mut self,
+        kind: ast::Quantifier,
+        var: &ast::Ident,
+        collection: &ast::Expr,
+        condition: &ast::Expr,
+        frame: &mut Frame,
+        span: Span,
+    ) -> ir::Expr {
+        let collection = self.infer(collection, frame, None);
+        let element = self.element_type(&collection);
+        frame.nested(|frame| {
+            let local = frame.declare(var.name.clone(), element, var.span);
+            let condition = self.check_expr(condition, frame, &Type::Bool);
+            typed(
+                ExprKind::Quantifier {
+                    kind,
+                    var: local,
+                    collection: Box::new(collection),
+                    condition: Box::new(condition),
+                },
+                Type::Bool,
+                span,
+            )
+        })
+    }
+
+    fn comprehension(
+        &mut self,
+        element: &ast::Expr,
+        clauses: &[ast::Clause],
+        frame: &mut Frame,
+        hint: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        frame.nested(|frame| {
+            let mut ir_clauses = Vec::new();
+            for clause in clauses {
+                match clause {
+                    ast::Clause::For { var, collection } => {
+                        let collection = self.infer(collection, frame, None);
+                        let element_ty = self.element_type(&collection);
+                        let local = frame.declare(var.name.clone(), element_ty, var.span);
+                        ir_clauses.push(ir::Clause::For { var: local, collection });
+                    }
+                    ast::Clause::If(condition) => {
+                        ir_clauses.push(ir::Clause::If(self.check_expr(condition, frame, &Type::Bool)));
+                    }
+                }
+            }
+            let element_hint = hint.and_then(|h| h.strip_optional().element().cloned());
+            let element = self.infer(element, frame, element_hint.as_ref());
+            let ty = Type::list(element.ty.clone());
+            typed(
+                ExprKind::Comprehension {
+                    element: Box::new(element),
+                    clauses: ir_clauses,
+                },
+                ty,
+                span,
+            )
+        })
     }
 
     fn literal(&mut self, lit: &Literal, span: Span, hint: Option<&Type>) -> ir::Expr {
