@@ -253,7 +253,7 @@ fn files_that_are_not_text_are_reported_not_crashed_on() {
 fn an_empty_directory_is_not_a_project() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = cpl(dir.path(), &["check"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("E0014"), "{err}");
     let (code, _, err) = cpl(dir.path(), &["check", "--project", "no/such/dir"]);
     assert_eq!(code, 2);

@@ -464,7 +464,7 @@ impl<'a> Checker<'a> {
                         Code::NoFields,
                         format!("`{shown}` values have no field `{}`", field.name),
                     )
-                    .at(field.span, format!("read from a `{shown}`"))
+                    .at(field.span, format!("read from a value of type `{shown}`"))
                     .with_help("only records, entities, maps and `json` values have fields"),
                 );
                 return None;
@@ -765,7 +765,7 @@ impl<'a> Checker<'a> {
         if !possible {
             let (a, b) = (self.display(&from), self.display(&to));
             self.report(
-                Diagnostic::new(Code::InvalidCast, format!("a `{a}` can never be a `{b}`"))
+                Diagnostic::new(Code::InvalidCast, format!("a value of type `{a}` can never be a `{b}`"))
                     .at(span, "this cast always fails")
                     .with_help("`as` converts `json` data and optional values, and parses strings into versions, times and numbers"),
             );

@@ -261,6 +261,7 @@ impl<'a> Checker<'a> {
                 policy: None,
                 subject: None,
                 until: None,
+                until_text: Arc::from(""),
                 owner: None,
                 reason: None,
                 span: item.name.span,
@@ -302,9 +303,15 @@ impl<'a> Checker<'a> {
                     "reason" => waiver.reason = self.constant_string(&setting.value),
                     "until" => {
                         waiver.until_span = setting.value.span;
+                        waiver.until_text = Arc::from(self.source_text(setting.value.span).trim());
                         let mut frame = Frame::new();
                         let value = self.check_expr(&setting.value, &mut frame, &Type::Timestamp);
                         match self.fold_constant(&value) {
+                            // A date means "through that day": the waiver ends at the
+                            // next midnight (UTC), not at the first second of the date.
+                            Some(Value::Timestamp(t)) if is_plain_date(self.source_text(setting.value.span)) => {
+                                waiver.until = t.checked_add(jiff::SignedDuration::from_hours(24)).ok().or(Some(t));
+                            }
                             Some(Value::Timestamp(t)) => waiver.until = Some(t),
                             _ if value.ty.is_error() => {}
                             _ => self.report(
@@ -401,7 +408,7 @@ impl<'a> Checker<'a> {
             if let Some(until) = waiver.until
                 && until < self.options.now
             {
-                let date = until.strftime("%Y-%m-%d").to_string();
+                let date = waiver.until_text.clone();
                 self.report(
                     Diagnostic::new(
                         Code::WaiverExpired,
@@ -434,6 +441,12 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `2027-03-31`, as opposed to a full timestamp.
+fn is_plain_date(text: &str) -> bool {
+    let text = text.trim();
+    text.len() == 10 && !text.contains('T')
 }
 
 struct PolicyParts {

@@ -10,7 +10,7 @@ use super::session::{Session, root};
 use super::{Cli, Command, Exit, Output};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::{Env, apply_waivers, new_frame};
-use crate::ir::ItemRef;
+use crate::ir::{ItemRef, SourceOrigin, SourcesUsed};
 use crate::report::{self, Context, Format};
 
 pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
@@ -113,7 +113,7 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
         ));
     }
     Ok(if diagnostics.has_errors() {
-        Exit::Failure
+        wanting(&diagnostics)
     } else {
         Exit::Success
     })
@@ -127,12 +127,20 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
     let mut diagnostics = session.diagnostics();
     diagnostics.extend(session.project.expression_diagnostics.iter().cloned());
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
     }
     let Some(checked) = &session.project.expression else {
         return Ok(Exit::Error);
     };
+    let mut used = SourcesUsed::new(&session.project.program);
+    used.expr(&checked.expr);
+    let missing = missing_inputs(&session, &used, "the expression");
+    if !missing.is_empty() {
+        out.diagnostics(&missing, &session.project.sources, session.anchor());
+        return Ok(Exit::Error);
+    }
     let env = session.env();
     let mut frame = new_frame(checked.locals);
     match env.eval(&checked.expr, &mut frame) {
@@ -149,8 +157,9 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
         }
         Err(error) => {
             diagnostics.push(error.to_diagnostic());
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            Ok(Exit::Failure)
+            Ok(exit)
         }
     }
 }
@@ -170,8 +179,9 @@ fn policy(
     let diagnostics = session.diagnostics();
     let Some((id, def)) = program.policy(name) else {
         if diagnostics.has_errors() {
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(Exit::Failure);
+            return Ok(exit);
         }
         return Err(Box::new(unknown_item(program, name, "policy", |r| {
             matches!(r, ItemRef::Policy(_))
@@ -185,8 +195,16 @@ fn policy(
         }
     };
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
+    }
+    let mut used = SourcesUsed::new(program);
+    used.policy(id);
+    let missing = missing_inputs(&session, &used, &format!("policy `{name}`"));
+    if !missing.is_empty() {
+        out.diagnostics(&missing, &session.project.sources, session.anchor());
+        return Ok(Exit::Error);
     }
     let env = session.env();
     let decision = env.decide(id, &args);
@@ -233,8 +251,9 @@ fn gate(
     let diagnostics = session.diagnostics();
     let Some((id, def)) = program.gate(name) else {
         if diagnostics.has_errors() {
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(Exit::Failure);
+            return Ok(exit);
         }
         return Err(Box::new(unknown_item(program, name, "gate", |r| {
             matches!(r, ItemRef::Gate(_))
@@ -256,6 +275,14 @@ fn gate(
             );
         }
     }
+    let mut used = SourcesUsed::new(program);
+    for gate_policy in &def.policies {
+        used.policy(gate_policy.policy);
+        for arg in gate_policy.args.iter().flatten() {
+            used.expr(arg);
+        }
+    }
+    problems.extend(missing_inputs(&session, &used, &format!("gate `{name}`")));
     for input in &def.inputs {
         if !session.data.gate_inputs.iter().any(|(n, _)| *n == input.name) {
             problems.push(
@@ -273,8 +300,9 @@ fn gate(
         return Ok(Exit::Error);
     }
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
     }
     let env = session.env();
     let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
@@ -305,9 +333,54 @@ fn gate(
         }
         _ => out.diagnostics(&all, env.sources, session.anchor()),
     }
-    let exit = if result.passed { Exit::Success } else { Exit::Failure };
+    let exit = if could_not_run(&all) {
+        Exit::Error
+    } else if result.passed {
+        Exit::Success
+    } else {
+        Exit::Failure
+    };
     drop(env);
     Ok(leave(session, exit))
+}
+
+/// Inputs (`source … = input`) that `used` reads but that were not given: each is an
+/// error naming it, and the command cannot run (exit 2).
+fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
+    let program = &session.project.program;
+    used.sources
+        .iter()
+        .filter_map(|id| program.sources.get(id.index()).map(|s| (id, s)))
+        .filter(|(id, s)| {
+            matches!(s.origin, SourceOrigin::Input) && session.data.sources.get(id.index()).is_none_or(Option::is_none)
+        })
+        .map(|(_, s)| {
+            Diagnostic::new(
+                Code::MissingInput,
+                format!("{what} reads the input `{}`, which was not given", s.name),
+            )
+            .at(s.span, "declared here, as `= input`")
+            .with_help(format!("pass it with `--input {}=FILE`", s.name))
+        })
+        .collect()
+}
+
+/// Whether the problems mean the command could not run at all (exit 2) rather than that
+/// the project was found wanting (exit 1): files that could not be read, no project,
+/// internal errors.
+fn could_not_run<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> bool {
+    diagnostics
+        .into_iter()
+        .any(|d| matches!(d.code, Code::UnreadableFile | Code::NoSourceFiles | Code::InternalError))
+}
+
+/// The exit code for problems found before anything was evaluated.
+fn wanting(diagnostics: &crate::diagnostics::Diagnostics) -> Exit {
+    if could_not_run(diagnostics) {
+        Exit::Error
+    } else {
+        Exit::Failure
+    }
 }
 
 /// Ends a command without freeing its data: the process exits next, and freeing a

@@ -121,7 +121,14 @@ pub fn run(cli: Cli) -> Exit {
     let mut out = match Output::new(&cli.format) {
         Ok(out) => out,
         Err(message) => {
-            eprintln!("error: {message}");
+            let fallback = Output {
+                format: crate::report::Format::Human,
+                color: false,
+            };
+            fallback.fatal(crate::diagnostics::Diagnostic::new(
+                crate::diagnostics::Code::InvalidArg,
+                message,
+            ));
             return Exit::Error;
         }
     };

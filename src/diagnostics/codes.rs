@@ -127,7 +127,7 @@ codes! {
     NullValue = "E0506", Error, "null where a value is needed";
     EnvMissing = "E0507", Error, "environment variable not set";
     InvalidArgumentValue = "E0508", Error, "invalid argument to a built-in";
-    EvalLimit = "E0509", Error, "evaluation limit exceeded";
+    InternalError = "E0509", Error, "internal error";
 
     // Command-line input.
     InvalidArg = "E0601", Error, "invalid argument value";

@@ -484,7 +484,7 @@ pub(super) fn set(frame: &mut Frame, index: usize, value: Value, e: &Expr) -> Ev
 
 /// A failure that means the checker and the evaluator disagree: reported, never a panic.
 pub(super) fn internal(e: &Expr, what: &str) -> EvalError {
-    EvalError::new(Code::EvalLimit, format!("internal error: {what}"), e.span)
+    EvalError::new(Code::InternalError, format!("internal error: {what}"), e.span)
         .with_help("this is a bug in cpl; please report it with the program that caused it")
 }
 

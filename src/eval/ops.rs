@@ -57,10 +57,11 @@ pub fn binary(op: BinaryOp, l: &Value, r: &Value, span: Span) -> EvalResult<Valu
         Div => div(l, r, span),
         Rem => rem(l, r, span),
         And | Or | Coalesce | Matches => Err(EvalError::new(
-            Code::EvalLimit,
+            Code::InternalError,
             "internal error: operator evaluated out of place",
             span,
-        )),
+        )
+        .with_help("this is a bug in cpl; please report it with the program that caused it")),
     }
 }
 
@@ -151,7 +152,8 @@ fn div(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
 
 fn rem(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
     match (l, r) {
-        (_, Value::Int(0)) => Err(EvalError::new(Code::DivisionByZero, "remainder by zero", span)),
+        (_, Value::Int(0)) => Err(EvalError::new(Code::DivisionByZero, "remainder by zero", span)
+            .with_help("test the divisor first: `if n != 0 then x % n else 0`")),
         (Value::Int(a), Value::Int(b)) => a.checked_rem(*b).map(Value::Int).ok_or_else(|| overflow(span)),
         _ => float_op(l, r, span, "%", |a, b| a % b),
     }

@@ -238,10 +238,11 @@ impl Env<'_> {
             warnings: Vec::new(),
             errors: vec![Failure {
                 error: super::error::EvalError::new(
-                    crate::diagnostics::Code::EvalLimit,
+                    crate::diagnostics::Code::InternalError,
                     format!("internal error: {what}"),
                     span,
-                ),
+                )
+                .with_help("this is a bug in cpl; please report it with the program that caused it"),
                 subject: None,
                 origin: None,
                 rule: None,

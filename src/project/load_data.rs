@@ -201,6 +201,7 @@ fn read_glob(
     };
     let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| p.is_file()).collect();
     paths.sort();
+    let matched_any = !paths.is_empty();
     let mut out = Vec::new();
     for path in paths {
         let shown = display_path(root, &path);
@@ -237,7 +238,7 @@ fn read_glob(
             }
         }
     }
-    if out.is_empty() && diagnostics.iter().all(|d| d.span() != Some(span)) {
+    if !matched_any {
         diagnostics.push(
             Diagnostic::new(Code::NoDataFiles, format!("`{pattern}` matches no file"))
                 .at(span, format!("relative to {}", display_dir(dir)))

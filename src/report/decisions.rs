@@ -43,10 +43,7 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     for (violation, waiver) in &result.waived {
         let mut d = violation_diagnostic(env, violation, Code::Waived);
         if let Some(def) = env.program.waivers.iter().find(|w| w.name == *waiver) {
-            let until = def
-                .until
-                .map(|t| t.strftime("%Y-%m-%d").to_string())
-                .unwrap_or_default();
+            let until = def.until_text.clone();
             let owner = def.owner.as_deref().unwrap_or("?");
             let reason = def.reason.as_deref().unwrap_or("");
             d = d
