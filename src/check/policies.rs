@@ -406,7 +406,7 @@ impl<'a> Checker<'a> {
                 );
             }
             if let Some(until) = waiver.until
-                && until < self.options.now
+                && until <= self.options.now
             {
                 let date = waiver.until_text.clone();
                 self.report(
