@@ -143,7 +143,10 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
     }
     let env = session.env();
     let mut frame = new_frame(checked.locals);
-    match env.eval(&checked.expr, &mut frame) {
+    let timer = crate::timing::Timer::start("evaluate");
+    let result = env.eval(&checked.expr, &mut frame);
+    timer.stop();
+    match result {
         Ok(value) => {
             if !diagnostics.is_empty() {
                 out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());

@@ -54,6 +54,7 @@ impl Project {
     /// Reads and validates every source's data and the given inputs. `gate` names the
     /// gate whose `input`s `--input` may also bind.
     pub fn load_data(&mut self, inputs: &[Input], gate: Option<&str>, host: &dyn Host) -> DataSet {
+        let timer = crate::timing::Timer::start("read data");
         let mut data = DataSet {
             sources: vec![None; self.program.sources.len()],
             ..DataSet::default()
@@ -121,8 +122,10 @@ impl Project {
             }
         }
         if !data.fatal.is_empty() {
+            timer.stop();
             return data;
         }
+        let timer = timer.next("load data");
         let constraint_data: Vec<Option<Value>> = Vec::new();
         let env = Env::new(&self.program, &self.sources, &constraint_data, host);
         let constraints = Constraints { env: &env };
@@ -145,7 +148,9 @@ impl Project {
                 }
             }
         }
+        let timer = timer.next("resolve refs");
         let registry = loader.finish(&mut diagnostics);
+        timer.stop();
         data.diagnostics.extend(diagnostics);
         data.registry = Some(registry);
         data

@@ -62,6 +62,7 @@ impl Project {
         }
         files.sort();
         files.dedup();
+        let timer = crate::timing::Timer::start("read");
         let mut texts = Vec::new();
         for path in &files {
             let shown = display_path(&root, path);
@@ -88,6 +89,7 @@ impl Project {
                     .with_help("a project is a directory of `.cp` files; pass another one with `--project DIR`"),
             );
         }
+        let timer = timer.next("parse");
         let parsed = parse_all(&sources, &texts);
         let mut modules = Vec::with_capacity(parsed.len());
         for p in parsed {
@@ -101,7 +103,9 @@ impl Project {
             expression_diagnostics.extend(problems);
             expr
         });
+        let timer = timer.next("check");
         let (checked, checked_expression) = check_with(&modules, &sources, options, expression_ast.as_ref());
+        timer.stop();
         diagnostics.extend(checked.diagnostics);
         diagnostics.sort();
         let expression = checked_expression.map(|(expr, problems)| {
