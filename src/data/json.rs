@@ -19,15 +19,18 @@ use crate::eval::{DataPath, Origin, OriginAt, PathSeg, Record, Value};
 use crate::ir::Program;
 use crate::source::{FileId, SourceMap};
 
-use super::collect::{DataAt, Found, FoundEntity, FoundRef, Tail};
+use super::collect::{DataAt, Found, FoundEntity, Tail};
 use super::convert::{self, FieldSet};
+use super::hash::Fast;
 use super::problem::{self, Found as Kind, Problem};
 use super::{ConstraintEval, Locator};
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
 const INTERN_MAX_LEN: usize = 32;
-/// How many distinct strings one document shares at most.
+/// How many distinct strings (versions, lists) one document shares at most.
 const INTERN_MAX_ENTRIES: usize = 1 << 16;
+/// Lists of up to this many shared strings are shared too.
+const SHARED_LIST_MAX: usize = 4;
 
 /// A problem, placed by path (`key: Some(n)` places it at the `n`-th occurrence of the
 /// path's last key rather than at the value).
@@ -43,9 +46,17 @@ struct Ctx<'a, 'de> {
     program: &'a Program,
     constraints: &'a dyn ConstraintEval,
     file: FileId,
-    found: Found,
+    found: &'a mut Found,
     problems: Vec<Placed>,
-    strings: HashMap<&'de str, Arc<str>>,
+    /// Repeated short strings, shared.
+    strings: HashMap<&'de str, Arc<str>, Fast>,
+    /// Repeated versions, parsed once and shared.
+    versions: HashMap<&'de str, Arc<semver::Version>, Fast>,
+    /// Repeated short lists of shared strings (tags), shared: keyed by the strings' addresses.
+    lists: HashMap<([usize; SHARED_LIST_MAX], usize), Value, Fast>,
+    /// Items of the lists being read, innermost last: each list is allocated once, at
+    /// its exact size, when it ends.
+    items: Vec<Value>,
 }
 
 impl<'de> Ctx<'_, 'de> {
@@ -83,6 +94,56 @@ impl<'de> Ctx<'_, 'de> {
             self.strings.insert(text, shared.clone());
         }
         shared
+    }
+
+    fn version(&mut self, text: &'de str) -> Result<Value, Problem> {
+        if let Some(version) = self.versions.get(text) {
+            return Ok(Value::Version(version.clone()));
+        }
+        match semver::Version::parse(text) {
+            Ok(version) => {
+                let version = Arc::new(version);
+                if self.versions.len() < INTERN_MAX_ENTRIES {
+                    self.versions.insert(text, version.clone());
+                }
+                Ok(Value::Version(version))
+            }
+            Err(error) => Err(problem::invalid_version(text, &error)),
+        }
+    }
+
+    /// The list of the items read since `start`, shared with an equal earlier one when it
+    /// is a short list of shared strings. Equal addresses mean equal strings, and the
+    /// table keeps the strings alive, so an address is never reused while it is a key.
+    fn list(&mut self, start: usize) -> Value {
+        let items = self.items.get(start..).unwrap_or(&[]);
+        let mut key = [0usize; SHARED_LIST_MAX];
+        let shareable = items.len() <= SHARED_LIST_MAX
+            && items.iter().zip(key.iter_mut()).all(|(item, slot)| match item {
+                Value::Str(s) if s.len() <= INTERN_MAX_LEN => {
+                    *slot = Arc::as_ptr(s).cast::<u8>() as usize;
+                    true
+                }
+                _ => false,
+            });
+        let key = (key, items.len());
+        if shareable && let Some(shared) = self.lists.get(&key) {
+            let shared = shared.clone();
+            self.items.truncate(start);
+            return shared;
+        }
+        let list = Value::list(self.items.drain(start..).collect());
+        if start == 0 && self.items.capacity() > 1 << 16 {
+            // After a long list (the 100 000 agents), give the buffer's memory back.
+            self.items = Vec::new();
+        }
+        if !shareable {
+            return list;
+        }
+        if self.lists.len() < INTERN_MAX_ENTRIES {
+            self.lists.insert(key, list.clone());
+        }
+        list
     }
 }
 
@@ -206,18 +267,9 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
     fn text(self, text: &str, borrowed: Option<&'de str>) -> Value {
         let target = self.target();
         if let Type::Ref(kind) = target {
-            return match convert::parse_ref(*kind, text) {
-                Ok(slot) => {
-                    let slot = Arc::new(slot);
-                    let at = self.here.data_at(self.ctx.file);
-                    self.ctx.found.refs.push(FoundRef {
-                        slot: slot.clone(),
-                        at,
-                        field: self.field.map(|f| f.span),
-                        owner: None,
-                    });
-                    Value::Ref(slot)
-                }
+            let (here, file) = (self.here, self.ctx.file);
+            return match self.ctx.found.reference(*kind, text, self.field, || here.data_at(file)) {
+                Ok(value) => value,
                 Err(problem) => {
                     self.ctx.problem(self.here, problem.field(self.field));
                     Value::Null
@@ -226,6 +278,15 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         }
         if !convert::is_text_type(target) {
             return self.wrong(Kind::Str);
+        }
+        if let (Type::Version, Some(text)) = (target, borrowed) {
+            return match self.ctx.version(text) {
+                Ok(value) => value,
+                Err(problem) => {
+                    self.ctx.problem(self.here, problem.field(self.field));
+                    Value::Null
+                }
+            };
         }
         let intern = self.intern;
         let ctx = &mut *self.ctx;
@@ -255,6 +316,9 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             ..*here
         };
         let first_ref = ctx.found.refs.len();
+        if let Some(kind) = kind {
+            ctx.found.open(kind);
+        }
         let count = record.fields.len();
         let mut values = vec![Value::Null; count];
         let mut given = FieldSet::new(count);
@@ -339,24 +403,13 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             }),
             key: key.clone(),
         });
-        if let (Some(kind), Some(key), Some(key_field)) = (kind, key, record.key_field()) {
-            let base = DataAt::Json {
-                file: ctx.file,
-                base: origin,
-                tail: Tail::None,
-            };
-            let version_at = record
-                .field("version")
-                .filter(|(_, f)| matches!(f.ty.strip_optional(), Type::Version))
-                .map(|(_, f)| base.field(&f.name, None));
-            let entity = FoundEntity {
+        if let Some(kind) = kind {
+            let entity = key.is_some().then(|| FoundEntity {
                 kind,
-                key,
                 record: value.clone(),
-                key_at: base.field(&key_field.name, None),
-                version_at,
-            };
-            ctx.found.entity(entity, first_ref);
+                spans: None,
+            });
+            ctx.found.close(entity, first_ref);
         }
         Ok(Value::Record(value))
     }
@@ -366,7 +419,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         let shared = convert::record_of(ctx.program, elem.strip_optional())
             .is_some()
             .then(|| Arc::new(here.path()));
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        let start = ctx.items.len();
         let mut index = 0u32;
         loop {
             let child = Here::child(here, Seg::Index(index));
@@ -384,12 +437,12 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 intern: true,
             };
             match seq.next_element_seed(seed)? {
-                Some(value) => items.push(value),
+                Some(value) => ctx.items.push(value),
                 None => break,
             }
             index = index.saturating_add(1);
         }
-        Ok(Value::list(items))
+        Ok(ctx.list(start))
     }
 
     fn map<A: MapAccess<'de>>(self, mut map: A, elem: &'a Type) -> Result<Value, A::Error> {
@@ -672,12 +725,6 @@ impl<'de> Visitor<'de> for Untyped<'_, '_, 'de, '_> {
     }
 }
 
-/// What loading one JSON document gave.
-pub(crate) struct Loaded {
-    pub value: Value,
-    pub found: Found,
-}
-
 /// Loads `text` (the whole file, `base` bytes of BOM already skipped) as a value of `ty`.
 /// On a syntax error nothing is kept but the one diagnostic.
 #[expect(clippy::too_many_arguments, reason = "the loader's state, passed once per document")]
@@ -689,18 +736,23 @@ pub(crate) fn load(
     file: FileId,
     ty: &Type,
     list_source: bool,
+    found: &mut Found,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Loaded> {
+) -> Option<Value> {
     let full = sources.text(file);
     let base = super::bom_len(full);
     let text = full.get(base..).unwrap_or("");
+    let mark = found.mark();
     let mut ctx = Ctx {
         program,
         constraints,
         file,
-        found: Found::default(),
+        found,
         problems: Vec::new(),
-        strings: HashMap::new(),
+        strings: HashMap::default(),
+        versions: HashMap::default(),
+        lists: HashMap::default(),
+        items: Vec::new(),
     };
     let root = Here {
         parent: None,
@@ -722,13 +774,14 @@ pub(crate) fn load(
     let value = match result {
         Ok(value) => value,
         Err(error) => {
+            ctx.found.reset(mark);
             diags.push(syntax_error(file, text, base, &error));
             return None;
         }
     };
-    drop(ctx.strings);
+    let Ctx { problems, .. } = ctx;
     let root_base = OriginAt::Path(Arc::new(DataPath::default()));
-    for placed in ctx.problems {
+    for placed in problems {
         let at = locator.json_span(sources, file, &root_base, &placed.path.0, placed.key);
         let mut diagnostic = placed.problem.at(at);
         if let Some(first) = placed.first {
@@ -737,10 +790,7 @@ pub(crate) fn load(
         }
         diags.push(diagnostic);
     }
-    Some(Loaded {
-        value,
-        found: ctx.found,
-    })
+    Some(value)
 }
 
 fn syntax_error(file: FileId, text: &str, base: usize, error: &serde_json::Error) -> Diagnostic {

@@ -58,6 +58,7 @@
 mod collect;
 mod convert;
 mod csv;
+mod hash;
 mod json;
 mod locate;
 mod problem;
@@ -133,7 +134,7 @@ impl<'a> Loader<'a> {
             sources,
             constraints,
             limits: Limits::default(),
-            found: Found::default(),
+            found: Found::new(program),
             locator: Locator::new(),
         }
     }
@@ -207,12 +208,11 @@ impl<'a> Loader<'a> {
             return None;
         }
         let list_source = is_list(ty);
-        let empty = || self.empty_file(whole, ty, source_name);
         let mut local = Vec::new();
-        let loaded = match source_file.kind {
+        let value = match source_file.kind {
             FileKind::Json => {
                 if text.trim_start_matches('\u{feff}').trim().is_empty() {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 } else {
                     json::load(
@@ -223,15 +223,15 @@ impl<'a> Loader<'a> {
                         file,
                         ty,
                         list_source,
+                        &mut self.found,
                         &mut local,
                     )
-                    .map(|loaded| (loaded.value, loaded.found))
                 }
             }
             FileKind::Yaml => match yaml::parse(file, text, &self.limits) {
-                Ok(Some(node)) => Some(self.walk(file, text, &mut local, |w| w.document(&node, ty, list_source))),
+                Ok(Some(node)) => Some(self.walk(file, &mut local, |w| w.document(&node, ty, list_source))),
                 Ok(None) => {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 }
                 Err(diagnostic) => {
@@ -240,9 +240,9 @@ impl<'a> Loader<'a> {
                 }
             },
             FileKind::Toml => match toml::parse(file, text, source_name, list_source) {
-                Ok(Some(node)) => Some(self.walk(file, text, &mut local, |w| w.document(&node, ty, list_source))),
+                Ok(Some(node)) => Some(self.walk(file, &mut local, |w| w.document(&node, ty, list_source))),
                 Ok(None) => {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 }
                 Err(diagnostic) => {
@@ -250,7 +250,7 @@ impl<'a> Loader<'a> {
                     None
                 }
             },
-            FileKind::Csv => self.csv(file, text, ty, source_name, &mut local),
+            FileKind::Csv => self.csv(file, ty, source_name, &mut local),
             FileKind::Cpl | FileKind::CommandLine => {
                 local.push(
                     Diagnostic::new(
@@ -265,9 +265,7 @@ impl<'a> Loader<'a> {
         };
         local.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         diags.append(&mut local);
-        let (value, found) = loaded?;
-        self.found.append(found);
-        Some(value)
+        value
     }
 
     /// Resolves references between everything loaded and returns the registry.
@@ -275,27 +273,22 @@ impl<'a> Loader<'a> {
         registry::build(self.program, self.sources, self.found, self.locator, diags)
     }
 
+    /// Checks a parsed document with a [`Walker`], collecting into this loader.
     fn walk(
-        &self,
+        &mut self,
         file: FileId,
-        text: &str,
         diags: &mut Vec<Diagnostic>,
         body: impl FnOnce(&mut Walker<'_>) -> Value,
-    ) -> (Value, Found) {
-        let mut walker = Walker::new(self.program, self.constraints, file, text);
+    ) -> Value {
+        let text = self.sources.text(file);
+        let mut walker = Walker::new(self.program, self.constraints, file, text, &mut self.found);
         let value = body(&mut walker);
         diags.append(&mut walker.diags);
-        (value, walker.found)
+        value
     }
 
-    fn csv(
-        &self,
-        file: FileId,
-        text: &str,
-        ty: &Type,
-        source_name: &str,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<(Value, Found)> {
+    fn csv(&mut self, file: FileId, ty: &Type, source_name: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+        let text = self.sources.text(file);
         let whole = Span::new(file, 0, 0);
         let target = ty.strip_optional();
         let (record_ty, list) = match target {
@@ -346,15 +339,14 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
-        let (value, found) = self.walk(file, text, diags, |walker| {
+        Some(self.walk(file, diags, |walker| {
             let values: Vec<Value> = rows.rows.iter().map(|row| walker.value(row, record_ty, None)).collect();
             if list {
                 Value::list(values)
             } else {
                 values.into_iter().next().unwrap_or(Value::Null)
             }
-        });
-        Some((value, found))
+        }))
     }
 
     fn empty_file(&self, at: Span, ty: &Type, source_name: &str) -> Diagnostic {
