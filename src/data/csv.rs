@@ -177,18 +177,14 @@ fn resolve_column<'s>(
     for seg in segs {
         let target = ty.strip_optional();
         if let Some((record, kind)) = convert::record_of(program, target) {
-            let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
             match record.field(&seg.name) {
                 Some((_, f)) => {
                     ty = &f.ty;
                     field = Some(f);
                 }
                 None => {
-                    let names = record.fields.iter().map(|f| &*f.name);
-                    return Err(Box::new((
-                        problem::unknown_field(&seg.name, names, entity_name),
-                        Some(seg),
-                    )));
+                    let problem = problem::unknown_field(program, &seg.name, record, kind, field);
+                    return Err(Box::new((problem, Some(seg))));
                 }
             }
         } else if let Type::Map(elem) = target {

@@ -309,7 +309,13 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         record: &'a RecordType,
         kind: Option<EntityId>,
     ) -> Result<Value, A::Error> {
-        let Typed { ctx, here, origin, .. } = self;
+        let Typed {
+            ctx,
+            here,
+            origin,
+            field: holder,
+            ..
+        } = self;
         let origin = origin.unwrap_or_else(|| OriginAt::Path(Arc::new(here.path())));
         let this = Here {
             base: Some(&origin),
@@ -332,9 +338,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                     let name: Arc<str> = Arc::from(name);
                     let occurrence = unknown.iter().filter(|n| **n == name).count();
                     let child = Here::child(&this, Seg::Key(&name));
-                    let entity_name = kind.and_then(|k| ctx.program.entities.get(k.index())).map(|e| &*e.name);
-                    let names = record.fields.iter().map(|f| &*f.name);
-                    let problem = problem::unknown_field(&name, names, entity_name);
+                    let problem = problem::unknown_field(ctx.program, &name, record, kind, holder);
                     ctx.key_problem(&child, u32::try_from(occurrence).unwrap_or(0), problem, None);
                     map.next_value::<IgnoredAny>()?;
                     unknown.push(name);

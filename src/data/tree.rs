@@ -158,7 +158,7 @@ impl<'a> Walker<'a> {
         }
         if let Some((record, kind)) = convert::record_of(program, target) {
             return match &node.kind {
-                NodeKind::Map(entries) => Ok(self.record(node, entries, record, kind)),
+                NodeKind::Map(entries) => Ok(self.record(node, entries, record, kind, field)),
                 NodeKind::Null if ty.is_optional() => Ok(Value::Null),
                 _ => Err(problem::wrong_type(program, ty, node.found())),
             };
@@ -238,7 +238,14 @@ impl<'a> Walker<'a> {
         Value::list(items)
     }
 
-    fn record(&mut self, node: &Node, entries: &[Entry], record: &RecordType, kind: Option<EntityId>) -> Value {
+    fn record(
+        &mut self,
+        node: &Node,
+        entries: &[Entry],
+        record: &RecordType,
+        kind: Option<EntityId>,
+        holder: Option<&FieldType>,
+    ) -> Value {
         let program = self.program;
         let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
         let first_ref = self.found.refs.len();
@@ -260,8 +267,8 @@ impl<'a> Walker<'a> {
                     self.diags.push(diagnostic);
                     continue;
                 }
-                let names = record.fields.iter().map(|f| &*f.name);
-                self.report(key_span, problem::unknown_field(&entry.key, names, entity_name));
+                let problem = problem::unknown_field(program, &entry.key, record, kind, holder);
+                self.report(key_span, problem);
                 unknown.push((&entry.key, key_span));
                 continue;
             };
