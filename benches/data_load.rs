@@ -133,7 +133,7 @@ fn fleet(path: &str, runs: usize) {
         for agent in agents.items.iter().step_by(10) {
             let Value::Record(r) = agent else { panic!() };
             let span = registry.locate(&sources, r.origin.as_ref().unwrap());
-            offsets += u64::from(span.start);
+            offsets += u64::from(sources.line_col(file, span.start).column);
         }
         locate_times.push(start.elapsed());
         black_box(offsets);
@@ -141,7 +141,7 @@ fn fleet(path: &str, runs: usize) {
         drop(registry);
     }
     println!(
-        "fleet {path}: load+validate+resolve median {:.1} ms (of which loading {:.1} ms; min {:.1} ms, {runs} runs); locate 10k origins {:.1} ms; peak RSS {:.1} MiB",
+        "fleet {path}: load+validate+resolve median {:.1} ms (of which loading {:.1} ms; min {:.1} ms, {runs} runs); locate 10k origins to line:col {:.1} ms; peak RSS {:.1} MiB",
         median(times.clone()).as_secs_f64() * 1e3,
         median(load_times).as_secs_f64() * 1e3,
         times.iter().min().unwrap().as_secs_f64() * 1e3,

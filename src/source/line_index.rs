@@ -12,18 +12,27 @@ pub struct LineCol {
 pub struct LineIndex {
     /// Byte offset of the start of each line.
     starts: Vec<u32>,
+    /// Whether each line is ASCII, so that its columns are byte offsets: a one-line
+    /// 20 MB JSON file then gives columns without counting characters.
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
-        LineIndex { starts }
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                ascii.push(line_ascii);
+                line_ascii = true;
+            } else if b >= 0x80 {
+                line_ascii = false;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { starts, ascii }
     }
 
     /// The 0-based line holding `offset`.
@@ -43,7 +52,11 @@ impl LineIndex {
         let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
         let line = self.line_of(offset);
         let start = self.line_start(line) as usize;
-        let column = text.get(start..offset as usize).map(|s| s.chars().count()).unwrap_or(0);
+        let column = if self.ascii.get(line).copied().unwrap_or(false) {
+            (offset as usize).saturating_sub(start)
+        } else {
+            text.get(start..offset as usize).map(|s| s.chars().count()).unwrap_or(0)
+        };
         LineCol {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column + 1).unwrap_or(u32::MAX),
@@ -80,5 +93,20 @@ mod tests {
         assert_eq!(index.line_col(text, 8), LineCol { line: 4, column: 1 });
         assert_eq!(index.offset(text, 2, 2), 5);
         assert_eq!(index.offset(text, 9, 1), text.len() as u32);
+    }
+
+    #[test]
+    fn ascii_and_other_lines_agree() {
+        let text = "plain line\nçà and more\n{\"a\": 1}";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() as u32 {
+            if !text.is_char_boundary(offset as usize) {
+                continue;
+            }
+            let lc = index.line_col(text, offset);
+            let line_start = index.line_start(lc.line as usize - 1) as usize;
+            let expected = text[line_start..offset as usize].chars().count() as u32 + 1;
+            assert_eq!(lc.column, expected, "offset {offset}");
+        }
     }
 }
