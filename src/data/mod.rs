@@ -36,8 +36,10 @@
 //! - A file for a list source `[T]` holds one `T` or a list of them (when `T` is itself a
 //!   list, it must hold the list). In TOML, whose top level is a table, it holds one `T`
 //!   as the table, or several as an array of tables named after the source (`[[agents]]`).
-//! - CSV: a header row names the fields, each row is a record; see [`csv`](self) for
-//!   dotted headers, `;` lists and empty cells.
+//! - CSV: a header row names the fields, each row is a record. A dotted header
+//!   (`metadata.owner`) fills a nested field, a list cell holds items separated by `;`, an
+//!   unquoted empty cell is "no value" (default, `null`, empty list, else missing) and a
+//!   quoted one (`""`) the empty string.
 //! - A duplicate key inside one document is `E0406` with both places; so is a duplicate
 //!   entity key across all sources of a kind.
 //!
@@ -48,6 +50,14 @@
 //! parsed without positions for speed: values are placed by path, elements of a list of
 //! records share their list's path ([`OriginAt::Element`](crate::eval::OriginAt)), and the
 //! [`Locator`] finds paths in the text only when something is shown.
+//!
+//! # References
+//!
+//! An entity's key is indexed as soon as its record is read, and a reference to an
+//! entity read earlier is resolved on the spot; [`Loader::finish`] resolves the rest,
+//! reports duplicate keys (`E0406`), dangling references (`E0407`), unsatisfied
+//! requirements (`E0408`) and cycles among references of one kind (`E0410`, one per
+//! strongly connected component). Decisions and alternatives: `docs/data.md`.
 //!
 //! # Limits
 //!
