@@ -180,12 +180,18 @@ impl<'a> Loader<'a> {
             }
             return self.load_document(*files.first()?, ty, source_name, diags);
         }
+        if let [file] = files {
+            return self.load_document(*file, ty, source_name, diags);
+        }
         let mut items = Vec::new();
         let mut any = false;
         for &file in files {
             if let Some(Value::List(list)) = self.load_document(file, ty, source_name, diags) {
                 any = true;
-                items.extend(list.items.iter().cloned());
+                match std::sync::Arc::try_unwrap(list) {
+                    Ok(list) => items.extend(list.items),
+                    Err(shared) => items.extend(shared.items.iter().cloned()),
+                }
             }
         }
         any.then(|| Value::list(items))
