@@ -55,6 +55,7 @@ fn options(len: usize, limits: &Limits) -> Options {
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     options.strict_booleans = true;
     options.with_snippet = false;
+    options.emit_comments = false;
     options
 }
 
