@@ -1,8 +1,6 @@
 //! What a loaded document contributes to the registry: the entities it holds and the
 //! references it makes, each with a compact position resolved only if a diagnostic needs it.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::sync::{Arc, OnceLock};
 
 use crate::check::{EntityId, FieldType};
@@ -12,7 +10,7 @@ use crate::source::{FileId, SourceMap, Span};
 
 use super::Locator;
 use super::convert;
-use super::hash::Fast;
+pub(crate) use super::keys::Keys;
 use super::problem::Problem;
 
 /// Where something is in a data file.
@@ -117,9 +115,6 @@ pub(crate) struct FoundRef {
     pub target: Option<u32>,
 }
 
-/// Key → index into [`Found::entities`], for one entity kind.
-pub(crate) type Keys = HashMap<Arc<str>, u32, Fast>;
-
 /// Entities and references found in every document loaded so far. Keys are indexed as
 /// each entity is read, and a reference to an entity already read is resolved at once,
 /// while both are in cache; only references that need more are kept for the end.
@@ -162,13 +157,10 @@ impl Found {
                 found.owner = Some(index);
             }
         }
-        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key) {
-            match keys.entry(key.clone()) {
-                Entry::Occupied(first) => self.duplicates.push((*first.get(), index)),
-                Entry::Vacant(slot) => {
-                    slot.insert(index);
-                }
-            }
+        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
+            && let Err(first) = keys.insert(key, index)
+        {
+            self.duplicates.push((first, index));
         }
         self.entities.push(entity);
     }
@@ -184,19 +176,18 @@ impl Found {
         at: impl FnOnce() -> DataAt,
     ) -> Result<Value, Problem> {
         let (key, requirement) = convert::split_ref(text)?;
-        let hit = self
-            .index
-            .get(kind.index())
-            .and_then(|keys| keys.get_key_value(key))
-            .map(|(key, &i)| (key.clone(), i));
+        let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
+        let entity = target.and_then(|i| self.entities.get(i as usize));
         let slot = RefSlot {
             kind,
-            key: hit.as_ref().map_or_else(|| Arc::from(key), |(key, _)| key.clone()),
+            // The target's own key, shared.
+            key: entity
+                .and_then(|e| e.record.key.clone())
+                .unwrap_or_else(|| Arc::from(key)),
             requirement: requirement.map(Arc::from),
             target: OnceLock::new(),
         };
-        let target = hit.map(|(_, i)| i);
-        if let Some(entity) = target.and_then(|i| self.entities.get(i as usize)) {
+        if let Some(entity) = entity {
             let _ = slot.target.set(Value::Record(entity.record.clone()));
         }
         let slot = Arc::new(slot);
@@ -220,10 +211,8 @@ impl Found {
 
     pub fn reset(&mut self, (entities, refs): (usize, usize)) {
         for (i, entity) in self.entities.iter().enumerate().skip(entities) {
-            if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
-                && keys.get(&**key).is_some_and(|&first| first as usize == i)
-            {
-                keys.remove(&**key);
+            if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key) {
+                keys.remove(key, u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
         let limit = u32::try_from(entities).unwrap_or(u32::MAX);

@@ -70,6 +70,7 @@ mod convert;
 mod csv;
 mod hash;
 mod json;
+mod keys;
 mod locate;
 mod problem;
 mod registry;

@@ -32,7 +32,7 @@ impl Registry {
     /// The entity of kind `kind` with key `key`.
     pub fn get(&self, kind: EntityId, key: &str) -> Option<&Arc<Record>> {
         let index = self.index.get(kind.index())?.get(key)?;
-        self.records.get(*index as usize).map(|e| &e.record)
+        self.records.get(index as usize).map(|e| &e.record)
     }
 
     /// The entities of one kind, in load order (a repeated key included).
@@ -119,9 +119,7 @@ fn resolve(
         let slot = &found.slot;
         let kind = kind_name(program, slot.kind);
         let keys = index.get(slot.kind.index());
-        let target = found
-            .target
-            .or_else(|| keys.and_then(|keys| keys.get(&slot.key)).copied());
+        let target = found.target.or_else(|| keys.and_then(|keys| keys.get(&slot.key)));
         let Some(target) = target else {
             let at = found.at.span(sources, locator);
             let mut diagnostic = Diagnostic::new(Code::DanglingRef, format!("no `{kind}` has the key `{}`", slot.key))
@@ -134,7 +132,7 @@ fn resolve(
                 Some(format!("no `{kind}` is loaded at all; check the sources of `{kind}`"))
             } else if budget >= count {
                 budget -= count;
-                keys.and_then(|keys| did_you_mean(&slot.key, keys.keys().map(|k| &**k)))
+                keys.and_then(|keys| did_you_mean(&slot.key, keys.keys()))
             } else {
                 None
             };
