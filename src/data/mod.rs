@@ -269,14 +269,7 @@ impl<'a> Loader<'a> {
             },
             FileKind::Csv => self.csv(file, ty, source_name, &mut local),
             FileKind::Cpl | FileKind::CommandLine => {
-                local.push(
-                    Diagnostic::new(
-                        Code::UnsupportedFormat,
-                        format!("`{}` is not a data file", self.sources.name(file)),
-                    )
-                    .at(whole, "not YAML, JSON, CSV or TOML")
-                    .with_help("data files end in .yaml, .yml, .json, .csv or .toml"),
-                );
+                local.push(unsupported_format(self.sources.name(file), whole));
                 None
             }
         };
@@ -375,6 +368,15 @@ impl<'a> Loader<'a> {
             .at(at, "no data here")
             .with_help(format!("a data file of `{source_name}` holds {what}"))
     }
+}
+
+/// `E0413` for a file that is not YAML, JSON, CSV or TOML, at `at` (the file itself, or
+/// the source declaration whose pattern matched it). For callers that find such a file
+/// (`FileKind::from_path` gives no data kind) before loading.
+pub fn unsupported_format(name: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(Code::UnsupportedFormat, format!("`{name}` is not a data file"))
+        .at(at, "not YAML, JSON, CSV or TOML")
+        .with_help("data files end in .yaml, .yml, .json, .csv or .toml")
 }
 
 fn is_list(ty: &Type) -> bool {
