@@ -191,6 +191,8 @@ fn check_requirement(
                 problems.push(diagnostic);
             }
         }
+        // Its version is broken or missing, which was reported where it is.
+        Some(Value::Null) => {}
         _ => {
             let diagnostic = Diagnostic::new(
                 Code::VersionMismatch,
