@@ -128,6 +128,8 @@ pub(crate) struct Found {
     pub duplicates: Vec<(u32, u32)>,
     /// Kinds of the entity records being read, innermost last.
     open: Vec<EntityId>,
+    /// Per entity: the slot every plain reference to it shares, once there is one.
+    shared: Vec<Option<Arc<RefSlot>>>,
 }
 
 impl Found {
@@ -177,6 +179,13 @@ impl Found {
     ) -> Result<Value, Problem> {
         let (key, requirement) = convert::split_ref(text)?;
         let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
+        let done = target.is_some() && requirement.is_none() && self.open.last() != Some(&kind);
+        if done
+            && let Some(Some(shared)) = target.and_then(|i| self.shared.get(i as usize))
+        {
+            // Every plain reference to one entity is the same slot.
+            return Ok(Value::Ref(shared.clone()));
+        }
         let entity = target.and_then(|i| self.entities.get(i as usize));
         let slot = RefSlot {
             kind,
@@ -191,8 +200,15 @@ impl Found {
             let _ = slot.target.set(Value::Record(entity.record.clone()));
         }
         let slot = Arc::new(slot);
-        let may_cycle = self.open.last() == Some(&kind);
-        if target.is_none() || requirement.is_some() || may_cycle {
+        if let (true, Some(target)) = (done, target) {
+            let target = target as usize;
+            if self.shared.len() <= target {
+                self.shared.resize(target + 1, None);
+            }
+            if let Some(cell) = self.shared.get_mut(target) {
+                *cell = Some(slot.clone());
+            }
+        } else {
             self.refs.push(FoundRef {
                 slot: slot.clone(),
                 at: at(),
@@ -220,5 +236,6 @@ impl Found {
         self.entities.truncate(entities);
         self.refs.truncate(refs);
         self.open.clear();
+        self.shared.truncate(entities);
     }
 }
