@@ -180,9 +180,7 @@ impl Found {
         let (key, requirement) = convert::split_ref(text)?;
         let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
         let done = target.is_some() && requirement.is_none() && self.open.last() != Some(&kind);
-        if done
-            && let Some(Some(shared)) = target.and_then(|i| self.shared.get(i as usize))
-        {
+        if done && let Some(Some(shared)) = target.and_then(|i| self.shared.get(i as usize)) {
             // Every plain reference to one entity is the same slot.
             return Ok(Value::Ref(shared.clone()));
         }
