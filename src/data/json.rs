@@ -132,11 +132,12 @@ impl<'de> Ctx<'_, 'de> {
             self.items.truncate(start);
             return shared;
         }
-        let list = Value::list(self.items.drain(start..).collect());
-        if start == 0 && self.items.capacity() > 1 << 16 {
-            // After a long list (the 100 000 agents), give the buffer's memory back.
-            self.items = Vec::new();
-        }
+        let list = if start == 0 && self.items.len() > 1 << 12 {
+            // An outermost long list (the 100 000 agents) takes the buffer itself: no copy.
+            Value::list(std::mem::take(&mut self.items))
+        } else {
+            Value::list(self.items.drain(start..).collect())
+        };
         if !shareable {
             return list;
         }
