@@ -76,9 +76,7 @@ pub(crate) fn parse(
         }
         seen.push(segs.clone());
         match resolve_column(program, record_ty, &segs) {
-            Ok(true) => columns.push(Some(segs)),
-            // A column an open record (`...`) does not declare: ignored.
-            Ok(false) => columns.push(None),
+            Ok(()) => columns.push(Some(segs)),
             Err(error) => {
                 let (problem, seg) = *error;
                 if seg.is_none() {
@@ -168,32 +166,25 @@ fn split_header(name: &str, offset: usize) -> Vec<Seg> {
     segs
 }
 
-/// Checks that a column names a field a cell can hold; `false` for a column that an open
-/// record (`...`) does not declare, which is ignored.
+/// Checks that a column names a field a cell can hold.
 fn resolve_column<'s>(
     program: &Program,
     record_ty: &Type,
     segs: &'s [Seg],
-) -> Result<bool, Box<(Problem, Option<&'s Seg>)>> {
+) -> Result<(), Box<(Problem, Option<&'s Seg>)>> {
     let mut ty = record_ty;
     let mut field: Option<&FieldType> = None;
     for seg in segs {
         let target = ty.strip_optional();
         if let Some((record, kind)) = convert::record_of(program, target) {
-            let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
-            let entity_span = kind.and_then(|k| program.entities.get(k.index())).map(|e| e.span);
             match record.field(&seg.name) {
                 Some((_, f)) => {
                     ty = &f.ty;
                     field = Some(f);
                 }
-                None if record.open => return Ok(false),
                 None => {
-                    let names = record.fields.iter().map(|f| &*f.name);
-                    return Err(Box::new((
-                        problem::unknown_field(&seg.name, names, entity_name, entity_span),
-                        Some(seg),
-                    )));
+                    let problem = problem::unknown_field(program, &seg.name, record, kind, field);
+                    return Err(Box::new((problem, Some(seg))));
                 }
             }
         } else if let Type::Map(elem) = target {
@@ -215,7 +206,7 @@ fn resolve_column<'s>(
     if nested {
         return Err(Box::new((program_cell_problem(program, ty, field), None)));
     }
-    Ok(true)
+    Ok(())
 }
 
 fn program_cell_problem(program: &Program, ty: &Type, field: Option<&FieldType>) -> Problem {
