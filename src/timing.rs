@@ -30,7 +30,11 @@ impl Timer {
 
     pub fn stop(self) {
         if let Some(started) = self.started {
-            eprintln!("cpl: {:<12} {:>9.3} ms", self.stage, started.elapsed().as_secs_f64() * 1e3);
+            eprintln!(
+                "cpl: {:<12} {:>9.3} ms",
+                self.stage,
+                started.elapsed().as_secs_f64() * 1e3
+            );
         }
     }
 }

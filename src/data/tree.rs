@@ -260,6 +260,10 @@ impl<'a> Walker<'a> {
         for entry in entries {
             let key_span = self.span(entry.key_start, entry.key_end);
             let Some((index, field)) = record.field(&entry.key) else {
+                if record.open {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    continue;
+                }
                 if let Some((_, first)) = unknown.iter().find(|(k, _)| *k == entry.key) {
                     let diagnostic = problem::duplicate_in_document(&entry.key)
                         .at(key_span)

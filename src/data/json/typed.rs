@@ -123,6 +123,11 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         while let Some(key) = map.next_key_seed(KeySeed { record, hint })? {
             let index = match key {
                 Key::Field(index) => index,
+                Key::Unknown(_) if record.open => {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
                 Key::Unknown(name) => {
                     let name: Arc<str> = Arc::from(name);
                     let occurrence = unknown.iter().filter(|n| **n == name).count();
