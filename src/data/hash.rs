@@ -5,11 +5,11 @@
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// `HashMap<K, V, Fast>` hashes with [`FxHasher`].
-pub(crate) type Fast = BuildHasherDefault<FxHasher>;
+pub type Fast = BuildHasherDefault<FxHasher>;
 
 /// The multiply-rotate hash of rustc (`FxHasher`), word at a time.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct FxHasher(u64);
+pub struct FxHasher(u64);
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 

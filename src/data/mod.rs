@@ -78,6 +78,8 @@ mod toml;
 mod tree;
 mod yaml;
 
+/// The fast hasher of the loader's tables, shared with the evaluator's list indexes.
+pub use hash::Fast as FastHash;
 pub use locate::{Locator, locate};
 pub use registry::Registry;
 

@@ -40,6 +40,11 @@ impl Env<'_> {
                 slot,
                 optional,
             } => {
+                // Read through locals and their fields in place: cloning each step of
+                // `s.agent.name` would write to every record it passes.
+                if let Some(value) = self.place(base, frame) {
+                    return self.field(value, name, *slot, *optional, e, base);
+                }
                 let value = self.eval(base, frame)?;
                 self.field(&value, name, *slot, *optional, e, base)
             }
@@ -84,6 +89,25 @@ impl Env<'_> {
             ExprKind::Record { ty, fields } => self.record(ty, fields, frame),
             ExprKind::Map(entries) => self.map(entries, frame),
             ExprKind::Error => Err(internal(e, "this expression did not pass the checker")),
+        }
+    }
+
+    /// The value a local, or a chain of fields of one, denotes, borrowed from the frame;
+    /// `None` for anything else (which is then evaluated).
+    fn place<'f>(&self, e: &Expr, frame: &'f Frame) -> Option<&'f Value> {
+        match &e.kind {
+            ExprKind::Local(id) | ExprKind::StepOutput { local: id, .. } => frame.get(id.index()),
+            ExprKind::Field {
+                base,
+                name,
+                slot,
+                optional: false,
+            } => match self.place(base, frame)?.resolve_ref() {
+                Value::Record(record) => record.shape.slot(name, *slot).and_then(|i| record.fields.get(i)),
+                Value::Map(map) => map.get(&**name),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -336,6 +360,13 @@ impl Env<'_> {
     }
 
     fn field(&self, value: &Value, name: &str, slot: u32, optional: bool, e: &Expr, base: &Expr) -> EvalResult<Value> {
+        // The key of a referenced entity is the reference's own text: no need to visit
+        // the entity (which, in a large registry, is a cache miss away).
+        if let Value::Ref(reference) = value {
+            if reference.resolved().is_some() && self.is_key_field(reference.kind, name) {
+                return Ok(Value::Str(reference.key.clone()));
+            }
+        }
         let missing = |what: &str| {
             let text = self.sources.slice(base.span);
             EvalError::new(
@@ -486,6 +517,16 @@ pub(super) fn set(frame: &mut Frame, index: usize, value: Value, e: &Expr) -> Ev
 pub(super) fn internal(e: &Expr, what: &str) -> EvalError {
     EvalError::new(Code::InternalError, format!("internal error: {what}"), e.span)
         .with_help("this is a bug in cpl; please report it with the program that caused it")
+}
+
+impl Env<'_> {
+    fn is_key_field(&self, kind: crate::check::EntityId, name: &str) -> bool {
+        self.program
+            .entities
+            .get(kind.index())
+            .and_then(|entity| entity.record.fields.get(entity.key))
+            .is_some_and(|key| std::ptr::eq(key.name.as_ptr(), name.as_ptr()) || &*key.name == name)
+    }
 }
 
 /// Whether a value conforms to a type, for checked casts of `json` data.

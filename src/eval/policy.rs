@@ -65,7 +65,8 @@ impl Env<'_> {
         match &def.each {
             None => {
                 decision.subjects = 1;
-                self.run_body(def, &mut frame, None, None, &mut decision, explain);
+                let subject = Subject { item: None, index: 0 };
+                self.run_body(def, &mut frame, subject, &mut decision, explain);
             }
             Some(each) => {
                 let items = match self
@@ -76,9 +77,10 @@ impl Env<'_> {
                     Err(error) => return self.indeterminate(policy, def, error),
                 };
                 for (index, item) in items.items.iter().enumerate() {
-                    let (subject, origin) = subject_of(item);
-                    // Elements without a key are known by their position.
-                    let subject = subject.or_else(|| Some(Arc::from(format!("[{index}]"))));
+                    let subject = Subject {
+                        item: Some(item),
+                        index,
+                    };
                     if let Some(slot) = frame.get_mut(each.var.index()) {
                         *slot = item.clone();
                     }
@@ -89,8 +91,8 @@ impl Env<'_> {
                             Err(error) => {
                                 decision.errors.push(Failure {
                                     error,
-                                    subject,
-                                    origin,
+                                    subject: subject.key(),
+                                    origin: subject.origin(),
                                     rule: None,
                                 });
                                 continue;
@@ -98,7 +100,7 @@ impl Env<'_> {
                         }
                     }
                     decision.subjects += 1;
-                    self.run_body(def, &mut frame, subject, origin, &mut decision, explain);
+                    self.run_body(def, &mut frame, subject, &mut decision, explain);
                 }
             }
         }
@@ -116,8 +118,7 @@ impl Env<'_> {
         &self,
         def: &PolicyDef,
         frame: &mut Frame,
-        subject: Option<Arc<str>>,
-        origin: Option<Origin>,
+        subject: Subject<'_>,
         decision: &mut Decision,
         explain: Explain,
     ) {
@@ -133,8 +134,8 @@ impl Env<'_> {
                         // Later rules may read this binding: stop here for this element.
                         decision.errors.push(Failure {
                             error,
-                            subject,
-                            origin,
+                            subject: subject.key(),
+                            origin: subject.origin(),
                             rule: None,
                         });
                         return;
@@ -149,8 +150,8 @@ impl Env<'_> {
                         Err(error) => {
                             decision.errors.push(Failure {
                                 error,
-                                subject: subject.clone(),
-                                origin: origin.clone(),
+                                subject: subject.key(),
+                                origin: subject.origin(),
                                 rule: Some(rule.number),
                             });
                             continue;
@@ -164,8 +165,8 @@ impl Env<'_> {
                         Err(error) => {
                             decision.errors.push(Failure {
                                 error,
-                                subject: subject.clone(),
-                                origin: origin.clone(),
+                                subject: subject.key(),
+                                origin: subject.origin(),
                                 rule: Some(rule.number),
                             });
                             continue;
@@ -181,8 +182,8 @@ impl Env<'_> {
                         kind: rule.kind,
                         message,
                         level: def.level,
-                        subject: subject.clone(),
-                        origin: origin.clone(),
+                        subject: subject.key(),
+                        origin: subject.origin(),
                         rule_span: rule.span,
                         explanation,
                         hint,
@@ -260,12 +261,31 @@ pub(super) enum Explain {
     No,
 }
 
-/// The key and data origin of an element a policy goes over.
-fn subject_of(item: &Value) -> (Option<Arc<str>>, Option<Origin>) {
-    match item.resolve_ref() {
-        Value::Record(record) => (record.key.clone(), record.origin.clone()),
-        Value::Ref(slot) => (Some(slot.key.clone()), None),
-        Value::Str(s) => (Some(s.clone()), None),
-        _ => (None, None),
+/// The element a policy's rules run for. Its key and origin are read only when a rule
+/// reports something: for the elements that pass, reading them would be wasted work.
+#[derive(Clone, Copy)]
+struct Subject<'v> {
+    item: Option<&'v Value>,
+    index: usize,
+}
+
+impl Subject<'_> {
+    /// The element's key; its position for elements without one.
+    fn key(&self) -> Option<Arc<str>> {
+        let item = self.item?;
+        let key = match item.resolve_ref() {
+            Value::Record(record) => record.key.clone(),
+            Value::Ref(slot) => Some(slot.key.clone()),
+            Value::Str(s) => Some(s.clone()),
+            _ => None,
+        };
+        key.or_else(|| Some(Arc::from(format!("[{}]", self.index))))
+    }
+
+    fn origin(&self) -> Option<Origin> {
+        match self.item?.resolve_ref() {
+            Value::Record(record) => record.origin.clone(),
+            _ => None,
+        }
     }
 }

@@ -99,7 +99,7 @@ impl Record {
 pub struct List {
     pub items: Vec<Value>,
     lookups: AtomicU32,
-    index: OnceLock<Option<HashSet<ScalarKey>>>,
+    index: OnceLock<Option<HashSet<ScalarKey, crate::data::FastHash>>>,
 }
 
 impl List {
@@ -122,9 +122,12 @@ impl List {
             };
         }
         if self.lookups.fetch_add(1, AtomicOrdering::Relaxed) >= 1 {
-            let index = self
-                .index
-                .get_or_init(|| self.items.iter().map(ScalarKey::of).collect::<Option<HashSet<_>>>());
+            let index = self.index.get_or_init(|| {
+                self.items
+                    .iter()
+                    .map(ScalarKey::of)
+                    .collect::<Option<HashSet<_, crate::data::FastHash>>>()
+            });
             if let (Some(set), Some(key)) = (index, ScalarKey::of(needle)) {
                 return set.contains(&key);
             }

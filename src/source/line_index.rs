@@ -20,18 +20,21 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
+        // `split_inclusive` finds newlines with memchr and `is_ascii` checks a word at a
+        // time: both matter on a 20 MB file.
         let mut starts = vec![0];
         let mut ascii = Vec::new();
-        let mut line_ascii = true;
-        for (i, b) in text.bytes().enumerate() {
-            line_ascii &= b.is_ascii();
-            if b == b'\n' {
-                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-                ascii.push(line_ascii);
-                line_ascii = true;
+        let mut at = 0usize;
+        for line in text.split_inclusive('\n') {
+            at += line.len();
+            ascii.push(line.is_ascii());
+            if line.ends_with('\n') {
+                starts.push(u32::try_from(at).unwrap_or(u32::MAX));
             }
         }
-        ascii.push(line_ascii);
+        if ascii.len() < starts.len() {
+            ascii.push(true);
+        }
         LineIndex { starts, ascii }
     }
 
