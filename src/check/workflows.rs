@@ -417,6 +417,7 @@ impl<'a> Checker<'a> {
             depends_on,
             output,
             span: step.name.span,
+            call_span: step.call.span,
         }
     }
 
