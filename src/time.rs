@@ -20,7 +20,7 @@ const UNITS: &[(&str, i64)] = &[
 impl Duration {
     pub const ZERO: Duration = Duration { nanos: 0 };
 
-    pub fn from_nanos(nanos: i64) -> Duration {
+    pub const fn from_nanos(nanos: i64) -> Duration {
         Duration { nanos }
     }
 
