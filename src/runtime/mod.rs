@@ -7,8 +7,12 @@
 //! - [`runlog`]: the SQLite run log of runs, step attempts and policy decisions.
 //! - [`slo`]: success rates and duration percentiles over a window of runs.
 //! - [`backoff`]: the wait between retries.
+//! - [`cancel`]: stopping a run in progress (Ctrl-C), waking its waits.
 
 pub mod backoff;
+pub mod cancel;
 pub mod connector;
+pub mod executor;
+pub mod objectives;
 pub mod runlog;
 pub mod slo;
