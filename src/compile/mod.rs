@@ -325,12 +325,12 @@ mod tests {
 
     #[test]
     fn order_is_topological_and_stable() {
-        // 0 → 2, 1 → 2, 2 → 3; 4 is free.
-        let edges = [(0, 2), (1, 2), (2, 3)].map(|(a, b)| (StepId(a), StepId(b)));
+        // 4 → 0 → 2, 1 → 2, 2 → 3: the earliest-declared ready step goes first.
+        let edges = [(0, 2), (1, 2), (2, 3), (4, 0)].map(|(a, b)| (StepId(a), StepId(b)));
         let dag = Dag::new(5, edges);
         let (order, levels) = dag.order();
-        assert_eq!(order, [0, 1, 4, 2, 3].map(StepId));
-        assert_eq!(levels, vec![0, 0, 1, 2, 0]);
+        assert_eq!(order, [1, 4, 0, 2, 3].map(StepId));
+        assert_eq!(levels, vec![1, 0, 2, 3, 0]);
         assert!(dag.cycles().is_empty());
     }
 

@@ -73,6 +73,19 @@ fn modifiers(step: &StepDef) -> Vec<String> {
     out
 }
 
+/// A step another waits for, once, with the reasons other than data in parentheses:
+/// `check (when)`, `start (after)`, `fetch`.
+pub fn needed(name: &str, kinds: &[EdgeKind]) -> String {
+    let mut reasons: Vec<&str> = kinds.iter().filter_map(|k| edge_label(*k)).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    if reasons.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({})", reasons.join(", "))
+    }
+}
+
 fn edge_label(kind: EdgeKind) -> Option<&'static str> {
     match kind {
         EdgeKind::Data => None,
@@ -211,15 +224,15 @@ pub fn text(program: &Program, sources: &SourceMap, workflow: &CompiledWorkflow)
             if node.always {
                 parts.push("always".to_owned());
             }
-            let needs: Vec<String> = workflow
-                .edges()
-                .iter()
-                .filter(|e| e.to == *step)
-                .map(|e| match edge_label(e.kind) {
-                    Some(label) => format!("{} ({label})", workflow.name_of(e.from)),
-                    None => workflow.name_of(e.from).to_owned(),
-                })
-                .collect();
+            let mut grouped: Vec<(&str, Vec<EdgeKind>)> = Vec::new();
+            for edge in workflow.edges().iter().filter(|e| e.to == *step) {
+                let name = workflow.name_of(edge.from);
+                match grouped.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, kinds)) => kinds.push(edge.kind),
+                    None => grouped.push((name, vec![edge.kind])),
+                }
+            }
+            let needs: Vec<String> = grouped.iter().map(|(name, kinds)| needed(name, kinds)).collect();
             if !needs.is_empty() {
                 parts.push(format!("needs {}", needs.join(", ")));
             }

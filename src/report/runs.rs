@@ -174,10 +174,7 @@ pub fn plan_lines(plan: &Plan) -> Vec<String> {
             let needs: Vec<String> = step
                 .needs
                 .iter()
-                .map(|(name, kind)| match kind {
-                    crate::compile::EdgeKind::Data => name.clone(),
-                    other => format!("{name} ({})", other.as_str()),
-                })
+                .map(|(name, kinds)| super::graph::needed(name, kinds))
                 .collect();
             let rule = if step.always {
                 "runs whatever they end with"
@@ -220,7 +217,10 @@ pub fn plan_json(plan: &Plan) -> Json {
             "backoff": s.backoff.map(|d| d.to_string()),
             "timeout": s.timeout.map(|d| d.to_string()),
             "always": s.always,
-            "needs": s.needs.iter().map(|(n, k)| json!({"step": n, "kind": k.as_str()})).collect::<Vec<_>>(),
+            "needs": s.needs.iter().map(|(n, kinds)| json!({
+                "step": n,
+                "kinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

@@ -126,8 +126,10 @@ impl RunError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepError {
     pub code: Code,
-    /// One line, secrets redacted.
+    /// One line naming the step (`step `retrain` failed: …`), secrets redacted.
     pub message: String,
+    /// What went wrong, without the step's name, as each attempt records it.
+    pub cause: String,
     /// Where the failing expression, connector action or step is.
     pub diagnostic: Diagnostic,
 }

@@ -27,8 +27,8 @@ pub struct PlannedStep {
     pub backoff: Option<Duration>,
     pub timeout: Option<Duration>,
     pub always: bool,
-    /// The steps it waits for, with why: `data`, `when` or `after`.
-    pub needs: Vec<(String, EdgeKind)>,
+    /// The steps it waits for, each once, with why: `data`, `when` and/or `after`.
+    pub needs: Vec<(String, Vec<EdgeKind>)>,
 }
 
 /// A workflow's plan, in a topological order.
@@ -47,13 +47,14 @@ pub fn plan(env: &Env<'_>, workflow: &CompiledWorkflow, root: &std::path::Path) 
             continue;
         };
         let (call, target) = describe_call(env, step_def, root);
-        let mut needs: Vec<(String, EdgeKind)> = workflow
-            .edges()
-            .iter()
-            .filter(|e| e.to == step)
-            .map(|e| (workflow.name_of(e.from).to_owned(), e.kind))
-            .collect();
-        needs.dedup();
+        let mut needs: Vec<(String, Vec<EdgeKind>)> = Vec::new();
+        for edge in workflow.edges().iter().filter(|e| e.to == step) {
+            let name = workflow.name_of(edge.from);
+            match needs.iter_mut().find(|(n, _)| n == name) {
+                Some((_, kinds)) => kinds.push(edge.kind),
+                None => needs.push((name.to_owned(), vec![edge.kind])),
+            }
+        }
         steps.push(PlannedStep {
             step,
             name: step_def.name.to_string(),

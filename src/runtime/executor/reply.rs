@@ -8,8 +8,8 @@ use crate::data::{ConstraintEval, Loader};
 use crate::eval::{Env, Value, new_frame};
 use crate::source::{FileKind, SourceMap};
 
-/// The reply as a value of `ty`, or why it is not one (the first problem found, one
-/// line, plus how many more there are).
+/// The reply as a value of `ty`, or why it is not one (the first few problems, on one
+/// line).
 pub(super) fn typed_reply(env: &Env<'_>, reply: &serde_json::Value, ty: &Type) -> Result<Value, String> {
     if matches!(ty, Type::Json | Type::Error | Type::Unknown) {
         return Ok(Value::from_json(reply));
@@ -24,27 +24,36 @@ pub(super) fn typed_reply(env: &Env<'_>, reply: &serde_json::Value, ty: &Type) -
     let errors: Vec<_> = problems.iter().filter(|d| d.is_error()).collect();
     match (value, errors.first()) {
         (Some(value), None) => Ok(value),
-        (_, Some(first)) => {
-            let more = errors.len() - 1;
-            let mut message = first.message.clone();
-            if let Some(label) = first.primary.as_ref() {
-                let at = sources.slice(label.span);
-                if !at.is_empty() && at.len() <= 60 && !message.contains(at) {
-                    message.push_str(&format!(
-                        " (at `{}`)",
-                        at.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ));
-                }
-            }
+        (_, Some(_)) => {
+            let shown: Vec<String> = errors.iter().take(MAX_SHOWN).map(|d| describe(d)).collect();
+            let mut message = shown.join("; ");
+            let more = errors.len().saturating_sub(MAX_SHOWN);
             if more > 0 {
                 message.push_str(&format!(
-                    ", and {more} more problem{}",
+                    "; and {more} more problem{}",
                     if more == 1 { "" } else { "s" }
                 ));
             }
             Err(message)
         }
         (None, None) => Err("the reply is not a value".to_owned()),
+    }
+}
+
+/// The most problems of one reply a message lists.
+const MAX_SHOWN: usize = 3;
+
+/// A loader problem on one line, prefixed with the field it concerns when the loader
+/// named one (its second label says "`run_id` is declared here").
+fn describe(d: &crate::diagnostics::Diagnostic) -> String {
+    let field = d.secondary.iter().find_map(|l| {
+        l.message
+            .strip_suffix(" is declared here")
+            .filter(|f| f.starts_with('`') && f.ends_with('`'))
+    });
+    match field {
+        Some(field) if !d.message.contains(field) => format!("{field}: {}", d.message),
+        _ => d.message.clone(),
     }
 }
 

@@ -247,7 +247,7 @@ impl Run<'_, '_, '_> {
                         started_at: now,
                         ended_at: now,
                         output: None,
-                        error: Some(error.message.clone()),
+                        error: Some(error.cause.clone()),
                         stderr: None,
                         reason: None,
                     },

@@ -184,6 +184,7 @@ impl Run<'_, '_, '_> {
         StepError {
             code,
             message: headline,
+            cause: message.to_owned(),
             diagnostic,
         }
     }
@@ -238,7 +239,7 @@ impl Run<'_, '_, '_> {
             started_at: started,
             ended_at: ended,
             output: None,
-            error: Some(error.message.clone()),
+            error: Some(error.cause.clone()),
             stderr: stderr.clone(),
             reason: None,
         };
@@ -513,7 +514,7 @@ impl Run<'_, '_, '_> {
                                 .with_label(action_def.span, format!("declared to return `{ty}`"))
                                 .with_help("fix the connector's reply, or the action's declared return type");
                         }
-                        record.error = Some(error.message.clone());
+                        record.error = Some(error.cause.clone());
                         self.record(record, durability);
                         if let Some(r) = self.report_mut(step) {
                             r.status = AttemptStatus::Failed;
