@@ -121,3 +121,20 @@ workflow fraud_drift_management(model: string, drift: float) {
     always
 }
 "#;
+
+#[test]
+fn every_workflow_and_objective_code_is_explained_with_an_example() {
+    use cpl::diagnostics::{Code, explanation};
+    let ours = Code::ALL
+        .iter()
+        .filter(|c| ["E08", "E09", "W09"].iter().any(|p| c.as_str().starts_with(p)));
+    for code in ours {
+        let text = explanation(*code).unwrap_or_else(|| panic!("{code} has no entry in docs/diagnostics.md"));
+        assert!(
+            text.starts_with(&format!("## {code}: {}", code.info().title)),
+            "{code}: {}",
+            text.lines().next().unwrap_or_default()
+        );
+        assert!(text.contains("```"), "{code} has no example");
+    }
+}

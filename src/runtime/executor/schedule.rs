@@ -337,9 +337,8 @@ impl Run<'_, '_, '_> {
         {
             *slot = output;
         }
-        if let Some(report) = self.reports.get(step.index()) {
-            let report = report.clone();
-            self.emit(&Event::StepEnded { step: &report });
+        if let (Some(on_event), Some(report)) = (self.ex.on_event, self.reports.get(step.index())) {
+            on_event(&Event::StepEnded { step: report });
         }
         for &next in self.ex.workflow.dependents(step) {
             if let Some(w) = self.waiting.get_mut(next.index()) {

@@ -1,6 +1,7 @@
 //! What the executor records a run into: the SQLite [`RunLog`], or memory (dry runs,
 //! tests, benchmarks of the executor alone).
 
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
@@ -44,7 +45,14 @@ impl RunRecorder for RunLog {
 /// Records kept in memory, in the order written.
 #[derive(Debug, Default)]
 pub struct MemoryRecorder {
-    state: Mutex<Memory>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    memory: Memory,
+    /// (run, step, attempt) of every attempt, to refuse duplicates in constant time.
+    attempts: HashSet<(String, String, u32)>,
 }
 
 /// Everything a [`MemoryRecorder`] was given.
@@ -71,18 +79,19 @@ impl MemoryRecorder {
 
     /// A copy of everything recorded so far.
     pub fn snapshot(&self) -> Memory {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).memory.clone()
     }
 
     fn with_run<T>(
         &self,
         run: &RunId,
-        f: impl FnOnce(&mut MemoryRun) -> Result<T, RunLogError>,
+        f: impl FnOnce(&mut MemoryRun, &mut HashSet<(String, String, u32)>) -> Result<T, RunLogError>,
     ) -> Result<T, RunLogError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match state.runs.iter_mut().find(|r| r.id == *run) {
+        let State { memory, attempts } = &mut *state;
+        match memory.runs.iter_mut().rev().find(|r| r.id == *run) {
             Some(found) if found.status.is_finished() => Err(RunLogError::AlreadyFinished(run.clone())),
-            Some(found) => f(found),
+            Some(found) => f(found, attempts),
             None => Err(RunLogError::UnknownRun(run.clone())),
         }
     }
@@ -91,8 +100,8 @@ impl MemoryRecorder {
 impl RunRecorder for MemoryRecorder {
     fn start_run(&self, workflow: &str, args: &Value) -> Result<RunId, RunLogError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let id = RunId::new(format!("memory-{}", state.runs.len() + 1));
-        state.runs.push(MemoryRun {
+        let id = RunId::new(format!("memory-{}", state.memory.runs.len() + 1));
+        state.memory.runs.push(MemoryRun {
             id: id.clone(),
             workflow: workflow.to_owned(),
             args: args.clone(),
@@ -110,11 +119,8 @@ impl RunRecorder for MemoryRecorder {
                 step: attempt.step.clone(),
             });
         }
-        self.with_run(run, |r| {
-            if r.attempts
-                .iter()
-                .any(|a| a.step == attempt.step && a.attempt == attempt.attempt)
-            {
+        self.with_run(run, |r, seen| {
+            if !seen.insert((run.to_string(), attempt.step.clone(), attempt.attempt)) {
                 return Err(RunLogError::DuplicateAttempt {
                     run: run.clone(),
                     step: attempt.step.clone(),
@@ -127,7 +133,7 @@ impl RunRecorder for MemoryRecorder {
     }
 
     fn record_decision(&self, run: &RunId, decision: &Decision, _: Durability) -> Result<(), RunLogError> {
-        self.with_run(run, |r| {
+        self.with_run(run, |r, _| {
             r.decisions.push(decision.clone());
             Ok(())
         })
@@ -137,7 +143,7 @@ impl RunRecorder for MemoryRecorder {
         if !status.is_finished() {
             return Err(RunLogError::NotAnEnd);
         }
-        self.with_run(run, |r| {
+        self.with_run(run, |r, _| {
             r.status = status;
             r.error = error.map(str::to_owned);
             Ok(())
