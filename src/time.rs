@@ -112,6 +112,19 @@ fn format_float_short(x: f64) -> String {
     s.to_string()
 }
 
+/// A measured duration for people: `850ms`, `4.2s`, `3m 07s`, `2h 05m`.
+pub fn human_millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1_000..=59_999 => {
+            let tenths = ms / 100;
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        }
+        60_000..=3_599_999 => format!("{}m {:02}s", ms / 60_000, (ms / 1000) % 60),
+        _ => format!("{}h {:02}m", ms / 3_600_000, (ms / 60_000) % 60),
+    }
+}
+
 /// Parses an RFC 3339 timestamp or a plain date (midnight UTC).
 pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
     let text = text.trim();

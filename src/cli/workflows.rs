@@ -152,7 +152,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
     let env = session.env();
     let root = session.project.root.clone();
     if args.dry_run {
-        let plan = plan(&env, compiled, &root);
+        let plan = plan(&env, compiled);
         match out.format {
             Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "plan": runs::plan_json(&plan) })),
             _ => {

@@ -4,20 +4,12 @@
 use serde_json::{Value as Json, json};
 
 use crate::runtime::executor::{Plan, RunReport, StepReport};
-use crate::runtime::objectives::{ObjectiveResult, ObjectiveStatus, SloReport, show};
+use crate::runtime::objectives::{ObjectiveResult, ObjectiveStatus, SloReport, show, show_measured};
 use crate::runtime::runlog::{AttemptStatus, RunDetail, RunStatus, RunSummary};
 
 /// A measured duration for people: `850ms`, `4.2s`, `3m 07s`, `2h 05m`.
 pub fn human_ms(ms: u64) -> String {
-    match ms {
-        0..=999 => format!("{ms}ms"),
-        1_000..=59_999 => {
-            let tenths = ms / 100;
-            format!("{}.{}s", tenths / 10, tenths % 10)
-        }
-        60_000..=3_599_999 => format!("{}m {:02}s", ms / 60_000, (ms / 1000) % 60),
-        _ => format!("{}h {:02}m", ms / 3_600_000, (ms / 60_000) % 60),
-    }
+    crate::time::human_millis(ms)
 }
 
 fn status_word(status: AttemptStatus) -> &'static str {
@@ -405,7 +397,7 @@ fn objective_status_word(status: ObjectiveStatus) -> &'static str {
 fn measured(o: &ObjectiveResult) -> String {
     o.measured
         .as_ref()
-        .map(|v| show(o.metric, v))
+        .map(|v| show_measured(o.metric, v))
         .unwrap_or_else(|| "-".to_owned())
 }
 
@@ -456,7 +448,7 @@ pub fn slo_json(reports: &[SloReport]) -> Json {
                         "metric": o.metric.name(),
                         "op": o.op.symbol(),
                         "target": show(o.metric, &o.target),
-                        "measured": o.measured.as_ref().map(|v| show(o.metric, v)),
+                        "measured": o.measured.as_ref().map(|v| show_measured(o.metric, v)),
                         "value": o.measured.as_ref().map(|v| v.to_json(false)),
                         "status": match o.status {
                             ObjectiveStatus::Met => "met",

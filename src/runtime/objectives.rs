@@ -148,6 +148,15 @@ pub fn show(metric: Metric, value: &Value) -> String {
     }
 }
 
+/// A measured value as `cpl slo` shows it: like [`show`], with durations rounded for
+/// reading (`1m 10s`, `4.2s`) rather than exact (`70859ms`).
+pub fn show_measured(metric: Metric, value: &Value) -> String {
+    match value {
+        Value::Duration(d) => crate::time::human_millis(u64::try_from(d.nanos() / 1_000_000).unwrap_or(0)),
+        other => show(metric, other),
+    }
+}
+
 /// `E0901` for every breached objective, `W0901` for every `slo` without runs.
 pub fn diagnostics(reports: &[SloReport]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -166,7 +175,11 @@ pub fn diagnostics(reports: &[SloReport]) -> Vec<Diagnostic> {
             );
         }
         for o in slo.objectives.iter().filter(|o| o.status == ObjectiveStatus::Breached) {
-            let measured = o.measured.as_ref().map(|v| show(o.metric, v)).unwrap_or_default();
+            let measured = o
+                .measured
+                .as_ref()
+                .map(|v| show_measured(o.metric, v))
+                .unwrap_or_default();
             let target = show(o.metric, &o.target);
             out.push(
                 Diagnostic::new(

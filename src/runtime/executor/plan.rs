@@ -38,15 +38,15 @@ pub struct Plan {
     pub steps: Vec<PlannedStep>,
 }
 
-/// Plans a run of `workflow`; `root` is the project root (for `exec` directories).
-pub fn plan(env: &Env<'_>, workflow: &CompiledWorkflow, root: &std::path::Path) -> Plan {
+/// Plans a run of `workflow`. `exec` directories are shown relative to the project root.
+pub fn plan(env: &Env<'_>, workflow: &CompiledWorkflow) -> Plan {
     let def = env.program.workflows.get(workflow.workflow.index());
     let mut steps = Vec::new();
     for &step in workflow.order() {
         let Some(step_def) = def.and_then(|d| d.steps.get(step.index())) else {
             continue;
         };
-        let (call, target) = describe_call(env, step_def, root);
+        let (call, target) = describe_call(env, step_def);
         let mut needs: Vec<(String, Vec<EdgeKind>)> = Vec::new();
         for edge in workflow.edges().iter().filter(|e| e.to == step) {
             let name = workflow.name_of(edge.from);
@@ -80,7 +80,7 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn describe_call(env: &Env<'_>, def: &StepDef, root: &std::path::Path) -> (String, Option<String>) {
+fn describe_call(env: &Env<'_>, def: &StepDef) -> (String, Option<String>) {
     let program = env.program;
     match &def.call {
         StepCall::Log(_) => ("log".to_owned(), None),
@@ -107,7 +107,8 @@ fn describe_call(env: &Env<'_>, def: &StepDef, root: &std::path::Path) -> (Strin
                 }
                 ConnectorKind::Exec { command, dir, .. } => {
                     let words: Vec<&str> = command.iter().map(|c| &**c).chain([action_name]).collect();
-                    let shown = root.join(dir);
+                    // Relative to the project root, so plans read the same on every machine.
+                    let shown = std::path::Path::new(".").join(dir);
                     format!("run `{}` in {}", words.join(" "), shown.display())
                 }
             };
