@@ -205,7 +205,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
             "run": runs::run_json(&report),
-            "runlog": path.display().to_string(),
+            "runlog": shown(&path, &root),
             "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
         })),
         Format::Human => {
@@ -430,7 +430,7 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "runlog": path.display().to_string(),
+            "runlog": shown(&path, &root),
             "runs": list.iter().map(runs::summary_json).collect::<Vec<_>>(),
         })),
         _ => {
