@@ -36,6 +36,11 @@ impl StepScope {
     fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
+
+    /// Whether the step being checked is `always` (its references are optional).
+    pub(super) fn in_always_step(&self) -> bool {
+        self.current.is_some_and(|(_, always)| always)
+    }
 }
 
 impl<'a> Checker<'a> {
