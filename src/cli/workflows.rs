@@ -65,6 +65,9 @@ pub struct RunsArgs {
 #[derive(Subcommand, Debug)]
 pub enum RunsCommand {
     /// Show one run: every attempt of every step, outputs, errors and decisions.
+    #[command(
+        after_help = "Examples:\n  cpl runs show 20261122T101530123Z-3f9a1c2b\n  cpl runs show 20261122T101530123Z-3f9a1c2b --runlog /srv/cpl/runs.db --format json"
+    )]
     Show {
         /// The run's id, as `cpl run` and `cpl runs` print it.
         run_id: String,
