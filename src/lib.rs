@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod source;
 pub mod syntax;
 pub mod time;
+pub mod timing;
 
 /// Stack size for threads that parse, check and evaluate. Recursion in those stages is
 /// bounded (by `syntax::prescan::MAX_NESTING` and `syntax::MAX_EXPR_DEPTH`); this leaves

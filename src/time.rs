@@ -128,15 +128,52 @@ pub fn human_millis(ms: u64) -> String {
 /// Parses an RFC 3339 timestamp or a plain date (midnight UTC).
 pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
     let text = text.trim();
+    let date_part = text.get(..10).unwrap_or(text);
+    if let Some(problem) = date_problem(date_part) {
+        return Err(format!("`{text}` is not a valid date: {problem}"));
+    }
     if text.len() == 10 {
-        let date: jiff::civil::Date = text.parse().map_err(|e| format!("`{text}` is not a valid date: {e}"))?;
+        let date: jiff::civil::Date = text.parse().map_err(|_| format!("`{text}` is not a valid date"))?;
         return date
             .to_zoned(jiff::tz::TimeZone::UTC)
             .map(|z| z.timestamp())
-            .map_err(|e| format!("`{text}` is not a valid date: {e}"));
+            .map_err(|_| format!("`{text}` is out of range"));
     }
-    text.parse::<jiff::Timestamp>()
-        .map_err(|e| format!("`{text}` is not a valid RFC 3339 timestamp: {e}"))
+    text.parse::<jiff::Timestamp>().map_err(|_| {
+        format!("`{text}` is not an RFC 3339 timestamp such as `2027-03-31T12:00:00Z` (an offset or `Z` is required)")
+    })
+}
+
+/// What is wrong with `YYYY-MM-DD`, in words, if anything can be said simply.
+fn date_problem(text: &str) -> Option<String> {
+    let mut parts = text.split('-');
+    let year: i16 = parts.next()?.parse().ok()?;
+    let month: i8 = parts.next()?.parse().ok()?;
+    let day: i8 = parts.next()?.parse().ok()?;
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    if !(1..=12).contains(&month) {
+        return Some(format!("there is no month {month}"));
+    }
+    let first = jiff::civil::Date::new(year, month, 1).ok()?;
+    let days = first.days_in_month();
+    if day < 1 || day > days {
+        let name = MONTHS.get(usize::try_from(month - 1).ok()?)?;
+        return Some(format!("{name} {year} has {days} days"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -160,7 +197,15 @@ mod tests {
             parse_timestamp("2027-03-31").unwrap().to_string(),
             "2027-03-31T00:00:00Z"
         );
-        assert!(parse_timestamp("2027-02-30").is_err());
+        assert_eq!(
+            parse_timestamp("2027-02-30").unwrap_err(),
+            "`2027-02-30` is not a valid date: February 2027 has 28 days"
+        );
+        assert!(
+            parse_timestamp("2027-13-01")
+                .unwrap_err()
+                .contains("there is no month 13")
+        );
         assert_eq!(
             parse_timestamp("2027-03-31T12:00:00+02:00").unwrap().to_string(),
             "2027-03-31T10:00:00Z"

@@ -1,7 +1,7 @@
 // Governance of the registry (seed 003: ownership, deprecation, versions, integrity).
 
 /// The platform's release key: manifests are signed with its private half.
-const RELEASE_KEY = "PLACEHOLDER"
+const RELEASE_KEY = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA5qmXeNWiByBDQ/N2PIkMN17+gteLksPZWiTbSM0CPAQ=\n-----END PUBLIC KEY-----"
 
 policy agent_ownership {
   level hard

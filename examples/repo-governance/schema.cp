@@ -76,11 +76,13 @@ source applications: [application] = "registry/applications.csv"
 source extension_points: [extension_point] = "registry/extension_points.csv"
 source capabilities: [capability] = "registry/capabilities.csv"
 
-// The JSON output of `terraform show -json plan.out`, as much of it as the policies read.
+// The JSON output of `terraform show -json plan.out`: the parts the policies read. `...`
+// keeps the records open, so the many other fields of a plan are accepted and ignored.
 type tf_change = {
   key address: string
   type: string
   name: string
-  change: { actions: [string], after: json? }
+  change: { actions: [string], after: json?, ... }
+  ...
 }
-type tf_plan = { resource_changes: [tf_change] }
+type tf_plan = { resource_changes: [tf_change], ... }

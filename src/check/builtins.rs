@@ -206,10 +206,7 @@ impl<'a> Checker<'a> {
                 {
                     self.report(
                         Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                            .at(
-                                pattern.span,
-                                e.to_string().lines().last().unwrap_or("").trim().to_string(),
-                            )
+                            .at(pattern.span, super::ops::regex_problem(&e.to_string()))
                             .with_help("patterns use Rust's `regex` syntax"),
                     );
                 }
@@ -231,10 +228,11 @@ impl<'a> Checker<'a> {
                 let x = arg(self, 0, None);
                 let ty = match &x.ty {
                     Type::Map(v) => Type::list((**v).clone()),
-                    Type::Json => Type::list(Type::Json),
+                    // A record's fields differ in type: their values are data.
+                    Type::Json | Type::Record(_) | Type::Entity(_) | Type::Ref(_) => Type::list(Type::Json),
                     t if t.is_unconstrained() => Type::Error,
                     _ => {
-                        self.wrong_argument(&x, builtin, "a map");
+                        self.wrong_argument(&x, builtin, "a map or a record");
                         Type::Error
                     }
                 };

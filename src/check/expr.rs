@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::assign::{assignable, join};
 use super::scope::Frame;
 use super::{Checker, FieldType, Owner, RecordType, Type};
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
 use crate::eval::Value;
 use crate::ir::{self, ExprKind, ItemRef};
 use crate::source::Span;
@@ -92,19 +92,12 @@ impl<'a> Checker<'a> {
     /// Infers the type of an expression. `hint` is the type the context expects, used
     /// to read literals; the caller still checks the result against it.
     pub(super) fn infer(&mut self, e: &ast::Expr, frame: &mut Frame, hint: Option<&Type>) -> ir::Expr {
+        // Each kind of expression is its own function, so the frames of this recursion
+        // stay small even in a debug build.
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Literal(lit) => self.literal(lit, span, hint),
-            ast::ExprKind::Interpolated(parts) => {
-                let parts = parts
-                    .iter()
-                    .map(|part| match part {
-                        ast::StrPart::Text(t) => ir::Part::Text(Arc::from(t.as_str())),
-                        ast::StrPart::Expr(x) => ir::Part::Expr(self.infer(x, frame, None)),
-                    })
-                    .collect();
-                typed(ExprKind::Interpolate(parts), Type::String, span)
-            }
+            ast::ExprKind::Interpolated(parts) => self.interpolated(parts, frame, span),
             ast::ExprKind::Name(ident) => self.name(ident, frame),
             ast::ExprKind::Field { base, field, optional } => {
                 let base = self.infer(base, frame, None);
@@ -126,90 +119,134 @@ impl<'a> Checker<'a> {
                 condition,
                 then,
                 otherwise,
-            } => {
-                let condition = self.check_expr(condition, frame, &Type::Bool);
-                let then = self.infer(then, frame, hint);
-                let otherwise = self.infer(otherwise, frame, hint);
-                let ty = match join(&then.ty, &otherwise.ty) {
-                    Some(ty) => ty,
-                    None => {
-                        let (a, b) = (self.display(&then.ty), self.display(&otherwise.ty));
-                        self.report(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                format!("the branches of this `if` differ: `{a}` and `{b}`"),
-                            )
-                            .at(then.span, format!("this is `{a}`"))
-                            .with_label(otherwise.span, format!("this is `{b}`"))
-                            .with_help("both branches must give the same type of value"),
-                        );
-                        Type::Error
-                    }
-                };
-                typed(
-                    ExprKind::If {
-                        condition: Box::new(condition),
-                        then: Box::new(then),
-                        otherwise: Box::new(otherwise),
-                    },
-                    ty,
-                    span,
-                )
-            }
+            } => self.if_expr(condition, then, otherwise, frame, hint, span),
             ast::ExprKind::Quantifier {
                 kind,
                 var,
                 collection,
                 condition,
-            } => {
-                let collection = self.infer(collection, frame, None);
-                let element = self.element_type(&collection);
-                frame.nested(|frame| {
-                    let local = frame.declare(var.name.clone(), element, var.span);
-                    let condition = self.check_expr(condition, frame, &Type::Bool);
-                    typed(
-                        ExprKind::Quantifier {
-                            kind: *kind,
-                            var: local,
-                            collection: Box::new(collection),
-                            condition: Box::new(condition),
-                        },
-                        Type::Bool,
-                        span,
-                    )
-                })
-            }
+            } => self.quantifier(*kind, var, collection, condition, frame, span),
             ast::ExprKind::List(items) => self.list_literal(items, frame, hint, span),
-            ast::ExprKind::Comprehension { element, clauses } => frame.nested(|frame| {
-                let mut ir_clauses = Vec::new();
-                for clause in clauses {
-                    match clause {
-                        ast::Clause::For { var, collection } => {
-                            let collection = self.infer(collection, frame, None);
-                            let element_ty = self.element_type(&collection);
-                            let local = frame.declare(var.name.clone(), element_ty, var.span);
-                            ir_clauses.push(ir::Clause::For { var: local, collection });
-                        }
-                        ast::Clause::If(condition) => {
-                            ir_clauses.push(ir::Clause::If(self.check_expr(condition, frame, &Type::Bool)));
-                        }
-                    }
-                }
-                let element_hint = hint.and_then(|h| h.strip_optional().element().cloned());
-                let element = self.infer(element, frame, element_hint.as_ref());
-                let ty = Type::list(element.ty.clone());
-                typed(
-                    ExprKind::Comprehension {
-                        element: Box::new(element),
-                        clauses: ir_clauses,
-                    },
-                    ty,
-                    span,
-                )
-            }),
+            ast::ExprKind::Comprehension { element, clauses } => {
+                self.comprehension(element, clauses, frame, hint, span)
+            }
             ast::ExprKind::Record(entries) => self.record_literal(entries, frame, hint, span),
             ast::ExprKind::Error => ir::Expr::error(span),
         }
+    }
+
+    fn interpolated(&mut self, parts: &[ast::StrPart], frame: &mut Frame, span: Span) -> ir::Expr {
+        let parts = parts
+            .iter()
+            .map(|part| match part {
+                ast::StrPart::Text(t) => ir::Part::Text(Arc::from(t.as_str())),
+                ast::StrPart::Expr(x) => ir::Part::Expr(self.infer(x, frame, None)),
+            })
+            .collect();
+        typed(ExprKind::Interpolate(parts), Type::String, span)
+    }
+
+    fn if_expr(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        frame: &mut Frame,
+        hint: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        let condition = self.check_expr(condition, frame, &Type::Bool);
+        let then = self.infer(then, frame, hint);
+        let otherwise = self.infer(otherwise, frame, hint);
+        let ty = match join(&then.ty, &otherwise.ty) {
+            Some(ty) => ty,
+            None => {
+                let (a, b) = (self.display(&then.ty), self.display(&otherwise.ty));
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("the branches of this `if` differ: `{a}` and `{b}`"),
+                    )
+                    .at(then.span, format!("this is `{a}`"))
+                    .with_label(otherwise.span, format!("this is `{b}`"))
+                    .with_help("both branches must give the same type of value"),
+                );
+                Type::Error
+            }
+        };
+        typed(
+            ExprKind::If {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            ty,
+            span,
+        )
+    }
+
+    fn quantifier(
+        &mut self,
+        kind: ast::Quantifier,
+        var: &ast::Ident,
+        collection: &ast::Expr,
+        condition: &ast::Expr,
+        frame: &mut Frame,
+        span: Span,
+    ) -> ir::Expr {
+        let collection = self.infer(collection, frame, None);
+        let element = self.element_type(&collection);
+        frame.nested(|frame| {
+            let local = frame.declare(var.name.clone(), element, var.span);
+            let condition = self.check_expr(condition, frame, &Type::Bool);
+            typed(
+                ExprKind::Quantifier {
+                    kind,
+                    var: local,
+                    collection: Box::new(collection),
+                    condition: Box::new(condition),
+                },
+                Type::Bool,
+                span,
+            )
+        })
+    }
+
+    fn comprehension(
+        &mut self,
+        element: &ast::Expr,
+        clauses: &[ast::Clause],
+        frame: &mut Frame,
+        hint: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        frame.nested(|frame| {
+            let mut ir_clauses = Vec::new();
+            for clause in clauses {
+                match clause {
+                    ast::Clause::For { var, collection } => {
+                        let collection = self.infer(collection, frame, None);
+                        let element_ty = self.element_type(&collection);
+                        let local = frame.declare(var.name.clone(), element_ty, var.span);
+                        ir_clauses.push(ir::Clause::For { var: local, collection });
+                    }
+                    ast::Clause::If(condition) => {
+                        ir_clauses.push(ir::Clause::If(self.check_expr(condition, frame, &Type::Bool)));
+                    }
+                }
+            }
+            let element_hint = hint.and_then(|h| h.strip_optional().element().cloned());
+            let element = self.infer(element, frame, element_hint.as_ref());
+            let ty = Type::list(element.ty.clone());
+            typed(
+                ExprKind::Comprehension {
+                    element: Box::new(element),
+                    clauses: ir_clauses,
+                },
+                ty,
+                span,
+            )
+        })
     }
 
     fn literal(&mut self, lit: &Literal, span: Span, hint: Option<&Type>) -> ir::Expr {
@@ -309,8 +346,12 @@ impl<'a> Checker<'a> {
                 "to work with registry data, declare a `source` of this type and use its name".to_string(),
             ),
             Some(_) => {
-                let what = self.decls.get(&ident.name).map(|i| i.kind.keyword()).unwrap_or("item");
-                self.not_a_value(ident, &format!("a {what}"), "it cannot be used as a value".to_string())
+                let what = self
+                    .decls
+                    .get(&ident.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
+                self.not_a_value(ident, what, "it cannot be used as a value".to_string())
             }
             None if self.broken.contains(&ident.name) => ir::Expr::error(span),
             None => {
@@ -325,7 +366,15 @@ impl<'a> Checker<'a> {
                 if let Some(steps) = &self.steps {
                     candidates.extend(steps.names());
                 }
-                let help = did_you_mean(&ident.name, candidates);
+                let help = if self.later_loop_var.as_ref() == Some(&ident.name) {
+                    Some(format!(
+                        "`{}` is the loop variable of the `for` below; a `let` before `for` is computed once, \
+                         outside the loop: move this `let` after the `for`",
+                        ident.name
+                    ))
+                } else {
+                    did_you_mean(&ident.name, candidates)
+                };
                 self.report(
                     Diagnostic::new(Code::UnknownName, format!("unknown name `{}`", ident.name))
                         .at(span, "not found in this scope")
@@ -371,7 +420,7 @@ impl<'a> Checker<'a> {
             self.report(diagnostic);
             inner = (**t).clone();
         }
-        let (slot, ty) = match self.field_type_of(&inner, field) {
+        let (slot, ty, name) = match self.field_type_of(&inner, field) {
             Some(found) => found,
             None => return ir::Expr::error(span),
         };
@@ -379,7 +428,7 @@ impl<'a> Checker<'a> {
         typed(
             ExprKind::Field {
                 base: Box::new(base),
-                name: field.name.clone(),
+                name,
                 slot,
                 optional,
             },
@@ -389,12 +438,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The slot and type of a field of a value of type `ty`, or `None` after reporting.
-    fn field_type_of(&mut self, ty: &Type, field: &ast::Ident) -> Option<(u32, Type)> {
+    /// The slot, the type and the declared name (shared with the record's shape, so the
+    /// evaluator finds the slot by pointer) of a field of a value of type `ty`.
+    fn field_type_of(&mut self, ty: &Type, field: &ast::Ident) -> Option<(u32, Type, Arc<str>)> {
         let record = match ty {
             Type::Record(r) => r.clone(),
             Type::Entity(id) | Type::Ref(id) => self.entity_record(*id)?,
-            Type::Json => return Some((0, Type::Json)),
-            Type::Map(value) => return Some((0, (**value).clone())),
+            Type::Json => return Some((0, Type::Json, field.name.clone())),
+            Type::Map(value) => return Some((0, (**value).clone(), field.name.clone())),
             Type::Error | Type::Unknown => return None,
             Type::Null | Type::Optional(_) => {
                 self.report(
@@ -414,14 +465,14 @@ impl<'a> Checker<'a> {
                         Code::NoFields,
                         format!("`{shown}` values have no field `{}`", field.name),
                     )
-                    .at(field.span, format!("read from a `{shown}`"))
+                    .at(field.span, format!("read from a value of type `{shown}`"))
                     .with_help("only records, entities, maps and `json` values have fields"),
                 );
                 return None;
             }
         };
         match record.field(&field.name) {
-            Some((slot, f)) => Some((u32::try_from(slot).unwrap_or(0), f.ty.clone())),
+            Some((slot, f)) => Some((u32::try_from(slot).unwrap_or(0), f.ty.clone(), f.name.clone())),
             None => {
                 let help = did_you_mean(&field.name, record.fields.iter().map(|f| &*f.name));
                 let what = match ty {
@@ -518,6 +569,8 @@ impl<'a> Checker<'a> {
     fn list_literal(&mut self, items: &[ast::Expr], frame: &mut Frame, hint: Option<&Type>, span: Span) -> ir::Expr {
         let element_hint = match hint.map(Type::strip_optional) {
             Some(Type::List(element)) => Some((**element).clone()),
+            // A list where `json` is expected may mix types, as JSON does.
+            Some(Type::Json) => Some(Type::Json),
             _ => None,
         };
         if let Some(element) = &element_hint {
@@ -595,6 +648,15 @@ impl<'a> Checker<'a> {
             );
         };
         let mut values: Vec<Option<ir::Expr>> = vec![None; record.fields.len()];
+        // Fields an unknown entry was probably meant to be: suggested among the fields
+        // not given, and then not reported missing as well.
+        let not_given: Vec<&str> = record
+            .fields
+            .iter()
+            .map(|f| &*f.name)
+            .filter(|name| !entries.iter().any(|e| &*e.key.name == *name))
+            .collect();
+        let mut meant: Vec<&str> = Vec::new();
         for entry in entries {
             match record.field(&entry.key.name) {
                 Some((slot, field)) => {
@@ -605,7 +667,8 @@ impl<'a> Checker<'a> {
                     }
                 }
                 None => {
-                    let help = did_you_mean(&entry.key.name, record.fields.iter().map(|f| &*f.name));
+                    meant.extend(suggest(&entry.key.name, not_given.iter().copied()));
+                    let help = did_you_mean(&entry.key.name, not_given.iter().copied());
                     self.report(
                         Diagnostic::new(Code::UnknownField, format!("unknown field `{}`", entry.key.name))
                             .at(entry.key.span, "not a field of the expected record")
@@ -621,9 +684,10 @@ impl<'a> Checker<'a> {
                 None => match (&field.default, field.ty.is_optional()) {
                     (Some(default), _) => typed(ExprKind::Const(default.clone()), field.ty.clone(), span),
                     (None, true) => typed(ExprKind::Const(Value::Null), Type::Null, span),
+                    (None, false) if meant.contains(&&*field.name) => ir::Expr::error(span),
                     (None, false) => {
                         self.report(
-                            Diagnostic::new(Code::MissingField, format!("missing field `{}`", field.name))
+                            Diagnostic::new(Code::MissingRecordField, format!("missing field `{}`", field.name))
                                 .at(span, format!("this record has no `{}`", field.name))
                                 .with_label(field.span, "declared here")
                                 .with_help(format!("add `{}: …`", field.name)),
@@ -658,7 +722,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let value = if matches!(value_ty, Type::Json) {
-                self.infer(&entry.value, frame, None)
+                // The hint lets nested lists mix types, as JSON does.
+                self.infer(&entry.value, frame, Some(&Type::Json))
             } else {
                 self.check_expr(&entry.value, frame, value_ty)
             };
@@ -701,7 +766,7 @@ impl<'a> Checker<'a> {
         if !possible {
             let (a, b) = (self.display(&from), self.display(&to));
             self.report(
-                Diagnostic::new(Code::InvalidCast, format!("a `{a}` can never be a `{b}`"))
+                Diagnostic::new(Code::InvalidCast, format!("a value of type `{a}` can never be a `{b}`"))
                     .at(span, "this cast always fails")
                     .with_help("`as` converts `json` data and optional values, and parses strings into versions, times and numbers"),
             );
@@ -792,7 +857,11 @@ impl<'a> Checker<'a> {
                 ir::Expr::error(span)
             }
             Some(_) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.keyword()).unwrap_or("item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 let help = match what {
                     "gate" => format!("run gates from the command line: `cpl gate {}`", name.name),
                     "workflow" => format!("run workflows from the command line: `cpl run {}`", name.name),
@@ -800,12 +869,9 @@ impl<'a> Checker<'a> {
                     _ => "only functions, policies and built-ins can be called".to_string(),
                 };
                 self.report(
-                    Diagnostic::new(
-                        Code::NotCallable,
-                        format!("`{}` is a {what}, not a function", name.name),
-                    )
-                    .at(name.span, "not callable here")
-                    .with_help(help),
+                    Diagnostic::new(Code::NotCallable, format!("`{}` is {what}, not a function", name.name))
+                        .at(name.span, "not callable here")
+                        .with_help(help),
                 );
                 ir::Expr::error(span)
             }
@@ -857,6 +923,9 @@ impl<'a> Checker<'a> {
     ) -> Vec<Option<ir::Expr>> {
         let mut out: Vec<Option<ir::Expr>> = vec![None; params.len()];
         let mut seen_named = false;
+        // Arguments already reported as misplaced (unknown name, positional after named):
+        // each probably meant one of the missing parameters, so those are not reported too.
+        let mut stray = 0usize;
         for (position, arg) in args.iter().enumerate() {
             let slot = match &arg.name {
                 Some(name) => {
@@ -873,6 +942,7 @@ impl<'a> Checker<'a> {
                                 .at(name.span, "unknown argument")
                                 .with_help(help.unwrap_or_else(|| signature_help(callee, params))),
                             );
+                            stray += 1;
                             self.infer(&arg.value, frame, None);
                             continue;
                         }
@@ -885,6 +955,7 @@ impl<'a> Checker<'a> {
                                 .at(arg.value.span, "give this one by name too")
                                 .with_help(signature_help(callee, params)),
                         );
+                        stray += 1;
                         self.infer(&arg.value, frame, None);
                         continue;
                     }
@@ -921,7 +992,7 @@ impl<'a> Checker<'a> {
             .filter(|(p, a)| a.is_none() && !p.has_default)
             .map(|(p, _)| p)
             .collect();
-        if !missing.is_empty() {
+        if missing.len() > stray {
             let names: Vec<String> = missing.iter().map(|p| format!("`{}`", p.name)).collect();
             self.report(
                 Diagnostic::new(

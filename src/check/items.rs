@@ -217,7 +217,7 @@ impl<'a> Checker<'a> {
 }
 
 /// Whether a relative pattern, seen from `dir`, climbs above the project root.
-pub(super) fn escapes_root(dir: &Path, pattern: &str) -> bool {
+pub fn escapes_root(dir: &Path, pattern: &str) -> bool {
     let path = Path::new(pattern);
     if path.is_absolute() || pattern.starts_with('/') || pattern.starts_with('\\') {
         return true;

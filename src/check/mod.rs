@@ -20,6 +20,7 @@ mod ty;
 mod types;
 mod workflows;
 
+pub use items::escapes_root;
 pub use types::{Constraint, EntityId, EnumType, FieldType, RecordType, Type, decision_record, violation_record};
 
 use std::collections::{HashMap, HashSet};
@@ -152,6 +153,9 @@ pub(crate) struct Checker<'a> {
     calls: Vec<(Owner, Owner, Span)>,
     /// The workflow being checked: its steps' names, for step references.
     steps: Option<workflows::StepScope>,
+    /// While checking a policy's `let` written before its `for`: the loop variable,
+    /// which that `let` cannot see.
+    later_loop_var: Option<Arc<str>>,
 }
 
 impl<'a> Checker<'a> {
@@ -178,6 +182,7 @@ impl<'a> Checker<'a> {
             owner: None,
             calls: Vec::new(),
             steps: None,
+            later_loop_var: None,
         }
     }
 
@@ -221,11 +226,11 @@ impl<'a> Checker<'a> {
             return;
         }
         if let Some(previous) = self.decls.get(&name.name) {
-            let what = previous.kind.keyword();
+            let what = previous.kind.described();
             self.report(
                 Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name))
                     .at(name.span, "defined again here")
-                    .with_label(previous.name.span, format!("first defined here (as a {what})"))
+                    .with_label(previous.name.span, format!("first defined here (as {what})"))
                     .with_help("every item of a project shares one namespace: rename one of them"),
             );
             return;

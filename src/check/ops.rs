@@ -53,108 +53,16 @@ impl<'a> Checker<'a> {
         frame: &mut Frame,
         span: Span,
     ) -> ir::Expr {
+        // One small function per kind of operator keeps this recursion's frames small.
         let (lhs, rhs, ty) = match op {
-            BinaryOp::Or | BinaryOp::And => {
-                let l = self.check_expr(lhs, frame, &Type::Bool);
-                let r = self.check_expr(rhs, frame, &Type::Bool);
-                (l, r, Type::Bool)
-            }
-            BinaryOp::Coalesce => {
-                let l = self.infer(lhs, frame, None);
-                let inner = l.ty.strip_optional().clone();
-                let r = self.infer(rhs, frame, Some(&inner));
-                let ty = match join(&inner, &r.ty) {
-                    Some(Type::Null) => Type::Null,
-                    Some(t) => t,
-                    None => {
-                        let (a, b) = (self.display(&inner), self.display(&r.ty));
-                        self.report(
-                            Diagnostic::new(
-                                Code::TypeMismatch,
-                                format!("the default is a `{b}`, but the value is a `{a}`"),
-                            )
-                            .at(r.span, format!("this is `{b}`"))
-                            .with_label(l.span, format!("this is `{a}`"))
-                            .with_help("`x ?? d` needs `d` of the same type as `x`"),
-                        );
-                        Type::Error
-                    }
-                };
-                (l, r, ty)
-            }
-            BinaryOp::Eq | BinaryOp::Ne => {
-                let (l, r) = self.operand_pair(lhs, rhs, frame);
-                self.require_equatable(op, &l, &r);
-                (l, r, Type::Bool)
-            }
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                let (l, r) = self.operand_pair(lhs, rhs, frame);
-                if !ordered(&l.ty, &r.ty) {
-                    self.invalid_operands(op, &l, &r, "`<`, `<=`, `>` and `>=` compare numbers, strings, durations, timestamps and versions of the same kind");
-                }
-                (l, r, Type::Bool)
-            }
-            BinaryOp::In | BinaryOp::NotIn => {
-                let r = self.infer(rhs, frame, None);
-                let l = match r.ty.strip_optional().clone() {
-                    Type::List(element) => {
-                        let l = self.infer(lhs, frame, Some(&element));
-                        let probe = typed(ExprKind::Error, (*element).clone(), r.span);
-                        self.require_equatable(BinaryOp::Eq, &l, &probe);
-                        l
-                    }
-                    Type::Map(_) | Type::String => self.check_expr(lhs, frame, &Type::String),
-                    Type::Json | Type::Error | Type::Unknown => self.infer(lhs, frame, None),
-                    other => {
-                        let l = self.infer(lhs, frame, None);
-                        let shown = self.display(&other);
-                        self.report(
-                            Diagnostic::new(
-                                Code::InvalidOperands,
-                                format!("`in` needs a list, a map or a string, found `{shown}`"),
-                            )
-                            .at(r.span, format!("this is `{shown}`"))
-                            .with_help("`x in xs` tests membership of a list, the keys of a map, or a substring"),
-                        );
-                        l
-                    }
-                };
-                if matches!(r.ty, Type::Optional(_)) {
-                    let text = shorten(self.source_text(r.span)).to_string();
-                    self.report(
-                        Diagnostic::new(Code::MaybeNull, format!("`{text}` may be null"))
-                            .at(r.span, "cannot test membership of a value that may be null")
-                            .with_help(format!("give a default: `{text} ?? []`")),
-                    );
-                }
-                (l, r, Type::Bool)
-            }
-            BinaryOp::Matches => {
-                let l = self.check_expr(lhs, frame, &Type::String);
-                let r = self.check_expr(rhs, frame, &Type::String);
-                if let ExprKind::Const(crate::eval::Value::Str(pattern)) = &r.kind
-                    && let Err(e) = regex::Regex::new(pattern)
-                {
-                    self.report(
-                        Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                            .at(r.span, first_line(&e.to_string()))
-                            .with_help(
-                                "patterns use Rust's `regex` syntax; write backslashes in a raw string: `r\"\\d+\"`",
-                            ),
-                    );
-                }
-                (l, r, Type::Bool)
-            }
+            BinaryOp::Or | BinaryOp::And => self.logical(lhs, rhs, frame),
+            BinaryOp::Coalesce => self.coalesce(lhs, rhs, frame),
+            BinaryOp::Eq | BinaryOp::Ne => self.equality(op, lhs, rhs, frame),
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => self.ordering(op, lhs, rhs, frame),
+            BinaryOp::In | BinaryOp::NotIn => self.membership(lhs, rhs, frame),
+            BinaryOp::Matches => self.matches_op(lhs, rhs, frame),
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
-                let (l, r) = self.operand_pair(lhs, rhs, frame);
-                let ty = match arithmetic(op, &l.ty, &r.ty) {
-                    Some(ty) => ty,
-                    None => {
-                        self.invalid_operands(op, &l, &r, arithmetic_help(op));
-                        Type::Error
-                    }
-                };
-                (l, r, ty)
+                self.arithmetic_op(op, lhs, rhs, frame)
             }
         };
         typed(
@@ -166,6 +74,143 @@ impl<'a> Checker<'a> {
             ty,
             span,
         )
+    }
+
+    /// `and`, `or`: booleans.
+    fn logical(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, frame: &mut Frame) -> (ir::Expr, ir::Expr, Type) {
+        let l = self.check_expr(lhs, frame, &Type::Bool);
+        let r = self.check_expr(rhs, frame, &Type::Bool);
+        (l, r, Type::Bool)
+    }
+
+    /// `x ?? d`: `d` of the type of `x`.
+    fn coalesce(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, frame: &mut Frame) -> (ir::Expr, ir::Expr, Type) {
+        let l = self.infer(lhs, frame, None);
+        let inner = l.ty.strip_optional().clone();
+        let r = self.infer(rhs, frame, Some(&inner));
+        let ty = match join(&inner, &r.ty) {
+            Some(Type::Null) => Type::Null,
+            Some(t) => t,
+            None => {
+                let (a, b) = (self.display(&inner), self.display(&r.ty));
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("the default is a `{b}`, but the value is a `{a}`"),
+                    )
+                    .at(r.span, format!("this is `{b}`"))
+                    .with_label(l.span, format!("this is `{a}`"))
+                    .with_help("`x ?? d` needs `d` of the same type as `x`"),
+                );
+                Type::Error
+            }
+        };
+        (l, r, ty)
+    }
+
+    /// `==`, `!=`: values that can be equal.
+    fn equality(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        frame: &mut Frame,
+    ) -> (ir::Expr, ir::Expr, Type) {
+        let (l, r) = self.operand_pair(lhs, rhs, frame);
+        self.require_equatable(op, &l, &r);
+        (l, r, Type::Bool)
+    }
+
+    /// `<` and friends: values that are ordered.
+    fn ordering(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        frame: &mut Frame,
+    ) -> (ir::Expr, ir::Expr, Type) {
+        let (l, r) = self.operand_pair(lhs, rhs, frame);
+        if !ordered(&l.ty, &r.ty) {
+            self.invalid_operands(
+                op,
+                &l,
+                &r,
+                "`<`, `<=`, `>` and `>=` compare numbers, strings, durations, timestamps and versions of the same kind",
+            );
+        }
+        (l, r, Type::Bool)
+    }
+
+    /// `in`, `not in`: lists, maps and strings.
+    fn membership(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, frame: &mut Frame) -> (ir::Expr, ir::Expr, Type) {
+        let r = self.infer(rhs, frame, None);
+        let l = match r.ty.strip_optional().clone() {
+            Type::List(element) => {
+                let l = self.infer(lhs, frame, Some(&element));
+                let probe = typed(ExprKind::Error, (*element).clone(), r.span);
+                self.require_equatable(BinaryOp::Eq, &l, &probe);
+                l
+            }
+            Type::Map(_) | Type::String => self.check_expr(lhs, frame, &Type::String),
+            Type::Json | Type::Error | Type::Unknown => self.infer(lhs, frame, None),
+            other => {
+                let l = self.infer(lhs, frame, None);
+                let shown = self.display(&other);
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidOperands,
+                        format!("`in` needs a list, a map or a string, found `{shown}`"),
+                    )
+                    .at(r.span, format!("this is `{shown}`"))
+                    .with_help("`x in xs` tests membership of a list, the keys of a map, or a substring"),
+                );
+                l
+            }
+        };
+        if matches!(r.ty, Type::Optional(_)) {
+            let text = shorten(self.source_text(r.span)).to_string();
+            self.report(
+                Diagnostic::new(Code::MaybeNull, format!("`{text}` may be null"))
+                    .at(r.span, "cannot test membership of a value that may be null")
+                    .with_help(format!("give a default: `{text} ?? []`")),
+            );
+        }
+        (l, r, Type::Bool)
+    }
+
+    /// `matches`: strings, and a valid pattern.
+    fn matches_op(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, frame: &mut Frame) -> (ir::Expr, ir::Expr, Type) {
+        let l = self.check_expr(lhs, frame, &Type::String);
+        let r = self.check_expr(rhs, frame, &Type::String);
+        if let ExprKind::Const(crate::eval::Value::Str(pattern)) = &r.kind
+            && let Err(e) = regex::Regex::new(pattern)
+        {
+            self.report(
+                Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
+                    .at(r.span, regex_problem(&e.to_string()))
+                    .with_help("patterns use Rust's `regex` syntax; write backslashes in a raw string: `r\"\\d+\"`"),
+            );
+        }
+        (l, r, Type::Bool)
+    }
+
+    /// `+ - * / %`.
+    fn arithmetic_op(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        frame: &mut Frame,
+    ) -> (ir::Expr, ir::Expr, Type) {
+        let (l, r) = self.operand_pair(lhs, rhs, frame);
+        let ty = match arithmetic(op, &l.ty, &r.ty) {
+            Some(ty) => ty,
+            None => {
+                self.invalid_operands(op, &l, &r, arithmetic_help(op));
+                Type::Error
+            }
+        };
+        (l, r, ty)
     }
 
     /// Infers two operands so that a string literal on either side is read as the
@@ -228,8 +273,10 @@ fn is_literal(e: &ast::Expr) -> bool {
     matches!(e.kind, ast::ExprKind::Literal(_))
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().last().unwrap_or(text).trim().to_string()
+/// The line of a regex error that says what is wrong ("unclosed group").
+pub(super) fn regex_problem(text: &str) -> String {
+    let line = text.lines().last().unwrap_or(text).trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
 /// Whether `==` between the two types can ever be true.

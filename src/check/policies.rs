@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::expr::shorten;
 use super::scope::Frame;
 use super::{Checker, Owner, Type};
-use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
 use crate::eval::Value;
 use crate::ir::{self, ItemRef, Level, PolicyId};
 use crate::source::Span;
@@ -79,6 +79,15 @@ impl<'a> Checker<'a> {
                     }
                 }
                 PolicyStmt::Let(stmt) => {
+                    let before_for = parts.each.is_none() && first_rule.is_none();
+                    self.later_loop_var = if before_for {
+                        stmts.iter().find_map(|s| match s {
+                            PolicyStmt::For(f) => Some(f.var.name.clone()),
+                            _ => None,
+                        })
+                    } else {
+                        None
+                    };
                     let value = match &stmt.ty {
                         Some(t) => {
                             let ty = self.resolve_type(t);
@@ -86,6 +95,7 @@ impl<'a> Checker<'a> {
                         }
                         None => self.infer(&stmt.value, frame, None),
                     };
+                    self.later_loop_var = None;
                     let ty = match &stmt.ty {
                         Some(t) if !value.ty.is_error() => self.resolve_type(t),
                         _ => value.ty.clone(),
@@ -105,6 +115,11 @@ impl<'a> Checker<'a> {
                                 .with_label(each.span, "first `for`")
                                 .with_help("a policy goes over one collection; nest the other with `any`/`all` or a comprehension"),
                         );
+                        // Still bind its variable, so the rules that use it are checked
+                        // without a cascade of "unknown name".
+                        let collection = self.infer(&stmt.collection, frame, None);
+                        let element = self.element_type(&collection);
+                        frame.declare(stmt.var.name.clone(), element, stmt.var.span);
                         continue;
                     }
                     if let Some(rule) = first_rule {
@@ -212,9 +227,13 @@ impl<'a> Checker<'a> {
             Some(ItemRef::Policy(id)) => Some(id),
             _ if self.broken.contains(&name.name) => None,
             Some(_) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.keyword()).unwrap_or("item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 self.report(
-                    Diagnostic::new(Code::NotAPolicy, format!("`{}` is a {what}, not a policy", name.name))
+                    Diagnostic::new(Code::NotAPolicy, format!("`{}` is {what}, not a policy", name.name))
                         .at(name.span, "expected a policy"),
                 );
                 None
@@ -242,12 +261,16 @@ impl<'a> Checker<'a> {
                 policy: None,
                 subject: None,
                 until: None,
+                until_text: Arc::from(""),
                 owner: None,
                 reason: None,
                 span: item.name.span,
                 until_span: item.name.span,
             };
             let mut seen: Vec<(&str, Span)> = Vec::new();
+            // Settings an unknown one was probably meant to be (`ownr` for `owner`): they
+            // are not reported missing as well.
+            let mut meant: Vec<&str> = Vec::new();
             let mut policy_span = item.name.span;
             for setting in settings {
                 let key = &*setting.name.name;
@@ -280,9 +303,15 @@ impl<'a> Checker<'a> {
                     "reason" => waiver.reason = self.constant_string(&setting.value),
                     "until" => {
                         waiver.until_span = setting.value.span;
+                        waiver.until_text = Arc::from(self.source_text(setting.value.span).trim());
                         let mut frame = Frame::new();
                         let value = self.check_expr(&setting.value, &mut frame, &Type::Timestamp);
                         match self.fold_constant(&value) {
+                            // A date means "through that day": the waiver ends at the
+                            // next midnight (UTC), not at the first second of the date.
+                            Some(Value::Timestamp(t)) if is_plain_date(self.source_text(setting.value.span)) => {
+                                waiver.until = t.checked_add(jiff::SignedDuration::from_hours(24)).ok().or(Some(t));
+                            }
                             Some(Value::Timestamp(t)) => waiver.until = Some(t),
                             _ if value.ty.is_error() => {}
                             _ => self.report(
@@ -293,7 +322,9 @@ impl<'a> Checker<'a> {
                         }
                     }
                     other => {
-                        let help = did_you_mean(other, ["policy", "subject", "until", "owner", "reason"]);
+                        const SETTINGS: [&str; 5] = ["policy", "subject", "until", "owner", "reason"];
+                        meant.extend(suggest(other, SETTINGS));
+                        let help = did_you_mean(other, SETTINGS);
                         self.report(
                             Diagnostic::new(Code::UnknownSetting, format!("waivers have no setting `{other}`"))
                                 .at(setting.name.span, "unknown setting")
@@ -304,6 +335,7 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            let mut missing: Vec<(&str, &str)> = Vec::new();
             for (needed, present, example) in [
                 (
                     "policy",
@@ -322,39 +354,61 @@ impl<'a> Checker<'a> {
                 ),
                 ("until", seen.iter().any(|(k, _)| *k == "until"), "until 2027-03-31"),
             ] {
-                if !present {
-                    self.report(
-                        Diagnostic::new(
-                            Code::WaiverIncomplete,
-                            format!("waiver `{}` has no `{needed}`", item.name.name),
-                        )
-                        .at(item.name.span, format!("needs `{needed}`"))
-                        .with_help(format!(
-                            "every waiver names its policy, an owner, a reason and an expiry: add `{example}`"
-                        )),
-                    );
+                if !present && !meant.contains(&needed) {
+                    missing.push((needed, example));
                 }
+            }
+            if !missing.is_empty() {
+                let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
+                let examples: Vec<String> = missing.iter().map(|(_, e)| format!("`{e}`")).collect();
+                let names = match names.split_last() {
+                    Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+                    _ => names.join(""),
+                };
+                self.report(
+                    Diagnostic::new(
+                        Code::WaiverIncomplete,
+                        format!("waiver `{}` has no {names}", item.name.name),
+                    )
+                    .at(item.name.span, format!("needs {}", names.replace(" or ", " and ")))
+                    .with_help(format!(
+                        "every waiver names its policy, an owner, a reason and an expiry: add {}",
+                        examples.join(", ")
+                    )),
+                );
             }
             if let Some(id) = waiver.policy
                 && let Some(policy) = self.program.policies.get(id.index())
                 && policy.level == Level::Hard
             {
+                // Point at `level hard` when it is written, else at the policy's name.
+                let written = self.policy_items.get(id.index()).and_then(|item| match &item.kind {
+                    ItemKind::Policy(decl) => decl.body.iter().find_map(|stmt| match stmt {
+                        PolicyStmt::Level(word) => Some(word.span),
+                        _ => None,
+                    }),
+                    _ => None,
+                });
+                let (level_span, level_label) = match written {
+                    Some(span) => (span, "the policy is `hard` here"),
+                    None => (policy.span, "declared here, with level `hard` (the default)"),
+                };
                 self.report(
                     Diagnostic::new(
                         Code::WaiverOfHardPolicy,
                         format!("waiver `{}` targets the hard policy `{}`", item.name.name, policy.name),
                     )
                     .at(policy_span, "hard policies cannot be waived")
-                    .with_label(policy.span, "declared here, with level `hard` (the default)")
+                    .with_label(level_span, level_label)
                     .with_help(
                         "waive only `soft` or `advisory` policies; to make an exception, change the policy itself",
                     ),
                 );
             }
             if let Some(until) = waiver.until
-                && until < self.options.now
+                && until <= self.options.now
             {
-                let date = until.strftime("%Y-%m-%d").to_string();
+                let date = waiver.until_text.clone();
                 self.report(
                     Diagnostic::new(
                         Code::WaiverExpired,
@@ -387,6 +441,12 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `2027-03-31`, as opposed to a full timestamp.
+fn is_plain_date(text: &str) -> bool {
+    let text = text.trim();
+    text.len() == 10 && !text.contains('T')
 }
 
 struct PolicyParts {

@@ -48,6 +48,15 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a written type.
+    fn not_an_entity(&mut self, name: &ast::Ident) -> Type {
+        self.report(
+            Diagnostic::new(Code::NotAnEntity, format!("`{}` is not an entity", name.name))
+                .at(name.span, "`ref` needs an entity kind")
+                .with_help("only entities have keys to refer to; declare it with `entity`"),
+        );
+        Type::Error
+    }
+
     pub(super) fn resolve_type(&mut self, t: &ast::TypeExpr) -> Type {
         match &t.kind {
             TypeExprKind::Named(name) => self.named_type(name),
@@ -82,14 +91,8 @@ impl<'a> Checker<'a> {
             TypeExprKind::Ref(name) => match self.program.names.get(&name.name) {
                 Some(ItemRef::Entity(id)) => Type::Ref(*id),
                 _ if self.broken.contains(&name.name) => Type::Error,
-                Some(_) => {
-                    self.report(
-                        Diagnostic::new(Code::NotAnEntity, format!("`{}` is not an entity", name.name))
-                            .at(name.span, "`ref` needs an entity kind")
-                            .with_help("only entities have keys to refer to; declare it with `entity`"),
-                    );
-                    Type::Error
-                }
+                Some(_) => self.not_an_entity(name),
+                None if super::BUILTIN_TYPES.contains(&&*name.name) => self.not_an_entity(name),
                 None => {
                     let entities: Vec<Arc<str>> = self.entity_names();
                     let help = did_you_mean(&name.name, entities.iter().map(|n| &**n));
@@ -128,10 +131,14 @@ impl<'a> Checker<'a> {
             Some(ItemRef::Type) => self.alias_type(name),
             _ if self.broken.contains(&name.name) => Type::Error,
             Some(other) => {
-                let what = self.decls.get(&name.name).map(|i| i.kind.keyword()).unwrap_or("item");
+                let what = self
+                    .decls
+                    .get(&name.name)
+                    .map(|i| i.kind.described())
+                    .unwrap_or("an item");
                 let _ = other;
                 self.report(
-                    Diagnostic::new(Code::UnknownType, format!("`{}` is a {what}, not a type", name.name))
+                    Diagnostic::new(Code::UnknownType, format!("`{}` is {what}, not a type", name.name))
                         .at(name.span, "expected a type")
                         .with_help("types are the built-in types, entities and `type` declarations"),
                 );

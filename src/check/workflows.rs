@@ -587,6 +587,8 @@ impl<'a> Checker<'a> {
                 span: item.name.span,
             };
             let mut has_workflow = false;
+            // An objective written but invalid is reported where it is, not also as missing.
+            let mut wrote_objective = false;
             for setting in settings {
                 match &*setting.name.name {
                     "workflow" => {
@@ -595,6 +597,7 @@ impl<'a> Checker<'a> {
                     }
                     "window" => slo.window = self.constant_duration(&setting.value),
                     "objective" => {
+                        wrote_objective = true;
                         if let Some(objective) = self.objective(&setting.value) {
                             slo.objectives.push(objective);
                         }
@@ -618,7 +621,7 @@ impl<'a> Checker<'a> {
                         .with_help("add `workflow fraud_drift_management`"),
                 );
             }
-            if slo.objectives.is_empty() {
+            if !wrote_objective {
                 self.report(
                     Diagnostic::new(
                         Code::UnknownMetric,

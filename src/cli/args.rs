@@ -54,11 +54,14 @@ pub fn policy_args(
 ) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
     let mut out: Vec<(Arc<str>, Value)> = Vec::new();
     let mut problems = Vec::new();
+    // Parameters given, well or badly: a bad value is not also reported as missing.
+    let mut given: Vec<String> = Vec::new();
     for text in raw {
         let (name, value) = match split_assignment(text, "arg") {
             Ok(pair) => pair,
             Err(d) => {
                 problems.push(d);
+                given.push(text.trim().to_string());
                 continue;
             }
         };
@@ -78,13 +81,35 @@ pub fn policy_args(
             );
             continue;
         };
-        if out.iter().any(|(n, _)| &**n == name) {
+        if given.iter().any(|n| n == name) {
             problems.push(Diagnostic::new(
                 Code::InvalidArg,
                 format!("`--arg {name}` is given twice"),
             ));
             continue;
         }
+        given.push(name.to_string());
+        // `--arg plan=@tfplan.json` reads the value from a file, as curl does.
+        let file_text;
+        let value = match value.strip_prefix('@') {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    file_text = text;
+                    file_text.as_str()
+                }
+                Err(e) => {
+                    problems.push(
+                        Diagnostic::new(
+                            Code::UnreadableFile,
+                            format!("cannot read `{path}` for `--arg {name}`: {e}"),
+                        )
+                        .with_help("`--arg name=@file` reads the value from a file relative to the current directory"),
+                    );
+                    continue;
+                }
+            },
+            None => value,
+        };
         match typed_value(value, &param.ty, program) {
             Ok(v) => out.push((param.name.clone(), v)),
             Err(expected) => problems.push(
@@ -97,7 +122,7 @@ pub fn policy_args(
         }
     }
     for param in params {
-        if param.default.is_none() && !out.iter().any(|(n, _)| *n == param.name) {
+        if param.default.is_none() && !given.iter().any(|n| **n == *param.name) {
             problems.push(
                 Diagnostic::new(
                     Code::UnknownArg,

@@ -10,7 +10,7 @@ use super::session::{Session, root};
 use super::{Cli, Command, Exit, Output};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::{Env, apply_waivers, new_frame};
-use crate::ir::ItemRef;
+use crate::ir::{ItemRef, SourceOrigin, SourcesUsed};
 use crate::report::{self, Context, Format};
 
 pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
@@ -117,7 +117,7 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
         ));
     }
     Ok(if diagnostics.has_errors() {
-        Exit::Failure
+        wanting(&diagnostics)
     } else {
         Exit::Success
     })
@@ -131,15 +131,26 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
     let mut diagnostics = session.diagnostics();
     diagnostics.extend(session.project.expression_diagnostics.iter().cloned());
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
     }
     let Some(checked) = &session.project.expression else {
         return Ok(Exit::Error);
     };
+    let mut used = SourcesUsed::new(&session.project.program);
+    used.expr(&checked.expr);
+    let missing = missing_inputs(&session, &used, "the expression");
+    if !missing.is_empty() {
+        out.diagnostics(&missing, &session.project.sources, session.anchor());
+        return Ok(Exit::Error);
+    }
     let env = session.env();
     let mut frame = new_frame(checked.locals);
-    match env.eval(&checked.expr, &mut frame) {
+    let timer = crate::timing::Timer::start("evaluate");
+    let result = env.eval(&checked.expr, &mut frame);
+    timer.stop();
+    match result {
         Ok(value) => {
             if !diagnostics.is_empty() {
                 out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
@@ -148,12 +159,14 @@ fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output)
                 Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "value": value.to_json(false) })),
                 _ => out.line(&serde_json::to_string_pretty(&value.to_json(false)).unwrap_or_default()),
             }
-            Ok(Exit::Success)
+            drop(env);
+            Ok(leave(session, Exit::Success))
         }
         Err(error) => {
             diagnostics.push(error.to_diagnostic());
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            Ok(Exit::Failure)
+            Ok(exit)
         }
     }
 }
@@ -173,8 +186,9 @@ fn policy(
     let diagnostics = session.diagnostics();
     let Some((id, def)) = program.policy(name) else {
         if diagnostics.has_errors() {
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(Exit::Failure);
+            return Ok(exit);
         }
         return Err(Box::new(unknown_item(program, name, "policy", |r| {
             matches!(r, ItemRef::Policy(_))
@@ -188,15 +202,23 @@ fn policy(
         }
     };
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
+    }
+    let mut used = SourcesUsed::new(program);
+    used.policy(id);
+    let missing = missing_inputs(&session, &used, &format!("policy `{name}`"));
+    if !missing.is_empty() {
+        out.diagnostics(&missing, &session.project.sources, session.anchor());
+        return Ok(Exit::Error);
     }
     let env = session.env();
     let decision = env.decide(id, &args);
     let result = apply_waivers(program, decision, env.host.now());
     let mut all: Vec<Diagnostic> = diagnostics.into_vec();
     all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
-    all.extend(unused_waiver_warnings(&env, &result.unused));
+    all.extend(report::unused_waiver_diagnostics(&env, &result.unused));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
@@ -212,8 +234,13 @@ fn policy(
         }
         _ => out.diagnostics(&all, env.sources, session.anchor()),
     }
-    let d = &result.decision;
-    Ok(if d.allowed() { Exit::Success } else { Exit::Failure })
+    let exit = if result.decision.allowed() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    };
+    drop(env);
+    Ok(leave(session, exit))
 }
 
 fn gate(
@@ -231,8 +258,9 @@ fn gate(
     let diagnostics = session.diagnostics();
     let Some((id, def)) = program.gate(name) else {
         if diagnostics.has_errors() {
+            let exit = wanting(&diagnostics);
             out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(Exit::Failure);
+            return Ok(exit);
         }
         return Err(Box::new(unknown_item(program, name, "gate", |r| {
             matches!(r, ItemRef::Gate(_))
@@ -254,6 +282,14 @@ fn gate(
             );
         }
     }
+    let mut used = SourcesUsed::new(program);
+    for gate_policy in &def.policies {
+        used.policy(gate_policy.policy);
+        for arg in gate_policy.args.iter().flatten() {
+            used.expr(arg);
+        }
+    }
+    problems.extend(missing_inputs(&session, &used, &format!("gate `{name}`")));
     for input in &def.inputs {
         if !session.data.gate_inputs.iter().any(|(n, _)| *n == input.name) {
             problems.push(
@@ -271,8 +307,9 @@ fn gate(
         return Ok(Exit::Error);
     }
     if diagnostics.has_errors() {
+        let exit = wanting(&diagnostics);
         out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(Exit::Failure);
+        return Ok(exit);
     }
     let env = session.env();
     let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
@@ -285,7 +322,7 @@ fn gate(
             Context::Gate(policy.verdict),
         ));
     }
-    all.extend(unused_waiver_warnings(&env, &result.unused_waivers));
+    all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
@@ -303,28 +340,61 @@ fn gate(
         }
         _ => out.diagnostics(&all, env.sources, session.anchor()),
     }
-    Ok(if result.passed { Exit::Success } else { Exit::Failure })
+    let exit = if could_not_run(&all) {
+        Exit::Error
+    } else if result.passed {
+        Exit::Success
+    } else {
+        Exit::Failure
+    };
+    drop(env);
+    Ok(leave(session, exit))
 }
 
-fn unused_waiver_warnings(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
-    unused
+/// Inputs (`source … = input`) that `used` reads but that were not given: each is an
+/// error naming it, and the command cannot run (exit 2).
+fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
+    let program = &session.project.program;
+    used.sources
         .iter()
-        .filter_map(|id| env.program.waivers.get(id.index()))
-        .map(|w| {
-            let policy = w
-                .policy
-                .and_then(|p| env.program.policies.get(p.index()))
-                .map(|p| p.name.to_string())
-                .unwrap_or_default();
-            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+        .filter_map(|id| program.sources.get(id.index()).map(|s| (id, s)))
+        .filter(|(id, s)| {
+            matches!(s.origin, SourceOrigin::Input) && session.data.sources.get(id.index()).is_none_or(Option::is_none)
+        })
+        .map(|(_, s)| {
             Diagnostic::new(
-                Code::WaiverUnused,
-                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+                Code::MissingInput,
+                format!("{what} reads the input `{}`, which was not given", s.name),
             )
-            .at(w.span, "waives nothing")
-            .with_help("remove it if the problem it covered is fixed")
+            .at(s.span, "declared here, as `= input`")
+            .with_help(format!("pass it with `--input {}=FILE`", s.name))
         })
         .collect()
+}
+
+/// Whether the problems mean the command could not run at all (exit 2) rather than that
+/// the project was found wanting (exit 1): files that could not be read, no project,
+/// internal errors.
+fn could_not_run<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> bool {
+    diagnostics
+        .into_iter()
+        .any(|d| matches!(d.code, Code::UnreadableFile | Code::NoSourceFiles | Code::InternalError))
+}
+
+/// The exit code for problems found before anything was evaluated.
+fn wanting(diagnostics: &crate::diagnostics::Diagnostics) -> Exit {
+    if could_not_run(diagnostics) {
+        Exit::Error
+    } else {
+        Exit::Failure
+    }
+}
+
+/// Ends a command without freeing its data: the process exits next, and freeing a
+/// large registry record by record costs more than evaluating it did.
+fn leave(session: Session, exit: Exit) -> Exit {
+    std::mem::forget(session);
+    exit
 }
 
 pub(super) fn unknown_item(

@@ -1,13 +1,17 @@
 //! What a loaded document contributes to the registry: the entities it holds and the
 //! references it makes, each with a compact position resolved only if a diagnostic needs it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use crate::check::EntityId;
-use crate::eval::{OriginAt, PathSeg, Record, RefSlot};
+use crate::check::{EntityId, FieldType};
+use crate::eval::{OriginAt, PathSeg, Record, RefSlot, Value};
+use crate::ir::Program;
 use crate::source::{FileId, SourceMap, Span};
 
 use super::Locator;
+use super::convert;
+pub(crate) use super::keys::Keys;
+use super::problem::Problem;
 
 /// Where something is in a data file.
 #[derive(Clone, Debug)]
@@ -46,41 +50,59 @@ impl DataAt {
             }
         }
     }
-
-    /// The same place, one field further down (for a record's key or version field).
-    pub fn field(&self, name: &Arc<str>, span: Option<Span>) -> DataAt {
-        match (self, span) {
-            (_, Some(span)) => DataAt::Span(span),
-            (
-                DataAt::Json {
-                    file,
-                    base,
-                    tail: Tail::None,
-                },
-                None,
-            ) => DataAt::Json {
-                file: *file,
-                base: base.clone(),
-                tail: Tail::Field(name.clone()),
-            },
-            (other, None) => other.clone(),
-        }
-    }
 }
 
-/// An entity value found while loading.
+/// An entity value found while loading. Its key is the record's key; where its key and
+/// version values are is kept as spans by formats that have them, and found again from
+/// the record's origin for JSON.
 #[derive(Debug)]
 pub(crate) struct FoundEntity {
     pub kind: EntityId,
-    pub key: Arc<str>,
     pub record: Arc<Record>,
-    /// The key field's value.
-    pub key_at: DataAt,
-    /// The `version` field's value, when the entity has one.
-    pub version_at: Option<DataAt>,
+    /// The spans of the key and version values (not for JSON: kept small for 100 000s).
+    pub spans: Option<Box<(Span, Option<Span>)>>,
 }
 
-/// A reference found while loading, resolved once every source is loaded.
+impl FoundEntity {
+    pub fn key(&self) -> &str {
+        self.record.key.as_deref().unwrap_or("")
+    }
+
+    /// Where the entity's field `name` is (its key or version value).
+    fn field_at(&self, span: Option<Span>, name: Option<&Arc<str>>) -> DataAt {
+        if let Some(span) = span {
+            return DataAt::Span(span);
+        }
+        match (&self.record.origin, name) {
+            (Some(origin), Some(name)) => DataAt::Json {
+                file: origin.file,
+                base: origin.at.clone(),
+                tail: Tail::Field(name.clone()),
+            },
+            (Some(origin), None) => DataAt::Json {
+                file: origin.file,
+                base: origin.at.clone(),
+                tail: Tail::None,
+            },
+            (None, _) => DataAt::Span(Span::new(FileId::DETACHED, 0, 0)),
+        }
+    }
+
+    pub fn key_at(&self, program: &Program) -> DataAt {
+        let record = program.entities.get(self.kind.index()).map(|e| &e.record);
+        let name = record.and_then(|r| r.key_field()).map(|f| &f.name);
+        self.field_at(self.spans.as_ref().map(|s| s.0), name)
+    }
+
+    pub fn version_at(&self, program: &Program) -> DataAt {
+        let record = program.entities.get(self.kind.index()).map(|e| &e.record);
+        let name = record.and_then(|r| r.field("version")).map(|(_, f)| &f.name);
+        self.field_at(self.spans.as_ref().and_then(|s| s.1), name)
+    }
+}
+
+/// A reference that needs work once every source is loaded: its target was not loaded
+/// yet, it has a version requirement, or it may close a cycle.
 #[derive(Debug)]
 pub(crate) struct FoundRef {
     pub slot: Arc<RefSlot>,
@@ -89,35 +111,129 @@ pub(crate) struct FoundRef {
     pub field: Option<Span>,
     /// The entity (index into [`Found::entities`]) whose data holds the reference.
     pub owner: Option<u32>,
+    /// The entity it resolved to, when resolved while loading.
+    pub target: Option<u32>,
 }
 
-/// Entities and references, per document and then for the whole load.
+/// Entities and references found in every document loaded so far. Keys are indexed as
+/// each entity is read, and a reference to an entity already read is resolved at once,
+/// while both are in cache; only references that need more are kept for the end.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
     pub entities: Vec<FoundEntity>,
     pub refs: Vec<FoundRef>,
+    /// Per entity kind.
+    pub index: Vec<Keys>,
+    /// (first, again): entities whose key was taken already.
+    pub duplicates: Vec<(u32, u32)>,
+    /// Kinds of the entity records being read, innermost last.
+    open: Vec<EntityId>,
+    /// Per entity: the slot every plain reference to it shares, once there is one.
+    shared: Vec<Option<Arc<RefSlot>>>,
 }
 
 impl Found {
-    /// Records an entity and makes it the owner of the references found since `first_ref`
-    /// that no nested entity claimed.
-    pub fn entity(&mut self, entity: FoundEntity, first_ref: usize) {
+    pub fn new(program: &Program) -> Found {
+        Found {
+            index: program.entities.iter().map(|_| Keys::default()).collect(),
+            ..Found::default()
+        }
+    }
+
+    /// An entity record of `kind` starts: references read until it ends are its own.
+    pub fn open(&mut self, kind: EntityId) {
+        self.open.push(kind);
+    }
+
+    /// The entity record opened last ends. With `entity`, it is recorded (it has a key),
+    /// indexed, and made the owner of the references found since `first_ref` that no
+    /// nested entity claimed.
+    pub fn close(&mut self, entity: Option<FoundEntity>, first_ref: usize) {
+        self.open.pop();
+        let Some(entity) = entity else {
+            return;
+        };
         let index = u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
         for found in self.refs.iter_mut().skip(first_ref) {
             if found.owner.is_none() {
                 found.owner = Some(index);
             }
         }
+        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
+            && let Err(first) = keys.insert(key, index)
+        {
+            self.duplicates.push((first, index));
+        }
         self.entities.push(entity);
     }
 
-    /// Appends another document's findings.
-    pub fn append(&mut self, mut other: Found) {
-        let offset = u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
-        for found in &mut other.refs {
-            found.owner = found.owner.map(|o| o.saturating_add(offset));
+    /// A reference to an entity of `kind`, written `text` (`key` or `key@req`). Resolved
+    /// now when its target was read already (sharing the key's text); kept for the end
+    /// unless nothing more can be said about it.
+    pub fn reference(
+        &mut self,
+        kind: EntityId,
+        text: &str,
+        field: Option<&FieldType>,
+        at: impl FnOnce() -> DataAt,
+    ) -> Result<Value, Problem> {
+        let (key, requirement) = convert::split_ref(text)?;
+        let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
+        let done = target.is_some() && requirement.is_none() && self.open.last() != Some(&kind);
+        if done && let Some(Some(shared)) = target.and_then(|i| self.shared.get(i as usize)) {
+            // Every plain reference to one entity is the same slot.
+            return Ok(Value::Ref(shared.clone()));
         }
-        self.entities.append(&mut other.entities);
-        self.refs.append(&mut other.refs);
+        let entity = target.and_then(|i| self.entities.get(i as usize));
+        let slot = RefSlot {
+            kind,
+            // The target's own key, shared.
+            key: entity
+                .and_then(|e| e.record.key.clone())
+                .unwrap_or_else(|| Arc::from(key)),
+            requirement: requirement.map(Arc::from),
+            target: OnceLock::new(),
+        };
+        if let Some(entity) = entity {
+            let _ = slot.target.set(Value::Record(entity.record.clone()));
+        }
+        let slot = Arc::new(slot);
+        if let (true, Some(target)) = (done, target) {
+            let target = target as usize;
+            if self.shared.len() <= target {
+                self.shared.resize(target + 1, None);
+            }
+            if let Some(cell) = self.shared.get_mut(target) {
+                *cell = Some(slot.clone());
+            }
+        } else {
+            self.refs.push(FoundRef {
+                slot: slot.clone(),
+                at: at(),
+                field: field.map(|f| f.span),
+                owner: None,
+                target,
+            });
+        }
+        Ok(Value::Ref(slot))
+    }
+
+    /// How much has been found, to forget a document that failed (see [`Found::reset`]).
+    pub fn mark(&self) -> (usize, usize) {
+        (self.entities.len(), self.refs.len())
+    }
+
+    pub fn reset(&mut self, (entities, refs): (usize, usize)) {
+        for (i, entity) in self.entities.iter().enumerate().skip(entities) {
+            if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key) {
+                keys.remove(key, u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
+        let limit = u32::try_from(entities).unwrap_or(u32::MAX);
+        self.duplicates.retain(|&(_, again)| again < limit);
+        self.entities.truncate(entities);
+        self.refs.truncate(refs);
+        self.open.clear();
+        self.shared.truncate(entities);
     }
 }

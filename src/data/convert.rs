@@ -1,10 +1,10 @@
 //! Conversions shared by every format: text to the typed value a field asks for
 //! (versions, timestamps, durations, enumerations, references), and `where` checks.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::check::{EntityId, FieldType, Type};
-use crate::eval::{RefSlot, Value};
+use crate::eval::Value;
 use crate::ir::Program;
 use crate::time::{Duration, parse_timestamp};
 
@@ -121,9 +121,10 @@ pub(crate) fn from_cell(program: &Program, ty: &Type, text: &str) -> Result<Valu
     }
 }
 
-/// Splits `"key"` or `"key@^1.2"`. The text after the last `@` is a requirement when it
-/// starts like one (a digit, an operator or `*`); otherwise the `@` belongs to the key.
-pub(crate) fn parse_ref(kind: EntityId, text: &str) -> Result<RefSlot, Problem> {
+/// Splits `"key"` or `"key@^1.2"` into the key and the requirement, checking the
+/// requirement. The text after the last `@` is a requirement when it starts like one (a
+/// digit, an operator or `*`); otherwise the `@` belongs to the key.
+pub(crate) fn split_ref(text: &str) -> Result<(&str, Option<&str>), Problem> {
     let (key, requirement) = match text.rsplit_once('@') {
         Some((key, req))
             if !key.is_empty()
@@ -148,12 +149,7 @@ pub(crate) fn parse_ref(kind: EntityId, text: &str) -> Result<RefSlot, Problem> 
     {
         return Err(problem::invalid_requirement(req, &error));
     }
-    Ok(RefSlot {
-        kind,
-        key: Arc::from(key),
-        requirement: requirement.map(Arc::from),
-        target: OnceLock::new(),
-    })
+    Ok((key, requirement))
 }
 
 /// Checks a present field value against the field's `where` clause.

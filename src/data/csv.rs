@@ -76,7 +76,9 @@ pub(crate) fn parse(
         }
         seen.push(segs.clone());
         match resolve_column(program, record_ty, &segs) {
-            Ok(()) => columns.push(Some(segs)),
+            Ok(true) => columns.push(Some(segs)),
+            // A column an open record does not declare: ignored.
+            Ok(false) => columns.push(None),
             Err(error) => {
                 let (problem, seg) = *error;
                 if seg.is_none() {
@@ -166,29 +168,28 @@ fn split_header(name: &str, offset: usize) -> Vec<Seg> {
     segs
 }
 
-/// Checks that a column names a field a cell can hold.
+/// Checks that a column names a field a cell can hold; `Ok(false)` for a column an open
+/// record (`...`) ignores.
 fn resolve_column<'s>(
     program: &Program,
     record_ty: &Type,
     segs: &'s [Seg],
-) -> Result<(), Box<(Problem, Option<&'s Seg>)>> {
+) -> Result<bool, Box<(Problem, Option<&'s Seg>)>> {
     let mut ty = record_ty;
     let mut field: Option<&FieldType> = None;
     for seg in segs {
         let target = ty.strip_optional();
         if let Some((record, kind)) = convert::record_of(program, target) {
-            let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
             match record.field(&seg.name) {
                 Some((_, f)) => {
                     ty = &f.ty;
                     field = Some(f);
                 }
+                // An open record (`...`) ignores the columns it does not declare.
+                None if record.open => return Ok(false),
                 None => {
-                    let names = record.fields.iter().map(|f| &*f.name);
-                    return Err(Box::new((
-                        problem::unknown_field(&seg.name, names, entity_name),
-                        Some(seg),
-                    )));
+                    let problem = problem::unknown_field(program, &seg.name, record, kind, field);
+                    return Err(Box::new((problem, Some(seg))));
                 }
             }
         } else if let Type::Map(elem) = target {
@@ -210,7 +211,7 @@ fn resolve_column<'s>(
     if nested {
         return Err(Box::new((program_cell_problem(program, ty, field), None)));
     }
-    Ok(())
+    Ok(true)
 }
 
 fn program_cell_problem(program: &Program, ty: &Type, field: Option<&FieldType>) -> Problem {

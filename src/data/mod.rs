@@ -36,8 +36,10 @@
 //! - A file for a list source `[T]` holds one `T` or a list of them (when `T` is itself a
 //!   list, it must hold the list). In TOML, whose top level is a table, it holds one `T`
 //!   as the table, or several as an array of tables named after the source (`[[agents]]`).
-//! - CSV: a header row names the fields, each row is a record; see [`csv`](self) for
-//!   dotted headers, `;` lists and empty cells.
+//! - CSV: a header row names the fields, each row is a record. A dotted header
+//!   (`metadata.owner`) fills a nested field, a list cell holds items separated by `;`, an
+//!   unquoted empty cell is "no value" (default, `null`, empty list, else missing) and a
+//!   quoted one (`""`) the empty string.
 //! - A duplicate key inside one document is `E0406` with both places; so is a duplicate
 //!   entity key across all sources of a kind.
 //!
@@ -49,6 +51,14 @@
 //! records share their list's path ([`OriginAt::Element`](crate::eval::OriginAt)), and the
 //! [`Locator`] finds paths in the text only when something is shown.
 //!
+//! # References
+//!
+//! An entity's key is indexed as soon as its record is read, and a reference to an
+//! entity read earlier is resolved on the spot; [`Loader::finish`] resolves the rest,
+//! reports duplicate keys (`E0406`), dangling references (`E0407`), unsatisfied
+//! requirements (`E0408`) and cycles among references of one kind (`E0410`, one per
+//! strongly connected component). Decisions and alternatives: `docs/data.md`.
+//!
 //! # Limits
 //!
 //! [`Limits`] bounds the file size, YAML nesting and YAML alias expansion (an alias bomb
@@ -58,7 +68,9 @@
 mod collect;
 mod convert;
 mod csv;
+mod hash;
 mod json;
+mod keys;
 mod locate;
 mod problem;
 mod registry;
@@ -133,7 +145,7 @@ impl<'a> Loader<'a> {
             sources,
             constraints,
             limits: Limits::default(),
-            found: Found::default(),
+            found: Found::new(program),
             locator: Locator::new(),
         }
     }
@@ -169,12 +181,18 @@ impl<'a> Loader<'a> {
             }
             return self.load_document(*files.first()?, ty, source_name, diags);
         }
+        if let [file] = files {
+            return self.load_document(*file, ty, source_name, diags);
+        }
         let mut items = Vec::new();
         let mut any = false;
         for &file in files {
             if let Some(Value::List(list)) = self.load_document(file, ty, source_name, diags) {
                 any = true;
-                items.extend(list.items.iter().cloned());
+                match std::sync::Arc::try_unwrap(list) {
+                    Ok(list) => items.extend(list.items),
+                    Err(shared) => items.extend(shared.items.iter().cloned()),
+                }
             }
         }
         any.then(|| Value::list(items))
@@ -207,12 +225,11 @@ impl<'a> Loader<'a> {
             return None;
         }
         let list_source = is_list(ty);
-        let empty = || self.empty_file(whole, ty, source_name);
         let mut local = Vec::new();
-        let loaded = match source_file.kind {
+        let value = match source_file.kind {
             FileKind::Json => {
                 if text.trim_start_matches('\u{feff}').trim().is_empty() {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 } else {
                     json::load(
@@ -223,15 +240,15 @@ impl<'a> Loader<'a> {
                         file,
                         ty,
                         list_source,
+                        &mut self.found,
                         &mut local,
                     )
-                    .map(|loaded| (loaded.value, loaded.found))
                 }
             }
             FileKind::Yaml => match yaml::parse(file, text, &self.limits) {
-                Ok(Some(node)) => Some(self.walk(file, text, &mut local, |w| w.document(&node, ty, list_source))),
+                Ok(Some(node)) => Some(self.walk(file, &mut local, |w| w.document(&node, ty, list_source))),
                 Ok(None) => {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 }
                 Err(diagnostic) => {
@@ -240,9 +257,9 @@ impl<'a> Loader<'a> {
                 }
             },
             FileKind::Toml => match toml::parse(file, text, source_name, list_source) {
-                Ok(Some(node)) => Some(self.walk(file, text, &mut local, |w| w.document(&node, ty, list_source))),
+                Ok(Some(node)) => Some(self.walk(file, &mut local, |w| w.document(&node, ty, list_source))),
                 Ok(None) => {
-                    local.push(empty());
+                    local.push(self.empty_file(whole, ty, source_name));
                     None
                 }
                 Err(diagnostic) => {
@@ -250,24 +267,15 @@ impl<'a> Loader<'a> {
                     None
                 }
             },
-            FileKind::Csv => self.csv(file, text, ty, source_name, &mut local),
+            FileKind::Csv => self.csv(file, ty, source_name, &mut local),
             FileKind::Cpl | FileKind::CommandLine => {
-                local.push(
-                    Diagnostic::new(
-                        Code::UnsupportedFormat,
-                        format!("`{}` is not a data file", self.sources.name(file)),
-                    )
-                    .at(whole, "not YAML, JSON, CSV or TOML")
-                    .with_help("data files end in .yaml, .yml, .json, .csv or .toml"),
-                );
+                local.push(unsupported_format(self.sources.name(file), whole));
                 None
             }
         };
         local.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         diags.append(&mut local);
-        let (value, found) = loaded?;
-        self.found.append(found);
-        Some(value)
+        value
     }
 
     /// Resolves references between everything loaded and returns the registry.
@@ -275,27 +283,22 @@ impl<'a> Loader<'a> {
         registry::build(self.program, self.sources, self.found, self.locator, diags)
     }
 
+    /// Checks a parsed document with a [`Walker`], collecting into this loader.
     fn walk(
-        &self,
+        &mut self,
         file: FileId,
-        text: &str,
         diags: &mut Vec<Diagnostic>,
         body: impl FnOnce(&mut Walker<'_>) -> Value,
-    ) -> (Value, Found) {
-        let mut walker = Walker::new(self.program, self.constraints, file, text);
+    ) -> Value {
+        let text = self.sources.text(file);
+        let mut walker = Walker::new(self.program, self.constraints, file, text, &mut self.found);
         let value = body(&mut walker);
         diags.append(&mut walker.diags);
-        (value, walker.found)
+        value
     }
 
-    fn csv(
-        &self,
-        file: FileId,
-        text: &str,
-        ty: &Type,
-        source_name: &str,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<(Value, Found)> {
+    fn csv(&mut self, file: FileId, ty: &Type, source_name: &str, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+        let text = self.sources.text(file);
         let whole = Span::new(file, 0, 0);
         let target = ty.strip_optional();
         let (record_ty, list) = match target {
@@ -346,15 +349,14 @@ impl<'a> Loader<'a> {
             );
             return None;
         }
-        let (value, found) = self.walk(file, text, diags, |walker| {
+        Some(self.walk(file, diags, |walker| {
             let values: Vec<Value> = rows.rows.iter().map(|row| walker.value(row, record_ty, None)).collect();
             if list {
                 Value::list(values)
             } else {
                 values.into_iter().next().unwrap_or(Value::Null)
             }
-        });
-        Some((value, found))
+        }))
     }
 
     fn empty_file(&self, at: Span, ty: &Type, source_name: &str) -> Diagnostic {
@@ -366,6 +368,15 @@ impl<'a> Loader<'a> {
             .at(at, "no data here")
             .with_help(format!("a data file of `{source_name}` holds {what}"))
     }
+}
+
+/// `E0413` for a file that is not YAML, JSON, CSV or TOML, at `at` (the file itself, or
+/// the source declaration whose pattern matched it). For callers that find such a file
+/// (`FileKind::from_path` gives no data kind) before loading.
+pub fn unsupported_format(name: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(Code::UnsupportedFormat, format!("`{name}` is not a data file"))
+        .at(at, "not YAML, JSON, CSV or TOML")
+        .with_help("data files end in .yaml, .yml, .json, .csv or .toml")
 }
 
 fn is_list(ty: &Type) -> bool {

@@ -3,7 +3,7 @@
 //!
 //! All wording of data diagnostics lives here, in one voice.
 
-use crate::check::{FieldType, Type};
+use crate::check::{EntityId, FieldType, RecordType, Type};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::Value;
 use crate::ir::Program;
@@ -160,12 +160,22 @@ pub(crate) fn missing_column(field: &FieldType, column: &str) -> Problem {
     .field(Some(field))
 }
 
-pub(crate) fn unknown_field<'a>(
+/// An unknown key in a record of type `record`: an entity of kind `kind`, or the value
+/// of the field `holder`. The secondary label shows where its fields are declared.
+pub(crate) fn unknown_field(
+    program: &Program,
     name: &str,
-    fields: impl Iterator<Item = &'a str> + Clone,
-    record_name: Option<&str>,
+    record: &RecordType,
+    kind: Option<EntityId>,
+    holder: Option<&FieldType>,
 ) -> Problem {
-    let what = record_name.map_or_else(|| "this record".to_string(), |n| format!("`{n}`"));
+    let entity = kind.and_then(|k| program.entities.get(k.index()));
+    let what = match (entity, holder) {
+        (Some(entity), _) => format!("`{}`", entity.name),
+        (None, Some(holder)) => format!("`{}`", holder.name),
+        (None, None) => "this record".to_string(),
+    };
+    let fields = record.fields.iter().map(|f| &*f.name);
     let help = did_you_mean(name, fields.clone()).unwrap_or_else(|| {
         let names: Vec<String> = fields.map(|f| format!("`{f}`")).collect();
         if names.is_empty() {
@@ -174,12 +184,21 @@ pub(crate) fn unknown_field<'a>(
             format!("the fields of {what} are {}", names.join(", "))
         }
     });
-    Problem::new(
+    let mut problem = Problem::new(
         Code::UnknownDataField,
         format!("unknown field `{name}`"),
         format!("not a field of {what}"),
     )
-    .help(help)
+    .help(help);
+    problem.field = match (entity, holder) {
+        (Some(entity), _) => Some((entity.span, format!("`{}` is declared here", entity.name))),
+        (None, Some(holder)) => Some((
+            holder.span,
+            format!("the fields of `{}` are declared here", holder.name),
+        )),
+        (None, None) => None,
+    };
+    problem
 }
 
 pub(crate) fn duplicate_in_document(key: &str) -> Problem {

@@ -13,7 +13,7 @@ use crate::ir::Program;
 use crate::source::{SourceMap, Span};
 
 use super::Locator;
-use super::collect::{Found, FoundEntity, FoundRef};
+use super::collect::{Found, FoundEntity, FoundRef, Keys};
 
 /// Edit-distance comparisons spent on "did you mean" for dangling references, in total,
 /// so that thousands of dangling references into a large kind stay fast.
@@ -23,8 +23,8 @@ const SUGGESTION_BUDGET: usize = 2_000_000;
 #[derive(Debug, Default)]
 pub struct Registry {
     /// Per entity kind: key → index into `records`.
-    index: Vec<HashMap<Arc<str>, u32>>,
-    records: Vec<(EntityId, Arc<Record>)>,
+    index: Vec<Keys>,
+    records: Vec<FoundEntity>,
     locator: Locator,
 }
 
@@ -32,17 +32,17 @@ impl Registry {
     /// The entity of kind `kind` with key `key`.
     pub fn get(&self, kind: EntityId, key: &str) -> Option<&Arc<Record>> {
         let index = self.index.get(kind.index())?.get(key)?;
-        self.records.get(*index as usize).map(|(_, record)| record)
+        self.records.get(index as usize).map(|e| &e.record)
     }
 
-    /// The entities of one kind, in load order.
+    /// The entities of one kind, in load order (a repeated key included).
     pub fn entities(&self, kind: EntityId) -> impl Iterator<Item = &Arc<Record>> {
-        self.records.iter().filter(move |(k, _)| *k == kind).map(|(_, r)| r)
+        self.records.iter().filter(move |e| e.kind == kind).map(|e| &e.record)
     }
 
-    /// How many entities of one kind were loaded (duplicates counted once).
+    /// How many distinct keys of one kind were loaded.
     pub fn count(&self, kind: EntityId) -> usize {
-        self.index.get(kind.index()).map_or(0, HashMap::len)
+        self.index.get(kind.index()).map_or(0, Keys::len)
     }
 
     /// The locator shared with loading, whose caches already know the data files.
@@ -63,9 +63,25 @@ pub(crate) fn build(
     locator: Locator,
     diags: &mut Vec<Diagnostic>,
 ) -> Registry {
-    let Found { entities, refs } = found;
+    let Found {
+        entities,
+        refs,
+        index,
+        duplicates,
+        ..
+    } = found;
     let mut problems = Vec::new();
-    let index = index_keys(program, sources, &locator, &entities, &mut problems);
+    for (first, again) in duplicates {
+        let (Some(first), Some(again)) = (entities.get(first as usize), entities.get(again as usize)) else {
+            continue;
+        };
+        let kind = kind_name(program, again.kind);
+        let diagnostic = Diagnostic::new(Code::DuplicateKey, format!("duplicate `{kind}` key `{}`", again.key()))
+            .at(again.key_at(program).span(sources, &locator), "defined again here")
+            .with_label(first.key_at(program).span(sources, &locator), "first defined here")
+            .with_help(format!("keys of `{kind}` must be unique across all its sources"));
+        problems.push(diagnostic);
+    }
     let edges = resolve(program, sources, &locator, &entities, &index, &refs, &mut problems);
     if !edges.is_empty() {
         cycles(program, sources, &locator, &entities, &refs, edges, &mut problems);
@@ -74,7 +90,7 @@ pub(crate) fn build(
     diags.extend(problems);
     Registry {
         index,
-        records: entities.into_iter().map(|e| (e.kind, e.record)).collect(),
+        records: entities,
         locator,
     }
 }
@@ -83,48 +99,17 @@ fn kind_name(program: &Program, kind: EntityId) -> &str {
     program.entities.get(kind.index()).map_or("entity", |e| &*e.name)
 }
 
-fn index_keys(
-    program: &Program,
-    sources: &SourceMap,
-    locator: &Locator,
-    entities: &[FoundEntity],
-    problems: &mut Vec<Diagnostic>,
-) -> Vec<HashMap<Arc<str>, u32>> {
-    let mut index: Vec<HashMap<Arc<str>, u32>> = program.entities.iter().map(|_| HashMap::new()).collect();
-    for (i, entity) in entities.iter().enumerate() {
-        let Some(keys) = index.get_mut(entity.kind.index()) else {
-            continue;
-        };
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        match keys.get(&entity.key) {
-            None => {
-                keys.insert(entity.key.clone(), i);
-            }
-            Some(&first) => {
-                let kind = kind_name(program, entity.kind);
-                let mut diagnostic =
-                    Diagnostic::new(Code::DuplicateKey, format!("duplicate `{kind}` key `{}`", entity.key))
-                        .at(entity.key_at.span(sources, locator), "defined again here")
-                        .with_help(format!("keys of `{kind}` must be unique across all its sources"));
-                if let Some(first) = entities.get(first as usize) {
-                    diagnostic = diagnostic.with_label(first.key_at.span(sources, locator), "first defined here");
-                }
-                problems.push(diagnostic);
-            }
-        }
-    }
-    index
-}
-
 /// An edge between two entities of the same kind: (from, to, index of the reference).
 type Edge = (u32, u32, u32);
 
+/// Resolves the references left for the end, checks requirements, and returns the edges
+/// between entities of one kind.
 fn resolve(
     program: &Program,
     sources: &SourceMap,
     locator: &Locator,
     entities: &[FoundEntity],
-    index: &[HashMap<Arc<str>, u32>],
+    index: &[Keys],
     refs: &[FoundRef],
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Edge> {
@@ -134,19 +119,20 @@ fn resolve(
         let slot = &found.slot;
         let kind = kind_name(program, slot.kind);
         let keys = index.get(slot.kind.index());
-        let Some(&target) = keys.and_then(|keys| keys.get(&slot.key)) else {
+        let target = found.target.or_else(|| keys.and_then(|keys| keys.get(&slot.key)));
+        let Some(target) = target else {
             let at = found.at.span(sources, locator);
             let mut diagnostic = Diagnostic::new(Code::DanglingRef, format!("no `{kind}` has the key `{}`", slot.key))
                 .at(at, format!("refers to a missing `{kind}`"));
             if let Some(field) = found.field {
                 diagnostic = diagnostic.with_label(field, format!("declared as a reference to `{kind}` here"));
             }
-            let count = keys.map_or(0, HashMap::len);
+            let count = keys.map_or(0, Keys::len);
             let help = if count == 0 {
                 Some(format!("no `{kind}` is loaded at all; check the sources of `{kind}`"))
             } else if budget >= count {
                 budget -= count;
-                keys.and_then(|keys| did_you_mean(&slot.key, keys.keys().map(|k| &**k)))
+                keys.and_then(|keys| did_you_mean(&slot.key, keys.keys()))
             } else {
                 None
             };
@@ -157,9 +143,9 @@ fn resolve(
             continue;
         };
         if let Some(requirement) = &slot.requirement {
-            check_requirement(kind, sources, locator, found, entity, requirement, problems);
+            check_requirement(program, sources, locator, found, entity, requirement, problems);
         }
-        // A slot is filled once; a second load of the same value keeps its first target.
+        // Set while loading when the target came first; a slot is only ever filled once.
         let _ = slot.target.set(Value::Record(entity.record.clone()));
         if let Some(owner) = found.owner
             && entities.get(owner as usize).is_some_and(|o| o.kind == slot.kind)
@@ -171,7 +157,7 @@ fn resolve(
 }
 
 fn check_requirement(
-    kind: &str,
+    program: &Program,
     sources: &SourceMap,
     locator: &Locator,
     found: &FoundRef,
@@ -183,6 +169,7 @@ fn check_requirement(
         return; // reported when loaded
     };
     let key = &found.slot.key;
+    let kind = kind_name(program, found.slot.kind);
     let at = found.at.span(sources, locator);
     match entity.record.get("version") {
         Some(Value::Version(version)) => {
@@ -195,22 +182,27 @@ fn check_requirement(
                 .with_help(format!(
                     "update the requirement, or the `{kind}` to a version matching `{requirement}`"
                 ));
-                if let Some(version_at) = &entity.version_at {
+                {
                     diagnostic = diagnostic.with_label(
-                        version_at.span(sources, locator),
+                        entity.version_at(program).span(sources, locator),
                         format!("`{key}` is `{version}` here"),
                     );
                 }
                 problems.push(diagnostic);
             }
         }
+        // Its version is broken or missing, which was reported where it is.
+        Some(Value::Null) => {}
         _ => {
             let diagnostic = Diagnostic::new(
                 Code::VersionMismatch,
                 format!("`{key}` has no version to check against `{requirement}`"),
             )
             .at(at, "a version requirement")
-            .with_label(entity.key_at.span(sources, locator), format!("`{key}` is defined here"))
+            .with_label(
+                entity.key_at(program).span(sources, locator),
+                format!("`{key}` is defined here"),
+            )
             .with_help(format!(
                 "only entities with a `version: version` field can be required at a version; drop `@{requirement}`"
             ));
@@ -238,7 +230,7 @@ fn cycles(
         let Some(&(first_from, _, first_ref)) = cycle.first() else {
             continue;
         };
-        let name = |i: u32| entities.get(i as usize).map_or("?", |e| &*e.key);
+        let name = |i: u32| entities.get(i as usize).map_or("?", FoundEntity::key);
         let kind = entities
             .get(first_from as usize)
             .map_or("entity", |e| kind_name(program, e.kind));
@@ -367,7 +359,7 @@ impl<'e> Graph<'e> {
     /// One cycle through a component, from its member with the smallest key, as the
     /// edges taken: the shortest way back to the start (breadth first).
     fn cycle_in(&self, component: &[u32], entities: &[FoundEntity]) -> Option<Vec<Edge>> {
-        let key = |i: u32| entities.get(i as usize).map(|e| e.key.clone());
+        let key = |i: u32| entities.get(i as usize).map(FoundEntity::key);
         let start = *component.iter().min_by_key(|&&i| key(i))?;
         let members: std::collections::HashSet<u32> = component.iter().copied().collect();
         let mut via: HashMap<u32, Edge> = HashMap::new();

@@ -150,7 +150,10 @@ fn header_before(text: &str, key: &str, before: usize) -> Option<std::ops::Range
         let indent = line.len() - trimmed.len();
         let name = trimmed.trim_start_matches('[').trim_start();
         let skipped = trimmed.len() - name.len();
-        if name.starts_with(key) && name[key.len()..].trim_start().starts_with([']', '=', '.']) {
+        if name
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with([']', '=', '.']))
+        {
             let start = line_start + indent + skipped;
             if start + key.len() <= before {
                 best = Some(start..start + key.len());

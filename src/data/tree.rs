@@ -12,7 +12,7 @@ use crate::ir::Program;
 use crate::source::{FileId, Span};
 
 use super::ConstraintEval;
-use super::collect::{DataAt, Found, FoundEntity, FoundRef};
+use super::collect::{DataAt, Found, FoundEntity};
 use super::convert::{self, FieldSet};
 use super::problem::{self, Found as Kind, Problem};
 
@@ -88,18 +88,24 @@ pub(crate) struct Walker<'a> {
     pub constraints: &'a dyn ConstraintEval,
     pub file: FileId,
     pub text: &'a str,
-    pub found: Found,
+    pub found: &'a mut Found,
     pub diags: Vec<Diagnostic>,
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(program: &'a Program, constraints: &'a dyn ConstraintEval, file: FileId, text: &'a str) -> Walker<'a> {
+    pub fn new(
+        program: &'a Program,
+        constraints: &'a dyn ConstraintEval,
+        file: FileId,
+        text: &'a str,
+        found: &'a mut Found,
+    ) -> Walker<'a> {
         Walker {
             program,
             constraints,
             file,
             text,
-            found: Found::default(),
+            found,
             diags: Vec::new(),
         }
     }
@@ -152,7 +158,7 @@ impl<'a> Walker<'a> {
         }
         if let Some((record, kind)) = convert::record_of(program, target) {
             return match &node.kind {
-                NodeKind::Map(entries) => Ok(self.record(node, entries, record, kind)),
+                NodeKind::Map(entries) => Ok(self.record(node, entries, record, kind, field)),
                 NodeKind::Null if ty.is_optional() => Ok(Value::Null),
                 _ => Err(problem::wrong_type(program, ty, node.found())),
             };
@@ -188,18 +194,9 @@ impl<'a> Walker<'a> {
     }
 
     fn reference(&mut self, node: &Node, kind: EntityId, text: &str, field: Option<&FieldType>) -> Value {
-        match convert::parse_ref(kind, text) {
-            Ok(slot) => {
-                let slot = Arc::new(slot);
-                let at = DataAt::Span(self.node_span(node));
-                self.found.refs.push(FoundRef {
-                    slot: slot.clone(),
-                    at,
-                    field: field.map(|f| f.span),
-                    owner: None,
-                });
-                Value::Ref(slot)
-            }
+        let at = self.node_span(node);
+        match self.found.reference(kind, text, field, || DataAt::Span(at)) {
+            Ok(value) => value,
             Err(problem) => {
                 let at = self.node_span(node);
                 self.report(at, problem.field(field));
@@ -241,10 +238,20 @@ impl<'a> Walker<'a> {
         Value::list(items)
     }
 
-    fn record(&mut self, node: &Node, entries: &[Entry], record: &RecordType, kind: Option<EntityId>) -> Value {
+    fn record(
+        &mut self,
+        node: &Node,
+        entries: &[Entry],
+        record: &RecordType,
+        kind: Option<EntityId>,
+        holder: Option<&FieldType>,
+    ) -> Value {
         let program = self.program;
         let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
         let first_ref = self.found.refs.len();
+        if let Some(kind) = kind {
+            self.found.open(kind);
+        }
         let count = record.fields.len();
         let mut values = vec![Value::Null; count];
         let mut given = FieldSet::new(count);
@@ -253,6 +260,10 @@ impl<'a> Walker<'a> {
         for entry in entries {
             let key_span = self.span(entry.key_start, entry.key_end);
             let Some((index, field)) = record.field(&entry.key) else {
+                if record.open {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    continue;
+                }
                 if let Some((_, first)) = unknown.iter().find(|(k, _)| *k == entry.key) {
                     let diagnostic = problem::duplicate_in_document(&entry.key)
                         .at(key_span)
@@ -260,8 +271,8 @@ impl<'a> Walker<'a> {
                     self.diags.push(diagnostic);
                     continue;
                 }
-                let names = record.fields.iter().map(|f| &*f.name);
-                self.report(key_span, problem::unknown_field(&entry.key, names, entity_name));
+                let problem = problem::unknown_field(program, &entry.key, record, kind, holder);
+                self.report(key_span, problem);
                 unknown.push((&entry.key, key_span));
                 continue;
             };
@@ -326,26 +337,17 @@ impl<'a> Walker<'a> {
             }),
             key: key.clone(),
         });
-        if let (Some(kind), Some(key), Some(key_index)) = (kind, key, record.key) {
-            let at = |index: usize| {
-                spans
-                    .get(index)
-                    .copied()
-                    .flatten()
-                    .map(|(_, value)| DataAt::Span(value))
-            };
-            let version_at = record
-                .field("version")
-                .filter(|(_, f)| matches!(f.ty.strip_optional(), Type::Version))
-                .and_then(|(index, _)| at(index));
-            let entity = FoundEntity {
+        if let Some(kind) = kind {
+            let at = |index: usize| spans.get(index).copied().flatten().map(|(_, value)| value);
+            let entity = key.is_some().then(|| FoundEntity {
                 kind,
-                key,
                 record: value.clone(),
-                key_at: at(key_index).unwrap_or(DataAt::Span(record_span)),
-                version_at,
-            };
-            self.found.entity(entity, first_ref);
+                spans: Some(Box::new((
+                    record.key.and_then(at).unwrap_or(record_span),
+                    record.field("version").and_then(|(index, _)| at(index)),
+                ))),
+            });
+            self.found.close(entity, first_ref);
         }
         Value::Record(value)
     }

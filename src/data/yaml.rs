@@ -55,6 +55,7 @@ fn options(len: usize, limits: &Limits) -> Options {
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     options.strict_booleans = true;
     options.with_snippet = false;
+    options.emit_comments = false;
     options
 }
 
@@ -115,7 +116,10 @@ impl Located {
             Raw::Int(n) => NodeKind::Int(n),
             Raw::BigInt(n) => NodeKind::BigInt(n.to_string()),
             Raw::Float(x) => {
-                let written = offsets.text.get(start - offsets.base..end - offsets.base).unwrap_or("");
+                let written = offsets
+                    .text
+                    .get(start.saturating_sub(offsets.base)..end.saturating_sub(offsets.base))
+                    .unwrap_or("");
                 if written.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') && !written.is_empty() {
                     NodeKind::BigInt(written.to_string())
                 } else {

@@ -90,6 +90,7 @@ codes! {
     NotAnEntity = "E0213", Error, "reference to a non-entity";
     NotComparable = "E0214", Error, "values cannot be compared";
     NotConstant = "E0215", Error, "value must be constant";
+    MissingRecordField = "E0216", Error, "record literal lacks a field";
 
     // Policies, gates and waivers.
     InvalidLevel = "E0301", Error, "invalid enforcement level";
@@ -126,7 +127,7 @@ codes! {
     NullValue = "E0506", Error, "null where a value is needed";
     EnvMissing = "E0507", Error, "environment variable not set";
     InvalidArgumentValue = "E0508", Error, "invalid argument to a built-in";
-    EvalLimit = "E0509", Error, "evaluation limit exceeded";
+    InternalError = "E0509", Error, "internal error";
 
     // Command-line input.
     InvalidArg = "E0601", Error, "invalid argument value";

@@ -23,7 +23,15 @@ pub fn cast(value: Value, to: &Type, program: &Program, span: Span) -> EvalResul
         return if to.is_optional() {
             Ok(Value::Null)
         } else {
-            Err(fail(&value))
+            let shown = program.display_type(to);
+            Err(EvalError::new(
+                Code::NullValue,
+                format!("null where a value of type `{shown}` is needed"),
+                span,
+            )
+            .with_help(format!(
+                "cast to `{shown}?` to keep the null, or give a default with `??`"
+            )))
         };
     }
     let target = to.strip_optional();

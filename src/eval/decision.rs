@@ -154,6 +154,6 @@ impl Env<'_> {
     }
 
     pub fn origin_span(&self, origin: &Origin) -> Span {
-        crate::data::locate(self.sources, origin)
+        self.locator().locate(self.sources, origin)
     }
 }

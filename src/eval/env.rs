@@ -71,6 +71,9 @@ pub struct Env<'a> {
     pub host: &'a dyn Host,
     consts: Vec<OnceLock<EvalResult<Value>>>,
     regexes: Mutex<HashMap<Arc<str>, Arc<regex::Regex>>>,
+    /// Turns data origins into positions; shared so JSON files are indexed once.
+    locator: Option<&'a crate::data::Locator>,
+    own_locator: crate::data::Locator,
 }
 
 impl<'a> Env<'a> {
@@ -82,7 +85,19 @@ impl<'a> Env<'a> {
             host,
             consts: program.consts.iter().map(|_| OnceLock::new()).collect(),
             regexes: Mutex::new(HashMap::new()),
+            locator: None,
+            own_locator: crate::data::Locator::new(),
         }
+    }
+
+    /// Uses the data loader's locator, which already knows the files' layout.
+    pub fn with_locator(mut self, locator: &'a crate::data::Locator) -> Env<'a> {
+        self.locator = Some(locator);
+        self
+    }
+
+    pub(super) fn locator(&self) -> &crate::data::Locator {
+        self.locator.unwrap_or(&self.own_locator)
     }
 
     pub(super) fn const_cell(&self, index: usize) -> Option<&OnceLock<EvalResult<Value>>> {

@@ -30,6 +30,12 @@ impl Env<'_> {
             let Ok(value) = self.eval(node, frame) else {
                 continue;
             };
+            // A whole record (the loop variable, say) says less than its fields do.
+            if matches!(node.kind, ExprKind::Local(_) | ExprKind::Global(_))
+                && matches!(value.resolve_ref(), Value::Record(_) | Value::Map(_))
+            {
+                continue;
+            }
             let value = render(&value);
             if value == text {
                 continue;
@@ -170,21 +176,72 @@ fn negate(op: BinaryOp) -> BinaryOp {
     }
 }
 
-/// A value as shown in explanations: strings quoted, so an empty one is visible.
+/// A value as shown in explanations: strings quoted, so an empty one is visible; long
+/// values cut short. The cost is bounded by the cut, not by the value: a list of 100 000
+/// elements renders its first few.
 pub fn render(value: &Value) -> String {
-    let text = match value {
-        Value::Str(s) => format!("{:?}", &**s),
-        Value::Float(x) => format_float(*x),
-        Value::Secret(_) => "***".to_string(),
-        other => match other.to_json(false) {
-            serde_json::Value::String(s) => s,
-            json => json.to_string(),
-        },
-    };
-    if text.chars().count() > MAX_VALUE_CHARS {
-        let cut: String = text.chars().take(MAX_VALUE_CHARS).collect();
+    let mut out = String::new();
+    write_bounded(value, &mut out);
+    if out.chars().count() > MAX_VALUE_CHARS {
+        let cut: String = out.chars().take(MAX_VALUE_CHARS).collect();
         format!("{cut}…")
     } else {
-        text
+        out
+    }
+}
+
+fn write_bounded(value: &Value, out: &mut String) {
+    if out.len() > MAX_VALUE_CHARS {
+        return;
+    }
+    match value {
+        Value::Str(s) => out.push_str(&format!("{:?}", &**s)),
+        Value::Float(x) => out.push_str(&format_float(*x)),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.items.iter().enumerate() {
+                if out.len() > MAX_VALUE_CHARS {
+                    out.push_str(&format!("… ({} in all)", items.items.len()));
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_bounded(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if out.len() > MAX_VALUE_CHARS {
+                    out.push('…');
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&format!("{k}: "));
+                write_bounded(v, out);
+            }
+            out.push('}');
+        }
+        Value::Record(record) => {
+            out.push('{');
+            for (i, (k, v)) in record.entries().enumerate() {
+                if out.len() > MAX_VALUE_CHARS {
+                    out.push('…');
+                    break;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&format!("{k}: "));
+                write_bounded(v, out);
+            }
+            out.push('}');
+        }
+        Value::Ref(slot) => out.push_str(&format!("{:?}", slot.written())),
+        other => out.push_str(&other.to_string()),
     }
 }

@@ -21,57 +21,19 @@ pub fn new_frame(size: u32) -> Frame {
 }
 
 impl Env<'_> {
+    /// Evaluates an expression. Each kind of expression is its own small function, so
+    /// the frames of this recursion stay small (a debug build gives every local of a
+    /// function its own stack slot).
     pub fn eval(&self, e: &Expr, frame: &mut Frame) -> EvalResult<Value> {
         match &e.kind {
             ExprKind::Const(v) => Ok(v.clone()),
-            ExprKind::Interpolate(parts) => {
-                let mut out = String::new();
-                for part in parts {
-                    match part {
-                        Part::Text(t) => out.push_str(t),
-                        Part::Expr(x) => {
-                            use std::fmt::Write;
-                            let value = self.eval(x, frame)?;
-                            let _ = write!(out, "{value}");
-                        }
-                    }
-                }
-                Ok(Value::Str(Arc::from(out)))
-            }
             ExprKind::Local(id) | ExprKind::StepOutput { local: id, .. } => frame
                 .get(id.index())
                 .cloned()
                 .ok_or_else(|| internal(e, "a local variable has no slot")),
-            ExprKind::Source(id) => match self.data.get(id.index()) {
-                Some(Some(value)) => Ok(value.clone()),
-                _ => {
-                    let name = self
-                        .program
-                        .sources
-                        .get(id.index())
-                        .map(|s| s.name.to_string())
-                        .unwrap_or_default();
-                    Err(
-                        EvalError::new(Code::MissingInput, format!("input `{name}` was not given"), e.span)
-                            .with_help(format!("pass it with `--input {name}=FILE`")),
-                    )
-                }
-            },
-            ExprKind::Global(id) => {
-                let cell = self
-                    .const_cell(id.index())
-                    .ok_or_else(|| internal(e, "unknown constant"))?;
-                cell.get_or_init(|| {
-                    let def = self
-                        .program
-                        .consts
-                        .get(id.index())
-                        .ok_or_else(|| internal(e, "unknown constant"))?;
-                    let mut frame = new_frame(def.locals);
-                    self.eval(&def.value, &mut frame)
-                })
-                .clone()
-            }
+            ExprKind::Interpolate(parts) => self.interpolate(parts, frame),
+            ExprKind::Source(id) => self.source(*id, e),
+            ExprKind::Global(id) => self.global(*id, e),
             ExprKind::Field {
                 base,
                 name,
@@ -81,46 +43,11 @@ impl Env<'_> {
                 let value = self.eval(base, frame)?;
                 self.field(&value, name, *slot, *optional, e, base)
             }
-            ExprKind::Index { base, index } => {
-                let container = self.eval(base, frame)?;
-                let key = self.eval(index, frame)?;
-                self.index(container, key, e)
-            }
-            ExprKind::Builtin { builtin, args } => {
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    values.push(self.eval(arg, frame)?);
-                }
-                self.builtin(*builtin, values, args, e)
-            }
-            ExprKind::CallFn { function, args } => {
-                let def = self
-                    .program
-                    .functions
-                    .get(function.index())
-                    .ok_or_else(|| internal(e, "unknown function"))?;
-                let mut callee = new_frame(def.locals);
-                self.bind_args(&def.params, args, frame, &mut callee, e)?;
-                self.eval(&def.body, &mut callee)
-            }
-            ExprKind::CallPolicy { policy, args } => {
-                let def = self
-                    .program
-                    .policies
-                    .get(policy.index())
-                    .ok_or_else(|| internal(e, "unknown policy"))?;
-                let mut callee = new_frame(def.locals);
-                self.bind_args(&def.params, args, frame, &mut callee, e)?;
-                let decision = self.decide_in(*policy, callee);
-                Ok(decision.to_value(self))
-            }
-            ExprKind::Unary { op, operand } => {
-                let value = self.eval(operand, frame)?;
-                match op {
-                    UnaryOp::Not => Ok(Value::Bool(!self.truth(&value, operand)?)),
-                    UnaryOp::Neg => ops::negate(value, e.span),
-                }
-            }
+            ExprKind::Index { base, index } => self.eval_index(base, index, frame, e),
+            ExprKind::Builtin { builtin, args } => self.eval_builtin(*builtin, args, frame, e),
+            ExprKind::CallFn { function, args } => self.call_fn(*function, args, frame, e),
+            ExprKind::CallPolicy { policy, args } => self.call_policy(*policy, args, frame, e),
+            ExprKind::Unary { op, operand } => self.unary(*op, operand, frame, e),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, frame, e),
             ExprKind::Cast { value, to } => {
                 let v = self.eval(value, frame)?;
@@ -147,56 +74,184 @@ impl Env<'_> {
                 var,
                 collection,
                 condition,
-            } => {
-                let items = self.eval(collection, frame)?;
-                let items = self.iterate(&items, collection)?;
-                let want = matches!(kind, Quantifier::Any);
-                for item in items.items.iter() {
-                    set(frame, var.index(), item.clone(), e)?;
-                    let c = self.eval(condition, frame)?;
-                    if self.truth(&c, condition)? == want {
-                        return Ok(Value::Bool(want));
-                    }
-                }
-                Ok(Value::Bool(!want))
-            }
-            ExprKind::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    out.push(self.eval(item, frame)?);
-                }
-                Ok(Value::list(out))
-            }
+            } => self.quantifier(*kind, *var, collection, condition, frame, e),
+            ExprKind::List(items) => self.list(items, frame),
             ExprKind::Comprehension { element, clauses } => {
                 let mut out = Vec::new();
                 self.comprehend(element, clauses, frame, &mut out, e)?;
                 Ok(Value::list(out))
             }
-            ExprKind::Record { ty, fields } => {
-                let mut values = Vec::with_capacity(fields.len());
-                for field in fields {
-                    values.push(self.eval(field, frame)?);
-                }
-                let key = ty.key.and_then(|k| match values.get(k) {
-                    Some(Value::Str(s)) => Some(s.clone()),
-                    _ => None,
-                });
-                Ok(Value::Record(Arc::new(Record {
-                    shape: ty.shape.clone(),
-                    fields: values.into_boxed_slice(),
-                    origin: None,
-                    key,
-                })))
-            }
-            ExprKind::Map(entries) => {
-                let mut map = BTreeMap::new();
-                for (key, value) in entries {
-                    map.insert(key.clone(), self.eval(value, frame)?);
-                }
-                Ok(Value::Map(Arc::new(map)))
-            }
+            ExprKind::Record { ty, fields } => self.record(ty, fields, frame),
+            ExprKind::Map(entries) => self.map(entries, frame),
             ExprKind::Error => Err(internal(e, "this expression did not pass the checker")),
         }
+    }
+
+    fn interpolate(&self, parts: &[Part], frame: &mut Frame) -> EvalResult<Value> {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr(x) => {
+                    let value = self.eval(x, frame)?;
+                    let _ = write!(out, "{value}");
+                }
+            }
+        }
+        Ok(Value::Str(Arc::from(out)))
+    }
+
+    fn source(&self, id: crate::ir::SourceId, e: &Expr) -> EvalResult<Value> {
+        match self.data.get(id.index()) {
+            Some(Some(value)) => Ok(value.clone()),
+            _ => {
+                let name = self
+                    .program
+                    .sources
+                    .get(id.index())
+                    .map(|s| s.name.to_string())
+                    .unwrap_or_default();
+                Err(
+                    EvalError::new(Code::MissingInput, format!("input `{name}` was not given"), e.span)
+                        .with_help(format!("pass it with `--input {name}=FILE`")),
+                )
+            }
+        }
+    }
+
+    fn global(&self, id: crate::ir::ConstId, e: &Expr) -> EvalResult<Value> {
+        let cell = self
+            .const_cell(id.index())
+            .ok_or_else(|| internal(e, "unknown constant"))?;
+        cell.get_or_init(|| {
+            let def = self
+                .program
+                .consts
+                .get(id.index())
+                .ok_or_else(|| internal(e, "unknown constant"))?;
+            let mut frame = new_frame(def.locals);
+            self.eval(&def.value, &mut frame)
+        })
+        .clone()
+    }
+
+    fn eval_index(&self, base: &Expr, index: &Expr, frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
+        let container = self.eval(base, frame)?;
+        let key = self.eval(index, frame)?;
+        self.index(container, key, e)
+    }
+
+    fn eval_builtin(
+        &self,
+        builtin: crate::ir::Builtin,
+        args: &[Expr],
+        frame: &mut Frame,
+        e: &Expr,
+    ) -> EvalResult<Value> {
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg, frame)?);
+        }
+        self.builtin(builtin, values, args, e)
+    }
+
+    fn call_fn(
+        &self,
+        function: crate::ir::FnId,
+        args: &[Option<Expr>],
+        frame: &mut Frame,
+        e: &Expr,
+    ) -> EvalResult<Value> {
+        let def = self
+            .program
+            .functions
+            .get(function.index())
+            .ok_or_else(|| internal(e, "unknown function"))?;
+        let mut callee = new_frame(def.locals);
+        self.bind_args(&def.params, args, frame, &mut callee, e)?;
+        self.eval(&def.body, &mut callee)
+    }
+
+    fn call_policy(
+        &self,
+        policy: crate::ir::PolicyId,
+        args: &[Option<Expr>],
+        frame: &mut Frame,
+        e: &Expr,
+    ) -> EvalResult<Value> {
+        let def = self
+            .program
+            .policies
+            .get(policy.index())
+            .ok_or_else(|| internal(e, "unknown policy"))?;
+        let mut callee = new_frame(def.locals);
+        self.bind_args(&def.params, args, frame, &mut callee, e)?;
+        let decision = self.decide_in(policy, callee, super::policy::Explain::No);
+        Ok(decision.to_value(self))
+    }
+
+    fn unary(&self, op: UnaryOp, operand: &Expr, frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
+        let value = self.eval(operand, frame)?;
+        match op {
+            UnaryOp::Not => Ok(Value::Bool(!self.truth(&value, operand)?)),
+            UnaryOp::Neg => ops::negate(value, e.span),
+        }
+    }
+
+    fn quantifier(
+        &self,
+        kind: Quantifier,
+        var: crate::ir::LocalId,
+        collection: &Expr,
+        condition: &Expr,
+        frame: &mut Frame,
+        e: &Expr,
+    ) -> EvalResult<Value> {
+        let items = self.eval(collection, frame)?;
+        let items = self.iterate(&items, collection)?;
+        let want = matches!(kind, Quantifier::Any);
+        for item in items.items.iter() {
+            set(frame, var.index(), item.clone(), e)?;
+            let c = self.eval(condition, frame)?;
+            if self.truth(&c, condition)? == want {
+                return Ok(Value::Bool(want));
+            }
+        }
+        Ok(Value::Bool(!want))
+    }
+
+    fn list(&self, items: &[Expr], frame: &mut Frame) -> EvalResult<Value> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.eval(item, frame)?);
+        }
+        Ok(Value::list(out))
+    }
+
+    fn record(&self, ty: &Arc<crate::check::RecordType>, fields: &[Expr], frame: &mut Frame) -> EvalResult<Value> {
+        let mut values = Vec::with_capacity(fields.len());
+        for field in fields {
+            values.push(self.eval(field, frame)?);
+        }
+        let key = ty.key.and_then(|k| match values.get(k) {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        });
+        Ok(Value::Record(Arc::new(Record {
+            shape: ty.shape.clone(),
+            fields: values.into_boxed_slice(),
+            origin: None,
+            key,
+        })))
+    }
+
+    fn map(&self, entries: &[(Arc<str>, Expr)], frame: &mut Frame) -> EvalResult<Value> {
+        let mut map = BTreeMap::new();
+        for (key, value) in entries {
+            map.insert(key.clone(), self.eval(value, frame)?);
+        }
+        Ok(Value::Map(Arc::new(map)))
     }
 
     /// Binds call arguments into a callee frame; defaults are evaluated in the callee.
@@ -385,12 +440,15 @@ impl Env<'_> {
                 let r = self.eval(rhs, frame)?;
                 self.matches(&l, &r, e)
             }
-            _ => {
-                let l = self.eval(lhs, frame)?;
-                let r = self.eval(rhs, frame)?;
-                ops::binary(op, &l, &r, e.span)
-            }
+            _ => self.strict_binary(op, lhs, rhs, frame, e),
         }
+    }
+
+    /// An operator that needs both operands' values.
+    fn strict_binary(&self, op: BinaryOp, lhs: &Expr, rhs: &Expr, frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
+        let l = self.eval(lhs, frame)?;
+        let r = self.eval(rhs, frame)?;
+        ops::binary(op, &l, &r, e.span)
     }
 
     pub(super) fn matches(&self, text: &Value, pattern: &Value, e: &Expr) -> EvalResult<Value> {
@@ -426,7 +484,7 @@ pub(super) fn set(frame: &mut Frame, index: usize, value: Value, e: &Expr) -> Ev
 
 /// A failure that means the checker and the evaluator disagree: reported, never a panic.
 pub(super) fn internal(e: &Expr, what: &str) -> EvalError {
-    EvalError::new(Code::EvalLimit, format!("internal error: {what}"), e.span)
+    EvalError::new(Code::InternalError, format!("internal error: {what}"), e.span)
         .with_help("this is a bug in cpl; please report it with the program that caused it")
 }
 

@@ -80,9 +80,10 @@ impl Env<'_> {
             };
             let mut callee = new_frame(policy.locals);
             let decision = match self.bind_gate_args(&policy.params, &gate_policy.args, &mut frame, &mut callee) {
-                Ok(()) => self.decide_in(gate_policy.policy, callee),
+                Ok(()) => self.decide_in(gate_policy.policy, callee, super::policy::Explain::Yes),
                 Err(error) => {
-                    let mut d = self.decide_in(gate_policy.policy, new_frame(policy.locals));
+                    let mut d =
+                        self.decide_in(gate_policy.policy, new_frame(policy.locals), super::policy::Explain::No);
                     d.outcome = super::decision::Outcome::Indeterminate;
                     d.errors.insert(
                         0,

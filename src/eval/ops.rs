@@ -31,6 +31,9 @@ pub fn binary(op: BinaryOp, l: &Value, r: &Value, span: Span) -> EvalResult<Valu
         Ne => Ok(Value::Bool(!l.equals(r))),
         Lt | Le | Gt | Ge => {
             let ordering = l.compare(r).ok_or_else(|| {
+                if l.is_null() || r.is_null() {
+                    return null_operand(op.symbol(), span);
+                }
                 EvalError::new(
                     Code::NotComparable,
                     format!("cannot compare a {} with a {}", l.kind_name(), r.kind_name()),
@@ -54,10 +57,11 @@ pub fn binary(op: BinaryOp, l: &Value, r: &Value, span: Span) -> EvalResult<Valu
         Div => div(l, r, span),
         Rem => rem(l, r, span),
         And | Or | Coalesce | Matches => Err(EvalError::new(
-            Code::EvalLimit,
+            Code::InternalError,
             "internal error: operator evaluated out of place",
             span,
-        )),
+        )
+        .with_help("this is a bug in cpl; please report it with the program that caused it")),
     }
 }
 
@@ -148,7 +152,8 @@ fn div(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
 
 fn rem(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
     match (l, r) {
-        (_, Value::Int(0)) => Err(EvalError::new(Code::DivisionByZero, "remainder by zero", span)),
+        (_, Value::Int(0)) => Err(EvalError::new(Code::DivisionByZero, "remainder by zero", span)
+            .with_help("test the divisor first: `if n != 0 then x % n else 0`")),
         (Value::Int(a), Value::Int(b)) => a.checked_rem(*b).map(Value::Int).ok_or_else(|| overflow(span)),
         _ => float_op(l, r, span, "%", |a, b| a % b),
     }
@@ -184,9 +189,18 @@ fn overflow(span: Span) -> EvalError {
 }
 
 fn mismatch(op: &str, l: &Value, r: &Value, span: Span) -> EvalError {
+    if l.is_null() || r.is_null() {
+        return null_operand(op, span);
+    }
     EvalError::new(
         Code::CastFailed,
-        format!("`{op}` is not defined for a {} and a {}", l.kind_name(), r.kind_name()),
+        format!("`{op}` is not defined for `{}` and `{}`", l.kind_name(), r.kind_name()),
         span,
     )
+}
+
+/// A null (from `json`, or an optional cast) where an operator needs a value.
+fn null_operand(op: &str, span: Span) -> EvalError {
+    EvalError::new(Code::NullValue, format!("`{op}` needs a value, found null"), span)
+        .with_help("give a default with `??`, or test for null first")
 }

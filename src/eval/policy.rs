@@ -34,11 +34,11 @@ impl Env<'_> {
                 *slot = value;
             }
         }
-        self.decide_in(policy, frame)
+        self.decide_in(policy, frame, Explain::Yes)
     }
 
     /// Evaluates a policy in a frame whose parameters are already bound.
-    pub(super) fn decide_in(&self, policy: PolicyId, mut frame: Frame) -> Decision {
+    pub(super) fn decide_in(&self, policy: PolicyId, mut frame: Frame, explain: Explain) -> Decision {
         let Some(def) = self.program.policies.get(policy.index()) else {
             return self.failed(policy, None, "unknown policy");
         };
@@ -65,7 +65,7 @@ impl Env<'_> {
         match &def.each {
             None => {
                 decision.subjects = 1;
-                self.run_body(def, &mut frame, None, None, &mut decision);
+                self.run_body(def, &mut frame, None, None, &mut decision, explain);
             }
             Some(each) => {
                 let items = match self
@@ -75,8 +75,10 @@ impl Env<'_> {
                     Ok(items) => items,
                     Err(error) => return self.indeterminate(policy, def, error),
                 };
-                for item in items.items.iter() {
+                for (index, item) in items.items.iter().enumerate() {
                     let (subject, origin) = subject_of(item);
+                    // Elements without a key are known by their position.
+                    let subject = subject.or_else(|| Some(Arc::from(format!("[{index}]"))));
                     if let Some(slot) = frame.get_mut(each.var.index()) {
                         *slot = item.clone();
                     }
@@ -96,7 +98,7 @@ impl Env<'_> {
                         }
                     }
                     decision.subjects += 1;
-                    self.run_body(def, &mut frame, subject, origin, &mut decision);
+                    self.run_body(def, &mut frame, subject, origin, &mut decision, explain);
                 }
             }
         }
@@ -117,6 +119,7 @@ impl Env<'_> {
         subject: Option<Arc<str>>,
         origin: Option<Origin>,
         decision: &mut Decision,
+        explain: Explain,
     ) {
         for stmt in &def.body {
             match stmt {
@@ -168,7 +171,10 @@ impl Env<'_> {
                             continue;
                         }
                     };
-                    let (explanation, hint) = self.explain(rule, frame);
+                    let (explanation, hint) = match explain {
+                        Explain::Yes => self.explain(rule, frame),
+                        Explain::No => (Vec::new(), None),
+                    };
                     let violation = Violation {
                         policy: def.name.clone(),
                         rule: rule.number,
@@ -232,10 +238,11 @@ impl Env<'_> {
             warnings: Vec::new(),
             errors: vec![Failure {
                 error: super::error::EvalError::new(
-                    crate::diagnostics::Code::EvalLimit,
+                    crate::diagnostics::Code::InternalError,
                     format!("internal error: {what}"),
                     span,
-                ),
+                )
+                .with_help("this is a bug in cpl; please report it with the program that caused it"),
                 subject: None,
                 origin: None,
                 rule: None,
@@ -243,6 +250,14 @@ impl Env<'_> {
             subjects: 0,
         }
     }
+}
+
+/// Whether violations carry explanations. A decision used as a value (a policy called
+/// in an expression) has no place for them, so they are not computed there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Explain {
+    Yes,
+    No,
 }
 
 /// The key and data origin of an element a policy goes over.

@@ -60,7 +60,12 @@ impl Shape {
     /// whenever the value was built from the same type.
     pub fn slot(&self, name: &str, hint: u32) -> Option<usize> {
         let hint = hint as usize;
-        if self.names.get(hint).is_some_and(|n| &**n == name) {
+        // Names from the same declaration share their allocation: compare pointers first.
+        if self
+            .names
+            .get(hint)
+            .is_some_and(|n| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len() || &**n == name)
+        {
             return Some(hint);
         }
         self.names.iter().position(|n| &**n == name)
@@ -177,6 +182,14 @@ pub struct RefSlot {
 impl RefSlot {
     pub fn resolved(&self) -> Option<&Value> {
         self.target.get()
+    }
+
+    /// The reference as written in the data: `key` or `key@requirement`.
+    pub fn written(&self) -> String {
+        match &self.requirement {
+            Some(req) => format!("{}@{req}", self.key),
+            None => self.key.to_string(),
+        }
     }
 }
 
@@ -348,7 +361,7 @@ impl Value {
                     .map(|(k, v)| (k.to_string(), v.to_json(reveal_secrets)))
                     .collect(),
             ),
-            Value::Ref(slot) => J::String(slot.key.to_string()),
+            Value::Ref(slot) => J::String(slot.written()),
         }
     }
 
@@ -387,7 +400,7 @@ impl fmt::Display for Value {
             Value::Timestamp(t) => write!(f, "{t}"),
             Value::Version(v) => write!(f, "{v}"),
             Value::Secret(_) => f.write_str("***"),
-            Value::Ref(slot) => f.write_str(&slot.key),
+            Value::Ref(slot) => f.write_str(&slot.written()),
             Value::List(_) | Value::Map(_) | Value::Record(_) => write!(f, "{}", self.to_json(false)),
         }
     }

@@ -18,7 +18,7 @@ pub struct Waived {
 
 /// Whether a waiver is in force at `now` for violations of `level`.
 pub fn in_force(waiver: &WaiverDef, level: Level, now: jiff::Timestamp) -> bool {
-    level != Level::Hard && waiver.until.is_some_and(|until| until >= now)
+    level != Level::Hard && waiver.until.is_some_and(|until| until > now)
 }
 
 pub fn apply_waivers(program: &Program, mut decision: Decision, now: jiff::Timestamp) -> Waived {

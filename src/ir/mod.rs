@@ -5,6 +5,10 @@
 //! **Invariant:** an IR program is only built from a checked AST. The evaluator never
 //! sees syntax.
 
+mod walk;
+
+pub use walk::{SourcesUsed, for_each_child};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -271,7 +275,11 @@ pub struct WaiverDef {
     pub name: Arc<str>,
     pub policy: Option<PolicyId>,
     pub subject: Option<Arc<str>>,
+    /// When the waiver stops applying (exclusive): a date written alone means the end of
+    /// that day.
     pub until: Option<jiff::Timestamp>,
+    /// The expiry as written, for messages.
+    pub until_text: Arc<str>,
     pub owner: Option<Arc<str>>,
     pub reason: Option<Arc<str>>,
     pub span: Span,

@@ -8,7 +8,7 @@ use crate::diagnostics::{Code, Diagnostic};
 /// The largest `.cp` file read.
 pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
 /// The largest data file read.
-pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_DATA_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a file could not become text. The caller attaches the file to the diagnostic.
 #[derive(Debug)]

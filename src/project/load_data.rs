@@ -54,6 +54,7 @@ impl Project {
     /// Reads and validates every source's data and the given inputs. `gate` names the
     /// gate whose `input`s `--input` may also bind.
     pub fn load_data(&mut self, inputs: &[Input], gate: Option<&str>, host: &dyn Host) -> DataSet {
+        let timer = crate::timing::Timer::start("read data");
         let mut data = DataSet {
             sources: vec![None; self.program.sources.len()],
             ..DataSet::default()
@@ -61,6 +62,10 @@ impl Project {
         let mut pending = Vec::new();
         for (index, source) in self.program.sources.iter().enumerate() {
             if let SourceOrigin::Files { pattern, dir, span } = &source.origin {
+                if crate::check::escapes_root(dir, pattern) {
+                    // The checker reported it (E0414); nothing outside is even listed.
+                    continue;
+                }
                 let files = read_glob(
                     &self.root,
                     dir,
@@ -117,8 +122,10 @@ impl Project {
             }
         }
         if !data.fatal.is_empty() {
+            timer.stop();
             return data;
         }
+        let timer = timer.next("load data");
         let constraint_data: Vec<Option<Value>> = Vec::new();
         let env = Env::new(&self.program, &self.sources, &constraint_data, host);
         let constraints = Constraints { env: &env };
@@ -141,7 +148,9 @@ impl Project {
                 }
             }
         }
+        let timer = timer.next("resolve refs");
         let registry = loader.finish(&mut diagnostics);
+        timer.stop();
         data.diagnostics.extend(diagnostics);
         data.registry = Some(registry);
         data
@@ -197,6 +206,7 @@ fn read_glob(
     };
     let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| p.is_file()).collect();
     paths.sort();
+    let matched_any = !paths.is_empty();
     let mut out = Vec::new();
     for path in paths {
         let shown = display_path(root, &path);
@@ -233,10 +243,10 @@ fn read_glob(
             }
         }
     }
-    if out.is_empty() && diagnostics.iter().all(|d| d.span() != Some(span)) {
+    if !matched_any {
         diagnostics.push(
             Diagnostic::new(Code::NoDataFiles, format!("`{pattern}` matches no file"))
-                .at(span, format!("relative to `{}`", display_dir(dir)))
+                .at(span, format!("relative to {}", display_dir(dir)))
                 .with_help("the source is empty; check the pattern and where the files are"),
         );
     }

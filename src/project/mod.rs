@@ -65,6 +65,7 @@ impl Project {
         }
         files.sort();
         files.dedup();
+        let timer = crate::timing::Timer::start("read");
         let mut texts = Vec::new();
         for path in &files {
             let shown = display_path(&root, path);
@@ -91,6 +92,7 @@ impl Project {
                     .with_help("a project is a directory of `.cp` files; pass another one with `--project DIR`"),
             );
         }
+        let timer = timer.next("parse");
         let parsed = parse_all(&sources, &texts);
         let mut modules = Vec::with_capacity(parsed.len());
         for p in parsed {
@@ -104,7 +106,9 @@ impl Project {
             expression_diagnostics.extend(problems);
             expr
         });
+        let timer = timer.next("check");
         let (checked, checked_expression) = check_with(&modules, &sources, options, expression_ast.as_ref());
+        timer.stop();
         diagnostics.extend(checked.diagnostics);
         let compiled = compile(&checked.program);
         diagnostics.extend(compiled.diagnostics);

@@ -43,10 +43,7 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
     for (violation, waiver) in &result.waived {
         let mut d = violation_diagnostic(env, violation, Code::Waived);
         if let Some(def) = env.program.waivers.iter().find(|w| w.name == *waiver) {
-            let until = def
-                .until
-                .map(|t| t.strftime("%Y-%m-%d").to_string())
-                .unwrap_or_default();
+            let until = def.until_text.clone();
             let owner = def.owner.as_deref().unwrap_or("?");
             let reason = def.reason.as_deref().unwrap_or("");
             d = d
@@ -73,6 +70,28 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
         out.push(d);
     }
     out
+}
+
+/// A warning for each waiver a gate run found no violation for.
+pub fn unused_waiver_diagnostics(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
+    unused
+        .iter()
+        .filter_map(|id| env.program.waivers.get(id.index()))
+        .map(|w| {
+            let policy = w
+                .policy
+                .and_then(|p| env.program.policies.get(p.index()))
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
+            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+            Diagnostic::new(
+                Code::WaiverUnused,
+                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+            )
+            .at(w.span, "waives nothing")
+            .with_help("remove it if the problem it covered is fixed")
+        })
+        .collect()
 }
 
 fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Diagnostic {
@@ -243,20 +262,25 @@ pub fn gate_lines(gate: &GateResult) -> Vec<String> {
         };
         let d = &p.result.decision;
         let denials = d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count();
+        let warnings = d.violations.len() - denials + d.warnings.len();
         let detail = match p.verdict {
             Verdict::Passed if !p.result.waived.is_empty() => format!("{} waived", p.result.waived.len()),
+            Verdict::Passed if warnings > 0 => plural(warnings, "warning"),
             Verdict::Passed => String::new(),
-            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => "indeterminate".to_string(),
+            Verdict::Failed if d.outcome == crate::eval::Outcome::Indeterminate => {
+                plural(d.errors.len(), "evaluation error")
+            }
             Verdict::Failed => plural(denials, "violation"),
             Verdict::Advisory => format!("{} (advisory, not failing)", plural(denials, "violation")),
             Verdict::Overridden => format!("{} (overridden)", plural(denials, "violation")),
         };
-        lines.push(format!(
+        let line = format!(
             "  {mark} {:<width$}  {:<8}  {:<13}  {detail}",
             &*d.name,
             d.level.as_str(),
             d.outcome.as_str(),
-        ));
+        );
+        lines.push(line.trim_end().to_string());
     }
     for name in &gate.ignored_overrides {
         lines.push(format!(

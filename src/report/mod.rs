@@ -18,7 +18,9 @@ use std::str::FromStr;
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
 
-pub use decisions::{Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines};
+pub use decisions::{
+    Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines, unused_waiver_diagnostics,
+};
 pub use github::{escape_data, escape_property};
 pub use human::{render_diagnostic as render_human_diagnostic, summary};
 pub use json::{JSON_VERSION, diagnostic_to_json, diagnostics_to_json};

@@ -12,18 +12,27 @@ pub struct LineCol {
 pub struct LineIndex {
     /// Byte offset of the start of each line.
     starts: Vec<u32>,
+    /// Whether each line is pure ASCII, where a column is a byte difference. Data files
+    /// such as minified JSON are one 20 MB line: counting characters there for every
+    /// position shown would be quadratic.
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
-        LineIndex { starts }
+        let mut ascii = Vec::new();
+        let mut line_ascii = true;
+        for (i, b) in text.bytes().enumerate() {
+            line_ascii &= b.is_ascii();
+            if b == b'\n' {
+                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                ascii.push(line_ascii);
+                line_ascii = true;
+            }
+        }
+        ascii.push(line_ascii);
+        LineIndex { starts, ascii }
     }
 
     /// The 0-based line holding `offset`.
@@ -43,7 +52,11 @@ impl LineIndex {
         let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
         let line = self.line_of(offset);
         let start = self.line_start(line) as usize;
-        let column = text.get(start..offset as usize).map(|s| s.chars().count()).unwrap_or(0);
+        let column = if self.ascii.get(line).copied().unwrap_or(false) {
+            (offset as usize).saturating_sub(start)
+        } else {
+            text.get(start..offset as usize).map(|s| s.chars().count()).unwrap_or(0)
+        };
         LineCol {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column + 1).unwrap_or(u32::MAX),

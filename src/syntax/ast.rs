@@ -73,6 +73,28 @@ impl ItemKind {
             ItemKind::Test(_) => "test",
         }
     }
+
+    /// The kind of item in words, with its article: "an entity", "a function".
+    pub fn described(&self) -> &'static str {
+        match self {
+            ItemKind::Entity(_) => "an entity",
+            ItemKind::Type(_) => "a type",
+            ItemKind::Source(_) => "a source",
+            ItemKind::Const(_) => "a constant",
+            ItemKind::Fn(_) => "a function",
+            ItemKind::Policy(_) => "a policy",
+            ItemKind::Gate(_) => "a gate",
+            ItemKind::Waiver(_) => "a waiver",
+            ItemKind::Connector(_) => "a connector",
+            ItemKind::Workflow(_) => "a workflow",
+            ItemKind::Context(_) => "the context",
+            ItemKind::Flag(_) => "a flag",
+            ItemKind::Environments(_) => "the environments",
+            ItemKind::Config(_) => "a config",
+            ItemKind::Slo(_) => "an objective",
+            ItemKind::Test(_) => "a test",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -56,6 +56,14 @@ pub(super) fn syntax_error(
     if at_end {
         at = content_end;
     }
+    // pest rejects a reserved word as a name only once it has read past it: point at
+    // the word itself, which is what the user has to change.
+    if !at_end
+        && expected.iter().any(|e| e == "a name")
+        && let Some(start) = reserved_word_before(text, chunk_start, at)
+    {
+        at = start;
+    }
     let found = found_token(text, at, at_end);
     let expected_text = join_alternatives(&expected);
     let message = match &expected_text {
@@ -76,10 +84,34 @@ pub(super) fn syntax_error(
         .map(|rest| at + rest.chars().take(width).map(char::len_utf8).sum::<usize>())
         .unwrap_or(at);
     let mut diagnostic = Diagnostic::new(Code::SyntaxError, message).at(Span::new(file, at, end), label);
-    if let Some(help) = help_for(&expected, &found) {
+    let help = if at_end {
+        // What follows the item is the next item's keyword: the item itself is unfinished.
+        expected
+            .iter()
+            .find(|e| matches!(e.as_str(), "`}`" | "`]`" | "`)`"))
+            .map(|bracket| format!("the item is not closed before the next one begins: add the missing {bracket}"))
+    } else {
+        help_for(&expected, &found)
+    };
+    if let Some(help) = help {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
+}
+
+/// The start of a reserved word that ends exactly at `at`, if any. (After `let = 1` the
+/// error is at `=`, past a space: the keyword `let` is not the culprit there.)
+fn reserved_word_before(text: &str, chunk_start: usize, at: usize) -> Option<usize> {
+    let trimmed = text.get(chunk_start..at)?;
+    let word_len = trimmed
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let start = trimmed.len() - word_len;
+    let word = trimmed.get(start..)?;
+    let after_dot = trimmed.get(..start).is_some_and(|rest| rest.ends_with('.'));
+    (RESERVED.contains(&word) && !after_dot).then_some(chunk_start + start)
 }
 
 /// Offset just past the last token before `end`, skipping trailing whitespace and comments.
@@ -281,7 +313,7 @@ const OPERATORS: &[&str] = &[
 ];
 
 const EXPRESSION_STARTS: &[&str] = &[
-    "\"", "r\"", "(", "-", "[", "_", "{", "all", "any", "false", "true", "null", "if", "not",
+    "\"", "r\"", "(", "-", "[", "_", "{", "all", "any", "false", "true", "null", "if", "not", "matches",
 ];
 
 fn join_alternatives(items: &[String]) -> Option<String> {
@@ -310,6 +342,12 @@ fn help_for(expected: &[String], found: &str) -> Option<String> {
     }
     if found == "`!`" {
         return Some("cpl writes `not`".to_string());
+    }
+    if found == "`\\`" {
+        return Some(
+            "`{` in a string starts an interpolation, which ends at its `}`: write `\\{` for a literal brace"
+                .to_string(),
+        );
     }
     if found == "`'`" {
         return Some("strings use double quotes: `\"…\"`".to_string());

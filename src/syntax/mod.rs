@@ -30,7 +30,6 @@ pub struct Parsed {
 
 /// Parses one `.cp` file. Never fails: what cannot be parsed is reported.
 pub fn parse_file(file: FileId, text: &str) -> Parsed {
-    pest::set_error_detail(true);
     let scan = prescan::prescan(file, text);
     let mut diagnostics = scan.diagnostics;
     let mut items = Vec::new();
@@ -41,7 +40,7 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
             broken_items.extend(item_name(file, chunk.range.start, chunk_text));
             continue;
         }
-        match CplParser::parse(Rule::file, chunk_text) {
+        match parse_chunk(Rule::file, chunk_text) {
             Ok(mut pairs) => {
                 if let Some(pair) = pairs.next() {
                     let lowerer = lower::Lowerer::new(file, chunk.range.start, text);
@@ -74,7 +73,6 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
 
 /// Parses a standalone expression, such as the argument of `cpl eval`.
 pub fn parse_expression(file: FileId, text: &str) -> (Expr, Vec<Diagnostic>) {
-    pest::set_error_detail(true);
     let scan = prescan::prescan(file, text);
     let error_expr = Expr {
         kind: ExprKind::Error,
@@ -83,7 +81,7 @@ pub fn parse_expression(file: FileId, text: &str) -> (Expr, Vec<Diagnostic>) {
     if !scan.diagnostics.is_empty() {
         return (error_expr, scan.diagnostics);
     }
-    match CplParser::parse(Rule::expr_input, text) {
+    match parse_chunk(Rule::expr_input, text) {
         Ok(pairs) => {
             let lowerer = lower::Lowerer::new(file, 0, text);
             let expr = pairs
@@ -99,6 +97,25 @@ pub fn parse_expression(file: FileId, text: &str) -> (Expr, Vec<Diagnostic>) {
             error_expr,
             vec![errors::syntax_error(file, text, 0, text.len(), &error)],
         ),
+    }
+}
+
+/// Parses with pest. Tracking what was expected at each position doubles the cost of
+/// parsing, so it is done only to explain an error: a chunk that fails is parsed again
+/// with the tracking on. (The switch is process-wide; a parse on another thread at that
+/// moment only pays the cost, its result is the same.)
+fn parse_chunk(rule: Rule, text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, Box<pest::error::Error<Rule>>> {
+    static DETAILED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    match CplParser::parse(rule, text) {
+        Ok(pairs) => Ok(pairs),
+        Err(_) => {
+            // Only this path turns the tracking on, one thread at a time.
+            let _only_one = DETAILED.lock();
+            pest::set_error_detail(true);
+            let detailed = CplParser::parse(rule, text).map_err(Box::new);
+            pest::set_error_detail(false);
+            detailed
+        }
     }
 }
 

@@ -268,9 +268,29 @@ impl Scanner<'_> {
                     "this string is not closed before the end of the line",
                 )
                 .with_label(Span::new(self.file, line_end, line_end), "expected `\"` here")
-                .with_help("strings cannot span lines: close it with `\"`, or write `\\n` for a line break"),
+                .with_help(if self.has_interpolation(start, line_end) {
+                    "`{` in a string starts an interpolation, which ends at its `}`: write `\\{` for a literal brace"
+                } else {
+                    "strings cannot span lines: close it with `\"`, or write `\\n` for a line break"
+                }),
         );
         self.chunk_broken = true;
+    }
+
+    /// Whether the string opening at `start` has an unescaped `{` before `end`: a quote
+    /// inside the interpolation then ends up unbalanced (`"{\"name\": 1}"`).
+    fn has_interpolation(&self, start: usize, end: usize) -> bool {
+        let text = self.bytes.get(start + 1..end).unwrap_or(&[]);
+        let mut escaped = false;
+        for &b in text {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'{' => return true,
+                _ => {}
+            }
+        }
+        false
     }
 
     /// At the start of a line: if an item begins here, close the current chunk.

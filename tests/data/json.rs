@@ -296,3 +296,13 @@ fn empty_and_malformed_json() {
     assert!(loaded.values.iter().all(Option::is_none));
     insta::assert_snapshot!(world.render(&loaded.diags));
 }
+
+#[test]
+fn enum_typos_and_bad_requirements_in_json() {
+    let mut world = World::agents();
+    let text = r#"{"name": "t", "version": "1.0.0", "owner": "o", "depends_on": ["t@^^1", "@1"],
+ "metadata": {"category": "Data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1, "timeout": "5 parsecs", "released": "2027-02-30", "token": 42}}"#;
+    let file = world.file("tool.json", text);
+    let loaded = world.load_entities(file, TOOL, "tools");
+    insta::assert_snapshot!(world.render(&loaded.diags));
+}

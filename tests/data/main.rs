@@ -12,5 +12,6 @@ mod csv;
 mod json;
 mod limits;
 mod registry;
+mod robust;
 mod toml;
 mod yaml;

@@ -83,3 +83,12 @@ fn toml_mistakes_and_duplicates() {
     ]);
     insta::assert_snapshot!(world.render(&loaded.diags));
 }
+
+#[test]
+fn missing_fields_constraints_and_versions_in_toml() {
+    let mut world = World::agents();
+    let text = "[[tools]]\nname = \"a\"\nversion = \"1.x\"\n[tools.metadata]\ncategory = \"data\"\ninputs_schema = 1\noutputs_schema = 1\ntimeout_ms = 0\n\n[[tools]]\nname = \"b\"\nversion = \"1.0.0\"\nowner = \"o\"\ndepends_on = [\"a@^1\", \"zz\"]\n";
+    let file = world.file("tools.toml", text);
+    let loaded = world.load_entities(file, TOOL, "tools");
+    insta::assert_snapshot!(world.render(&loaded.diags));
+}

@@ -6,6 +6,10 @@ use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
 
 use super::{Lowerer, MAX_EXPR_DEPTH, children};
+use crate::syntax::prescan::MAX_NESTING;
+
+/// Deepest recursion of the lowering itself: as deep as brackets may nest.
+const MAX_NESTING_DEPTH: u32 = MAX_NESTING as u32;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -82,7 +86,9 @@ impl Lowerer<'_> {
 
     fn expr_tree(&self, pair: Pair<'_, Rule>, nesting: u32) -> Lowered {
         let span = self.span(&pair);
-        if nesting > MAX_EXPR_DEPTH {
+        // Nesting that brackets do not show (`if` in `if`, `not` in `not`) is bounded
+        // like bracket nesting, so no stage recurses deeper than the prescan allows.
+        if nesting > MAX_NESTING_DEPTH || longest_prefix_run(&pair) > MAX_NESTING {
             return self.too_deep(span);
         }
         PRATT
@@ -333,74 +339,80 @@ impl Lowerer<'_> {
                 }
                 None => Lowered::leaf(error_expr(span)),
             },
-            Rule::if_expr => {
-                let mut parts = children(pair).map(|p| self.expr_tree(p, nesting));
-                let mut next = || parts.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
-                let (c, t, o) = (next(), next(), next());
-                self.node(span, [c, t, o], |[condition, then, otherwise]| ExprKind::If {
-                    condition: Box::new(condition),
-                    then: Box::new(then),
-                    otherwise: Box::new(otherwise),
-                })
-            }
-            Rule::quantifier => {
-                let mut kind = Quantifier::Any;
-                let mut var = self.error_ident(span);
-                let mut exprs = Vec::new();
-                for part in pair.into_inner() {
-                    match part.as_rule() {
-                        Rule::k_all => kind = Quantifier::All,
-                        Rule::ident => var = self.ident(&part),
-                        Rule::expr => exprs.push(self.expr_tree(part, nesting)),
-                        _ => {}
-                    }
-                }
-                let mut exprs = exprs.into_iter();
-                let collection = exprs.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
-                let condition = exprs.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
-                self.node(span, [collection, condition], |[collection, condition]| {
-                    ExprKind::Quantifier {
-                        kind,
-                        var,
-                        collection: Box::new(collection),
-                        condition: Box::new(condition),
-                    }
-                })
-            }
+            Rule::if_expr => self.if_expr(pair, span, nesting),
+            Rule::quantifier => self.quantifier(pair, span, nesting),
             Rule::list_expr => self.list(pair, span, nesting),
-            Rule::record_expr => {
-                let mut entries = Vec::new();
-                let mut values = Vec::new();
-                for entry in children(pair) {
-                    let entry_span = self.span(&entry);
-                    let mut parts = children(entry);
-                    let key = match parts.next() {
-                        Some(k) if k.as_rule() == Rule::plain_string => Ident {
-                            name: self.plain_string(k.clone()).into(),
-                            span: self.span(&k),
-                        },
-                        Some(k) => self.ident(&k),
-                        None => self.error_ident(entry_span),
-                    };
-                    let value = match parts.next() {
-                        Some(v) => self.expr_tree(v, nesting),
-                        None => Lowered::leaf(error_expr(entry_span)),
-                    };
-                    entries.push(key);
-                    values.push(value);
-                }
-                self.collection(span, values, |exprs| {
-                    ExprKind::Record(
-                        entries
-                            .into_iter()
-                            .zip(exprs)
-                            .map(|(key, value)| RecordEntry { key, value })
-                            .collect(),
-                    )
-                })
-            }
+            Rule::record_expr => self.record(pair, span, nesting),
             _ => Lowered::leaf(error_expr(span)),
         }
+    }
+
+    fn if_expr(&self, pair: Pair<'_, Rule>, span: Span, nesting: u32) -> Lowered {
+        let mut parts = children(pair).map(|p| self.expr_tree(p, nesting));
+        let mut next = || parts.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
+        let (c, t, o) = (next(), next(), next());
+        self.node(span, [c, t, o], |[condition, then, otherwise]| ExprKind::If {
+            condition: Box::new(condition),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        })
+    }
+
+    fn quantifier(&self, pair: Pair<'_, Rule>, span: Span, nesting: u32) -> Lowered {
+        let mut kind = Quantifier::Any;
+        let mut var = self.error_ident(span);
+        let mut exprs = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::k_all => kind = Quantifier::All,
+                Rule::ident => var = self.ident(&part),
+                Rule::expr => exprs.push(self.expr_tree(part, nesting)),
+                _ => {}
+            }
+        }
+        let mut exprs = exprs.into_iter();
+        let collection = exprs.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
+        let condition = exprs.next().unwrap_or_else(|| Lowered::leaf(error_expr(span)));
+        self.node(span, [collection, condition], |[collection, condition]| {
+            ExprKind::Quantifier {
+                kind,
+                var,
+                collection: Box::new(collection),
+                condition: Box::new(condition),
+            }
+        })
+    }
+
+    fn record(&self, pair: Pair<'_, Rule>, span: Span, nesting: u32) -> Lowered {
+        let mut entries = Vec::new();
+        let mut values = Vec::new();
+        for entry in children(pair) {
+            let entry_span = self.span(&entry);
+            let mut parts = children(entry);
+            let key = match parts.next() {
+                Some(k) if k.as_rule() == Rule::plain_string => Ident {
+                    name: self.plain_string(k.clone()).into(),
+                    span: self.span(&k),
+                },
+                Some(k) => self.ident(&k),
+                None => self.error_ident(entry_span),
+            };
+            let value = match parts.next() {
+                Some(v) => self.expr_tree(v, nesting),
+                None => Lowered::leaf(error_expr(entry_span)),
+            };
+            entries.push(key);
+            values.push(value);
+        }
+        self.collection(span, values, |exprs| {
+            ExprKind::Record(
+                entries
+                    .into_iter()
+                    .zip(exprs)
+                    .map(|(key, value)| RecordEntry { key, value })
+                    .collect(),
+            )
+        })
     }
 
     fn list(&self, pair: Pair<'_, Rule>, span: Span, nesting: u32) -> Lowered {
@@ -565,6 +577,23 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// The most prefix operators (`not`, `-`) in a row in an operator sequence. The Pratt
+/// parser recurses once per prefix operator, so a run of 100 000 `not`s is refused before
+/// it starts.
+fn longest_prefix_run(pair: &Pair<'_, Rule>) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for part in pair.clone().into_inner() {
+        if matches!(part.as_rule(), Rule::op_not | Rule::op_neg) {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
 }
 
 fn error_expr(span: Span) -> Expr {

@@ -1,0 +1,438 @@
+//! The typed reader: one value of an expected type, validated as it is built.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::check::{EntityId, FieldType, RecordType, Type};
+use crate::eval::{Origin, OriginAt, Record, Value};
+
+use super::super::collect::FoundEntity;
+use super::super::convert::{self, FieldSet};
+use super::super::problem::{self, Found as Kind};
+use super::Ctx;
+use super::path::{Here, Seg};
+use super::untyped::Untyped;
+
+/// Reads one value of `ty` at `here`.
+pub(super) struct Typed<'c, 'a, 'de, 'p> {
+    pub(super) ctx: &'c mut Ctx<'a, 'de>,
+    pub(super) ty: &'a Type,
+    pub(super) field: Option<&'a FieldType>,
+    pub(super) here: &'p Here<'p>,
+    /// The origin a record read here takes (list elements share their list's path).
+    pub(super) origin: Option<OriginAt>,
+    /// At the top of a list source, anything but a list is one element.
+    pub(super) single: bool,
+    /// Whether a string read here may be shared with equal ones (not for keys).
+    pub(super) intern: bool,
+}
+
+impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
+    fn target(&self) -> &'a Type {
+        self.ty.strip_optional()
+    }
+
+    /// For a single element where a list source expects a list: the element reader.
+    fn element(self) -> Option<Typed<'c, 'a, 'de, 'p>> {
+        match (self.single, self.target()) {
+            (true, Type::List(elem)) => Some(Typed {
+                ty: elem,
+                single: false,
+                ..self
+            }),
+            _ => None,
+        }
+    }
+
+    fn wrong(self, found: Kind) -> Value {
+        let problem = problem::wrong_type(self.ctx.program, self.ty, found).field(self.field);
+        self.ctx.problem(self.here, problem);
+        Value::Null
+    }
+
+    fn text(self, text: &str, borrowed: Option<&'de str>) -> Value {
+        let target = self.target();
+        if let Type::Ref(kind) = target {
+            let (here, file) = (self.here, self.ctx.file);
+            return match self.ctx.found.reference(*kind, text, self.field, || here.data_at(file)) {
+                Ok(value) => value,
+                Err(problem) => {
+                    self.ctx.problem(self.here, problem.field(self.field));
+                    Value::Null
+                }
+            };
+        }
+        if !convert::is_text_type(target) {
+            return self.wrong(Kind::Str);
+        }
+        if let (Type::Version, Some(text)) = (target, borrowed) {
+            return match self.ctx.version(text) {
+                Ok(value) => value,
+                Err(problem) => {
+                    self.ctx.problem(self.here, problem.field(self.field));
+                    Value::Null
+                }
+            };
+        }
+        let intern = self.intern;
+        let ctx = &mut *self.ctx;
+        let program = ctx.program;
+        let result = convert::from_text(program, target, text, |t| {
+            if intern { ctx.string(t, borrowed) } else { Arc::from(t) }
+        });
+        match result {
+            Ok(value) => value,
+            Err(problem) => {
+                self.ctx.problem(self.here, problem.field(self.field));
+                Value::Null
+            }
+        }
+    }
+
+    fn record<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+        record: &'a RecordType,
+        kind: Option<EntityId>,
+    ) -> Result<Value, A::Error> {
+        let Typed {
+            ctx,
+            here,
+            origin,
+            field: holder,
+            ..
+        } = self;
+        let origin = origin.unwrap_or_else(|| OriginAt::Path(Arc::new(here.path())));
+        let this = Here {
+            base: Some(&origin),
+            ..*here
+        };
+        let first_ref = ctx.found.refs.len();
+        if let Some(kind) = kind {
+            ctx.found.open(kind);
+        }
+        let count = record.fields.len();
+        let mut values = vec![Value::Null; count];
+        let mut given = FieldSet::new(count);
+        let mut repeats: Vec<(usize, u32)> = Vec::new();
+        let mut unknown: Vec<Arc<str>> = Vec::new();
+        let mut hint = 0;
+        while let Some(key) = map.next_key_seed(KeySeed { record, hint })? {
+            let index = match key {
+                Key::Field(index) => index,
+                Key::Unknown(_) if record.open => {
+                    // An open record (`...`) ignores the fields it does not declare.
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                Key::Unknown(name) => {
+                    let name: Arc<str> = Arc::from(name);
+                    let occurrence = unknown.iter().filter(|n| **n == name).count();
+                    let child = Here::child(&this, Seg::Key(&name));
+                    let problem = problem::unknown_field(ctx.program, &name, record, kind, holder);
+                    ctx.key_problem(&child, u32::try_from(occurrence).unwrap_or(0), problem, None);
+                    map.next_value::<IgnoredAny>()?;
+                    unknown.push(name);
+                    continue;
+                }
+            };
+            hint = index + 1;
+            let Some(field) = record.fields.get(index) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let child = Here::child(&this, Seg::Key(&field.name));
+            if given.contains(index) {
+                let occurrence = match repeats.iter_mut().find(|(i, _)| *i == index) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        repeats.push((index, 1));
+                        1
+                    }
+                };
+                ctx.duplicate(&child, &field.name, occurrence);
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let value = map.next_value_seed(Typed {
+                ctx: &mut *ctx,
+                ty: &field.ty,
+                field: Some(field),
+                here: &child,
+                origin: None,
+                single: false,
+                intern: record.key != Some(index),
+            })?;
+            if let Err(problem) = convert::check_constraint(ctx.constraints, field, &value) {
+                ctx.problem(&child, problem);
+            }
+            if let Some(slot) = values.get_mut(index) {
+                *slot = value;
+            }
+            given.insert(index);
+        }
+        let entity_name = kind.and_then(|k| ctx.program.entities.get(k.index())).map(|e| &*e.name);
+        for (index, field) in record.fields.iter().enumerate() {
+            if given.contains(index) {
+                continue;
+            }
+            match convert::absent_value(field, false) {
+                Some(value) => {
+                    if let Some(slot) = values.get_mut(index) {
+                        *slot = value;
+                    }
+                }
+                None => ctx.problem(&this, problem::missing_field(ctx.program, field, entity_name)),
+            }
+        }
+        let key = record.key.and_then(|k| values.get(k)).and_then(convert::key_text);
+        let value = Arc::new(Record {
+            shape: record.shape.clone(),
+            fields: values.into_boxed_slice(),
+            origin: Some(Origin {
+                file: ctx.file,
+                at: origin.clone(),
+            }),
+            key: key.clone(),
+        });
+        if let Some(kind) = kind {
+            let entity = key.is_some().then(|| FoundEntity {
+                kind,
+                record: value.clone(),
+                spans: None,
+            });
+            ctx.found.close(entity, first_ref);
+        }
+        Ok(Value::Record(value))
+    }
+
+    fn list<A: SeqAccess<'de>>(self, mut seq: A, elem: &'a Type) -> Result<Value, A::Error> {
+        let Typed { ctx, here, field, .. } = self;
+        let shared = convert::record_of(ctx.program, elem.strip_optional())
+            .is_some()
+            .then(|| Arc::new(here.path()));
+        let start = ctx.items.len();
+        let mut index = 0u32;
+        loop {
+            let child = Here::child(here, Seg::Index(index));
+            let origin = shared.as_ref().map(|list| OriginAt::Element {
+                list: list.clone(),
+                index,
+            });
+            let seed = Typed {
+                ctx: &mut *ctx,
+                ty: elem,
+                field,
+                here: &child,
+                origin,
+                single: false,
+                intern: true,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(value) => ctx.items.push(value),
+                None => break,
+            }
+            index = index.saturating_add(1);
+        }
+        Ok(ctx.list(start))
+    }
+
+    fn map<A: MapAccess<'de>>(self, mut map: A, elem: &'a Type) -> Result<Value, A::Error> {
+        let Typed { ctx, here, field, .. } = self;
+        let mut entries: BTreeMap<Arc<str>, Value> = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let key: Arc<str> = Arc::from(key);
+            let child = Here::child(here, Seg::Key(&key));
+            if entries.contains_key(&key) {
+                ctx.duplicate(&child, &key, 1);
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let value = map.next_value_seed(Typed {
+                ctx: &mut *ctx,
+                ty: elem,
+                field,
+                here: &child,
+                origin: None,
+                single: false,
+                intern: true,
+            })?;
+            entries.insert(key, value);
+        }
+        Ok(Value::Map(Arc::new(entries)))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Typed<'_, '_, 'de, '_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// Hands a single element of a list source to the element reader, as a list of one.
+macro_rules! single {
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {
+        if $self.single && matches!($self.target(), Type::List(_)) {
+            if let Some(element) = $self.element() {
+                return element.$method($($arg),*).map(|v| Value::list(vec![v]));
+            }
+            return Ok(Value::Null);
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for Typed<'_, '_, 'de, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a data value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        single!(self, visit_unit());
+        Ok(match self.ty {
+            Type::Optional(_) | Type::Null | Type::Json | Type::Unknown | Type::Error => Value::Null,
+            _ => self.wrong(Kind::Null),
+        })
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        single!(self, visit_bool(b));
+        Ok(match self.target() {
+            Type::Bool | Type::Json | Type::Unknown | Type::Error => Value::Bool(b),
+            _ => self.wrong(Kind::Bool),
+        })
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        single!(self, visit_i64(n));
+        Ok(match self.target() {
+            Type::Int | Type::Json | Type::Unknown | Type::Error => Value::Int(n),
+            Type::Float => Value::Float(n as f64),
+            _ => self.wrong(Kind::Int),
+        })
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        if let Ok(n) = i64::try_from(n) {
+            return self.visit_i64(n);
+        }
+        single!(self, visit_u64(n));
+        Ok(match self.target() {
+            Type::Float | Type::Json | Type::Unknown | Type::Error => Value::Float(n as f64),
+            Type::Int => {
+                self.ctx
+                    .problem(self.here, problem::out_of_range(&n.to_string()).field(self.field));
+                Value::Null
+            }
+            _ => self.wrong(Kind::Int),
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Value, E> {
+        single!(self, visit_f64(x));
+        Ok(match self.target() {
+            Type::Float | Type::Json | Type::Unknown | Type::Error => Value::Float(x),
+            Type::Int if x.fract() == 0.0 && x.abs() >= 9.2e18 => {
+                self.ctx
+                    .problem(self.here, problem::out_of_range(&format!("{x:.0}")).field(self.field));
+                Value::Null
+            }
+            _ => self.wrong(Kind::Float),
+        })
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Value, E> {
+        single!(self, visit_borrowed_str(s));
+        Ok(self.text(s, Some(s)))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        single!(self, visit_str(s));
+        Ok(self.text(s, None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        match self.target() {
+            Type::List(elem) => self.list(seq, elem),
+            Type::Json | Type::Unknown | Type::Error => {
+                let Typed { ctx, here, .. } = self;
+                Untyped { ctx, here }.visit_seq(seq)
+            }
+            _ => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(self.wrong(Kind::List))
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        single!(self, visit_map(map));
+        let target = self.target();
+        if let Some((record, kind)) = convert::record_of(self.ctx.program, target) {
+            return self.record(map, record, kind);
+        }
+        match target {
+            Type::Map(elem) => self.map(map, elem),
+            Type::Json | Type::Unknown | Type::Error => {
+                let Typed { ctx, here, .. } = self;
+                Untyped { ctx, here }.visit_map(map)
+            }
+            _ => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(self.wrong(Kind::Object))
+            }
+        }
+    }
+}
+
+/// A record key: a field's index, or a name the record does not have.
+enum Key {
+    Field(usize),
+    Unknown(String),
+}
+
+struct KeySeed<'a> {
+    record: &'a RecordType,
+    /// The field expected next (data usually follows declaration order).
+    hint: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+        let fields = &self.record.fields;
+        if fields.get(self.hint).is_some_and(|f| &*f.name == s) {
+            return Ok(Key::Field(self.hint));
+        }
+        Ok(match fields.iter().position(|f| &*f.name == s) {
+            Some(index) => Key::Field(index),
+            None => Key::Unknown(s.to_string()),
+        })
+    }
+}

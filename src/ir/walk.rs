@@ -1,0 +1,150 @@
+//! Walking the IR: the children of an expression, and what a policy or expression reads
+//! (transitively, through constants, functions and policies it calls).
+
+use std::collections::BTreeSet;
+
+use super::{Clause, ConstId, Expr, ExprKind, FnId, Part, PolicyId, PolicyStmt, Program, SourceId};
+
+/// Calls `f` on each direct sub-expression of `e`.
+pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
+    match &e.kind {
+        ExprKind::Const(_)
+        | ExprKind::Local(_)
+        | ExprKind::Source(_)
+        | ExprKind::Global(_)
+        | ExprKind::StepOutput { .. }
+        | ExprKind::Error => {}
+        ExprKind::Interpolate(parts) => {
+            for part in parts {
+                if let Part::Expr(x) = part {
+                    f(x);
+                }
+            }
+        }
+        ExprKind::Field { base, .. } => f(base),
+        ExprKind::Index { base, index } => {
+            f(base);
+            f(index);
+        }
+        ExprKind::Builtin { args, .. } | ExprKind::List(args) => args.iter().for_each(f),
+        ExprKind::CallFn { args, .. } | ExprKind::CallPolicy { args, .. } => args.iter().flatten().for_each(f),
+        ExprKind::Unary { operand, .. } | ExprKind::Cast { value: operand, .. } | ExprKind::ToFloat(operand) => {
+            f(operand)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            f(condition);
+            f(then);
+            f(otherwise);
+        }
+        ExprKind::Quantifier {
+            collection, condition, ..
+        } => {
+            f(collection);
+            f(condition);
+        }
+        ExprKind::Comprehension { element, clauses } => {
+            for clause in clauses {
+                match clause {
+                    Clause::For { collection, .. } => f(collection),
+                    Clause::If(condition) => f(condition),
+                }
+            }
+            f(element);
+        }
+        ExprKind::Record { fields, .. } => fields.iter().for_each(f),
+        ExprKind::Map(entries) => entries.iter().for_each(|(_, v)| f(v)),
+    }
+}
+
+/// The sources that evaluating some policies and expressions may read.
+#[derive(Default)]
+pub struct SourcesUsed<'p> {
+    program: Option<&'p Program>,
+    pub sources: BTreeSet<SourceId>,
+    consts: BTreeSet<ConstId>,
+    functions: BTreeSet<FnId>,
+    policies: BTreeSet<PolicyId>,
+}
+
+impl<'p> SourcesUsed<'p> {
+    pub fn new(program: &'p Program) -> SourcesUsed<'p> {
+        SourcesUsed {
+            program: Some(program),
+            ..SourcesUsed::default()
+        }
+    }
+
+    pub fn policy(&mut self, id: PolicyId) {
+        let Some(program) = self.program else {
+            return;
+        };
+        if !self.policies.insert(id) {
+            return;
+        }
+        let Some(def) = program.policies.get(id.index()) else {
+            return;
+        };
+        for param in &def.params {
+            if let Some(default) = &param.default {
+                self.expr(default);
+            }
+        }
+        for (_, value) in &def.setup {
+            self.expr(value);
+        }
+        if let Some(each) = &def.each {
+            self.expr(&each.collection);
+            if let Some(filter) = &each.filter {
+                self.expr(filter);
+            }
+        }
+        for stmt in &def.body {
+            match stmt {
+                PolicyStmt::Let(_, value) => self.expr(value),
+                PolicyStmt::Rule(rule) => {
+                    self.expr(&rule.condition);
+                    if let Some(message) = &rule.message {
+                        self.expr(message);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Iterative, so a long expression cannot exhaust the stack.
+    pub fn expr(&mut self, root: &Expr) {
+        let Some(program) = self.program else {
+            return;
+        };
+        let mut pending = vec![root];
+        while let Some(e) = pending.pop() {
+            match &e.kind {
+                ExprKind::Source(id) => {
+                    self.sources.insert(*id);
+                }
+                ExprKind::Global(id) if self.consts.insert(*id) => {
+                    if let Some(def) = program.consts.get(id.index()) {
+                        pending.push(&def.value);
+                    }
+                }
+                ExprKind::CallFn { function, .. } if self.functions.insert(*function) => {
+                    if let Some(def) = program.functions.get(function.index()) {
+                        pending.push(&def.body);
+                        pending.extend(def.params.iter().filter_map(|p| p.default.as_ref()));
+                    }
+                }
+                ExprKind::CallPolicy { policy, .. } => self.policy(*policy),
+                _ => {}
+            }
+            for_each_child(e, |child| pending.push(child));
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Tests that run the real `cpl` binary: the examples, every output format, exit codes,
+//! the failure paths of the command line, and the README examples, whose output must be
+//! exactly what the binary prints.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `cpl` with a fixed clock, no colour and a fixed width, in `dir`.
+fn cpl(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("CPL_NOW", "2026-11-22T12:00:00Z")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn example(name: &str) -> PathBuf {
+    repo().join("examples").join(name)
+}
+
+#[test]
+fn examples_check_cleanly() {
+    for name in ["repo-governance", "ai-platform"] {
+        let (code, out, err) = cpl(&example(name), &["check"]);
+        assert_eq!(code, 0, "{name}: {out}{err}");
+        assert!(out.starts_with("ok: "), "{out}");
+        assert!(err.is_empty(), "{err}");
+    }
+}
+
+#[test]
+fn check_finds_the_project_from_a_path() {
+    let (code, out, _) = cpl(&repo(), &["check", "examples/repo-governance/gates.cp"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn gates_exit_with_their_verdict() {
+    let dir = example("repo-governance");
+    assert_eq!(cpl(&dir, &["gate", "registry_valid"]).0, 0);
+    assert_eq!(
+        cpl(&dir, &["gate", "cloud_plan", "--input", "plan=plans/tfplan-ok.json"]).0,
+        0
+    );
+    assert_eq!(
+        cpl(
+            &dir,
+            &["gate", "cloud_plan", "--input", "plan=plans/tfplan-public-bucket.json"]
+        )
+        .0,
+        1
+    );
+    let ai = example("ai-platform");
+    assert_eq!(cpl(&ai, &["gate", "registry_valid"]).0, 1);
+    assert_eq!(
+        cpl(&ai, &["gate", "registry_valid", "--override", "no_deprecated_tools"]).0,
+        0
+    );
+}
+
+#[test]
+fn a_hard_policy_cannot_be_overridden() {
+    let dir = example("repo-governance");
+    let (code, out, _) = cpl(
+        &dir,
+        &[
+            "gate",
+            "cloud_plan",
+            "--input",
+            "plan=plans/tfplan-public-bucket.json",
+            "--override",
+            "no_public_buckets",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("`--override no_public_buckets` has no effect"), "{out}");
+}
+
+#[test]
+fn policy_json_carries_decisions_and_explanations() {
+    let dir = example("ai-platform");
+    let (code, out, _) = cpl(&dir, &["policy", "no_deprecated_tools", "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["version"], 1);
+    let decision = &json["decision"];
+    assert_eq!(decision["outcome"], "deny");
+    let violation = &decision["violations"][0];
+    assert_eq!(violation["subject"], "sales_assistant");
+    assert_eq!(violation["origin"], "registry/agents/sales_assistant.yaml:1:1");
+    assert_eq!(violation["rule"], 1);
+    assert!(violation["explanation"].as_array().is_some_and(|e| !e.is_empty()));
+    assert_eq!(json["diagnostics"][0]["code"], "E0702");
+}
+
+#[test]
+fn policy_args_are_typed() {
+    let dir = example("repo-governance");
+    let plan = ["--arg", "plan=@plans/tfplan-public-bucket.json"];
+    let with = |extra: &[&str]| {
+        let mut args = vec!["policy", "prod_changes_approved"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&plan);
+        cpl(&dir, &args)
+    };
+    // `approved_by: string?`: missing means null, and the production change is denied.
+    assert_eq!(with(&[]).0, 1);
+    let (code, _, err) = with(&["--arg", "aproved_by=security"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("E0602") && err.contains("did you mean `approved_by`?"),
+        "{err}"
+    );
+    let (code, _, err) = with(&["--arg", "approved_by"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0601"), "{err}");
+}
+
+#[test]
+fn a_bad_float_argument_names_the_expected_type() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.cp"),
+        "policy fraud_max_drift(drift: float, max_drift: float = 0.15) {\n  level advisory\n  deny when drift > max_drift => \"drift {drift} exceeds threshold {max_drift}\"\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = cpl(dir.path(), &["policy", "fraud_max_drift", "--arg", "drift=high"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected a number, found `high`"), "{err}");
+    let (code, out, _) = cpl(
+        dir.path(),
+        &["policy", "fraud_max_drift", "--arg", "drift=22%", "--format", "json"],
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("drift 0.22 exceeds threshold 0.15"), "{out}");
+    let (code, _, err) = cpl(dir.path(), &["policy", "fraud_max_drift"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs `--arg drift=…`"), "{err}");
+}
+
+#[test]
+fn unknown_items_and_inputs_cannot_run() {
+    let dir = example("repo-governance");
+    let (code, _, err) = cpl(&dir, &["gate", "registry_vaild"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("E0603") && err.contains("did you mean `registry_valid`?"),
+        "{err}"
+    );
+    let (code, _, err) = cpl(&dir, &["gate", "cloud_plan", "--input", "pln=plans/tfplan-ok.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0604") && err.contains("did you mean `plan`?"), "{err}");
+    let (code, _, err) = cpl(&dir, &["gate", "cloud_plan"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0415"), "{err}");
+    let (code, _, err) = cpl(&dir, &["gate", "cloud_plan", "--input", "plan=plans/missing.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0010") && err.contains("no such file"), "{err}");
+    let (code, _, err) = cpl(&dir, &["gate", "registry_valid", "--override", "no_such_policy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0605"), "{err}");
+    let (code, _, err) = cpl(&dir, &["check", "--format", "xml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format `xml`"), "{err}");
+}
+
+#[test]
+fn sarif_output_is_valid_sarif() {
+    let dir = example("repo-governance");
+    let (code, out, _) = cpl(
+        &dir,
+        &[
+            "gate",
+            "cloud_plan",
+            "--input",
+            "plan=plans/tfplan-public-bucket.json",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(code, 1);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    for result in results {
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(location["artifactLocation"]["uri"].as_str().is_some());
+        assert!(location["region"]["startLine"].as_u64().is_some());
+        assert!(result["ruleId"].as_str().unwrap().starts_with('E'));
+    }
+}
+
+#[test]
+fn github_output_annotates_files() {
+    let dir = example("ai-platform");
+    let (code, out, _) = cpl(&dir, &["gate", "registry_valid", "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines().any(
+            |l| l.starts_with("::error file=registry/agents/sales_assistant.yaml,line=1,col=1")
+                && l.contains("title=E0702")
+        ),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("::warning ") && l.contains("W0701")),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_prints_the_documentation() {
+    let (code, out, _) = cpl(&repo(), &["explain", "e0101"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("## E0101: unknown name"), "{out}");
+    let (code, _, err) = cpl(&repo(), &["explain", "E1010"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn files_that_are_not_text_are_reported_not_crashed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.cp"), "const A = 1\n").unwrap();
+    std::fs::write(dir.path().join("binary.cp"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    std::fs::write(dir.path().join("latin1.cp"), b"const B = \"caf\xe9\"\n").unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0013") && err.contains("E0011"), "{err}");
+    assert!(err.contains("line 1, column 15"), "{err}");
+}
+
+#[test]
+fn an_empty_directory_is_not_a_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E0014"), "{err}");
+    let (code, _, err) = cpl(dir.path(), &["check", "--project", "no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a directory"), "{err}");
+}
+
+#[test]
+fn a_huge_source_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "const X0 = 1\n";
+    let big = line.repeat((cpl::project::MAX_SOURCE_BYTES as usize / line.len()) + 10);
+    std::fs::write(dir.path().join("big.cp"), big).unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0012"), "{err}");
+}
+
+#[test]
+fn deep_nesting_and_long_expressions_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("const A = {}1{}\n", "(".repeat(20_000), ")".repeat(20_000));
+    let long = format!("const B = {}\n", vec!["1"; 200_000].join(" + "));
+    std::fs::write(dir.path().join("deep.cp"), deep).unwrap();
+    std::fs::write(dir.path().join("long.cp"), long).unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0004") && err.contains("E0007"), "{err}");
+}
+
+#[test]
+fn every_format_reports_a_broken_project() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.cp"),
+        "policy p {\n  for a in agnets\n  deny when a.x => \"x\"\n}\nsource agents: [string] = input\n",
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif", "github"] {
+        let (code, out, err) = cpl(dir.path(), &["check", "--format", format]);
+        assert_eq!(code, 1, "{format}");
+        let text = if format == "human" { err } else { out };
+        assert!(text.contains("E0101"), "{format}: {text}");
+        assert!(text.contains("agents"), "{format}: {text}");
+    }
+}
+
+/// Every `console` block of the examples' READMEs and the top-level README: each `$ cpl …`
+/// line is run in the README's directory and must print exactly what follows it (stdout
+/// and stderr together, as a terminal shows them), and exit as the `[exit N]` line says.
+#[test]
+fn readme_examples_show_real_output() {
+    let mut readmes = vec![
+        repo().join("examples/repo-governance/README.md"),
+        repo().join("examples/ai-platform/README.md"),
+    ];
+    for extra in ["examples/fraud-drift/README.md"] {
+        if repo().join(extra).exists() {
+            readmes.push(repo().join(extra));
+        }
+    }
+    let mut failures = Vec::new();
+    for readme in readmes {
+        let dir = readme.parent().unwrap().to_path_buf();
+        let text = std::fs::read_to_string(&readme).unwrap();
+        for block in text.split("```console\n").skip(1) {
+            let block = block.split("\n```").next().unwrap();
+            let mut lines = block.lines().peekable();
+            while let Some(line) = lines.next() {
+                let Some(command) = line.strip_prefix("$ ") else {
+                    continue;
+                };
+                let mut expected = Vec::new();
+                while let Some(next) = lines.peek() {
+                    if next.starts_with("$ ") {
+                        break;
+                    }
+                    expected.push(lines.next().unwrap().to_string());
+                }
+                let shell = match command.strip_prefix("cpl ") {
+                    Some(rest) => format!("{} {rest}", env!("CARGO_BIN_EXE_cpl")),
+                    None => command.to_string(),
+                };
+                let output = Command::new("bash")
+                    .arg("-c")
+                    .arg(format!("{shell} 2>&1"))
+                    .current_dir(&dir)
+                    .env("NO_COLOR", "1")
+                    .env("COLUMNS", "100")
+                    .env("CPL_NOW", "2026-11-22T12:00:00Z")
+                    .output()
+                    .unwrap();
+                let mut actual: Vec<String> = String::from_utf8_lossy(&output.stdout)
+                    .trim_end_matches('\n')
+                    .lines()
+                    .map(|l| l.trim_end().to_string())
+                    .collect();
+                if actual.len() == 1 && actual[0].is_empty() {
+                    actual.clear();
+                }
+                let code = output.status.code().unwrap_or(-1);
+                if code != 0 {
+                    actual.push(format!("[exit {code}]"));
+                }
+                if actual != expected {
+                    failures.push(format!(
+                        "{}: `{command}`\n--- expected\n{}\n--- actual\n{}",
+                        readme.display(),
+                        expected.join("\n"),
+                        actual.join("\n")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

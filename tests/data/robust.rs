@@ -1,0 +1,198 @@
+//! Invariants: loading never panics, whatever the bytes; a failed document leaves no
+//! trace in the registry; the registry can be shared between threads.
+use cpl::check::Type;
+use cpl::data::{Locator, Registry};
+use cpl::eval::Value;
+use proptest::prelude::*;
+
+use crate::helpers::*;
+
+const GOOD_YAML: &str = "- name: t\n  version: 1.0.0\n  owner: o\n  depends_on: [t@^1, u]\n  metadata: {category: data, inputs_schema: {a: [1, 2]}, outputs_schema: 1, timeout_ms: 5, labels: {x: y}}\n";
+const GOOD_JSON: &str = r#"[{"name": "t", "version": "1.0.0", "owner": "o", "depends_on": ["t@^1", "u"], "metadata": {"category": "data", "inputs_schema": {"a": [1, 2]}, "outputs_schema": 1, "timeout_ms": 5, "labels": {"x": "y"}}}]"#;
+const GOOD_TOML: &str = "[[tools]]\nname = \"t\"\nversion = \"1.0.0\"\nowner = \"o\"\ndepends_on = [\"t@^1\"]\n[tools.metadata]\ncategory = \"data\"\ninputs_schema = 1\noutputs_schema = 1\ntimeout_ms = 5\n";
+const GOOD_CSV: &str = "name,version,owner,depends_on,metadata.category,metadata.inputs_schema,metadata.outputs_schema,metadata.timeout_ms\nt,1.0.0,o,t@^1;u,data,1,1,5\n";
+
+/// Loads `text` as each format against the tool schema; any outcome but a panic is fine,
+/// and every diagnostic must have a place inside the file or the schema.
+fn load_anything(text: &str) {
+    for (name, good) in [
+        ("x.yaml", GOOD_YAML),
+        ("x.json", GOOD_JSON),
+        ("x.toml", GOOD_TOML),
+        ("x.csv", GOOD_CSV),
+    ] {
+        let _ = good;
+        let mut world = World::agents();
+        let file = world.file(name, text);
+        let loaded = world.load_entities(file, TOOL, "tools");
+        for d in &loaded.diags {
+            let span = d.span().expect("every data diagnostic has a place");
+            let len = world.sources.text(span.file).len() as u32;
+            assert!(span.start <= span.end && span.end <= len, "{name}: {d:?}");
+            assert!(!d.message.ends_with('.'), "{}", d.message);
+            assert!(
+                d.message.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{}",
+                d.message
+            );
+        }
+        let _ = world.render(&loaded.diags);
+    }
+}
+
+/// Replaces, deletes or duplicates a few characters.
+fn mutate(text: &str, edits: &[(usize, u8, char)]) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for &(at, op, c) in edits {
+        if chars.is_empty() {
+            chars.push(c);
+            continue;
+        }
+        let at = at % chars.len();
+        match op % 3 {
+            0 => chars[at] = c,
+            1 => {
+                chars.remove(at);
+            }
+            _ => chars.insert(at, c),
+        }
+    }
+    chars.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        load_anything(&text);
+    }
+
+    #[test]
+    fn mutated_documents_never_panic(
+        which in 0usize..4,
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), prop_oneof![Just('"'), Just('['), Just('{'), Just(','), Just(':'), Just('\n'), Just('@'), Just(';'), Just('é'), any::<char>()]), 1..6),
+    ) {
+        let good = [GOOD_YAML, GOOD_JSON, GOOD_TOML, GOOD_CSV][which];
+        load_anything(&mutate(good, &edits));
+    }
+}
+
+#[test]
+fn the_good_documents_are_good() {
+    let mut world = World::agents();
+    let docs: Vec<_> = [
+        ("g.yaml", GOOD_YAML),
+        ("g.json", GOOD_JSON),
+        ("g.toml", GOOD_TOML),
+        ("g.csv", GOOD_CSV),
+    ]
+    .iter()
+    .map(|(name, text)| (world.file(name, text), list(Type::Entity(TOOL)), "tools"))
+    .collect();
+    let loaded = world.load(&docs);
+    // Each file defines `t` (three duplicates) and refers to the missing `u` (three times);
+    // the first `t` requires itself: a cycle of one.
+    let codes = loaded.codes();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "E0406").count(),
+        3,
+        "{}",
+        world.render(&loaded.diags)
+    );
+    assert_eq!(codes.iter().filter(|c| **c == "E0407").count(), 3);
+    assert_eq!(codes.iter().filter(|c| **c == "E0410").count(), 1);
+    assert_eq!(codes.len(), 7);
+}
+
+#[test]
+fn a_document_that_fails_to_parse_leaves_nothing_behind() {
+    let mut world = World::agents();
+    // `cut.json` defines `a` then breaks off; `b.json` refers to `a`.
+    let cut = world.file("cut.json", r#"[{"name": "a", "version": "1.0.0", "owner": "o", "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}, {"name": "#);
+    let user = world.file("b.json", r#"[{"name": "b", "version": "1.0.0", "owner": "o", "depends_on": ["a"], "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}]"#);
+    let ty = list(Type::Entity(TOOL));
+    let loaded = world.load(&[(cut, ty.clone(), "tools"), (user, ty, "tools")]);
+    assert_eq!(loaded.codes(), ["E0411", "E0407"], "{}", world.render(&loaded.diags));
+    assert!(loaded.registry.get(TOOL, "a").is_none());
+    assert_eq!(loaded.registry.count(TOOL), 1);
+}
+
+#[test]
+fn constraint_checks_that_fail_to_run_are_reported() {
+    let mut world = World::new("type t = { n: int where boom, m: int? where it > 1 }");
+    let ty = Type::Record(world.record(
+        "type t",
+        "{",
+        vec![f("n", Type::Int).check("boom"), f("m", opt(Type::Int)).check("it > 1")],
+        None,
+    ));
+    let file = world.file("t.yaml", "n: 1\nm: null\n");
+    let loaded = world.load(&[(file, ty, "t")]);
+    insta::assert_snapshot!(world.render(&loaded.diags));
+}
+
+#[test]
+fn entities_nested_in_entities_own_their_references() {
+    // A team holds its lead inline (an entity inside an entity); the lead refers to its
+    // mentor. The cycle is among `person`s; the team's own reference belongs to the team.
+    let mut world = World::new(
+        "entity person {\n  key name: string\n  mentor: ref person?\n}\nentity team {\n  key id: string\n  lead: person\n  peer: ref team?\n}\n",
+    );
+    let person = world.entity(
+        "person",
+        vec![
+            f("name", Type::String),
+            f("mentor", opt(Type::Ref(cpl::check::EntityId(0)))),
+        ],
+    );
+    let team = world.entity(
+        "team",
+        vec![
+            f("id", Type::String),
+            f("lead", Type::Entity(person)),
+            f("peer", opt(Type::Ref(cpl::check::EntityId(1)))),
+        ],
+    );
+    let text =
+        "- id: core\n  lead: {name: ada, mentor: bob}\n  peer: core\n- id: edge\n  lead: {name: bob, mentor: ada}\n";
+    let file = world.file("teams.yaml", text);
+    let loaded = world.load_entities(file, team, "teams");
+    insta::assert_snapshot!(world.render(&loaded.diags));
+    assert_eq!(loaded.registry.count(person), 2);
+    let ada = loaded.registry.get(person, "ada").unwrap();
+    let Value::Ref(mentor) = ada.get("mentor").unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        mentor.resolved().and_then(|m| record(m).key.clone()).as_deref(),
+        Some("bob")
+    );
+}
+
+#[test]
+fn json_keys_with_escapes_and_a_byte_order_mark_are_located() {
+    let mut world = World::new("type t = { key name: string, n: int }");
+    let rt = world.record(
+        "type t",
+        "{",
+        vec![f("name", Type::String), f("n", Type::Int)],
+        Some("name"),
+    );
+    let text = "\u{feff}[\n {\"na\\u006de\": \"x\", \"n\": 1},\n {\"name\": \"y\", \"\\u006e\": \"two\"}\n]";
+    let file = world.file("esc.json", text);
+    let loaded = world.load(&[(file, list(Type::Record(rt)), "ts")]);
+    insta::assert_snapshot!(world.render(&loaded.diags));
+    let items = loaded.items();
+    let span = loaded
+        .registry
+        .locate(&world.sources, record(&items[1]).origin.as_ref().unwrap());
+    assert_eq!(world.location(span), "esc.json:3:2");
+}
+
+#[test]
+fn the_registry_and_locator_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Registry>();
+    shared::<Locator>();
+}

@@ -1,0 +1,254 @@
+//! Property tests: on any input, parsing, checking, loading data and evaluating report
+//! problems as diagnostics and never panic — on a test thread's small stack, too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use proptest::prelude::*;
+
+use cpl::check::{CheckOptions, check_with};
+use cpl::eval::{Env, FixedHost, new_frame};
+use cpl::ir::Program;
+use cpl::source::{FileId, FileKind, SourceMap};
+
+/// Pieces of the language, so generated text reaches deep into the grammar.
+const TOKENS: &[&str] = &[
+    "entity",
+    "type",
+    "source",
+    "const",
+    "fn",
+    "policy",
+    "gate",
+    "waiver",
+    "connector",
+    "workflow",
+    "flag",
+    "config",
+    "slo",
+    "test",
+    "context",
+    "environments",
+    "let",
+    "for",
+    "in",
+    "if",
+    "then",
+    "else",
+    "any",
+    "all",
+    "and",
+    "or",
+    "not",
+    "as",
+    "matches",
+    "true",
+    "false",
+    "null",
+    "deny",
+    "warn",
+    "require",
+    "when",
+    "key",
+    "level",
+    "hard",
+    "soft",
+    "input",
+    "step",
+    "retry",
+    "timeout",
+    "always",
+    "after",
+    "policies",
+    "x",
+    "y",
+    "agents",
+    "a",
+    "len",
+    "sum",
+    "min",
+    "join",
+    "digest",
+    "int",
+    "string",
+    "float",
+    "json",
+    "ref",
+    "map",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "=",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "=>",
+    "->",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "?",
+    "?.",
+    "??",
+    ".",
+    "...",
+    "|",
+    "1",
+    "0",
+    "-1",
+    "9223372036854775807",
+    "0.5",
+    "25%",
+    "30s",
+    "2027-03-31",
+    "\"s\"",
+    "\"{x}\"",
+    "r\"raw\"",
+    "\"\\q\"",
+    "\"",
+    "/*",
+    "*/",
+    "//",
+    "\n",
+    " ",
+    "\t",
+    "é",
+    "\u{0}",
+];
+
+fn token_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..120).prop_map(|t| t.join(" "))
+}
+
+fn parse_and_check(text: &str) {
+    let mut sources = SourceMap::new();
+    let file = sources.add("fuzz.cp", None, FileKind::Cpl, text);
+    let parsed = cpl::syntax::parse_file(file, text);
+    let options = CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let _ = check_with(&[parsed.module], &sources, &options, None);
+}
+
+/// Parses, checks and (when it checks) evaluates an expression in an empty project.
+fn evaluate(text: &str) {
+    let mut sources = SourceMap::new();
+    let file = sources.add("<expression>", None, FileKind::CommandLine, text);
+    let (expr, problems) = cpl::syntax::parse_expression(file, text);
+    let options = CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let (checked, expression) = check_with(&[], &sources, &options, Some(&expr));
+    let Some((expression, expr_problems)) = expression else {
+        return;
+    };
+    if !problems.is_empty() || expr_problems.has_errors() {
+        return;
+    }
+    let host = FixedHost::default();
+    let data = [];
+    let env = Env::new(&checked.program, &sources, &data, &host);
+    let mut frame = new_frame(expression.locals);
+    let _ = env.eval(&expression.expr, &mut frame);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsing_and_checking_any_text_never_panics(text in "\\PC{0,300}") {
+        parse_and_check(&text);
+    }
+
+    #[test]
+    fn parsing_and_checking_token_soup_never_panics(text in token_soup()) {
+        parse_and_check(&text);
+    }
+
+    #[test]
+    fn evaluating_any_expression_never_panics(text in token_soup()) {
+        evaluate(&text);
+    }
+
+    #[test]
+    fn arithmetic_never_panics(a in any::<i64>(), b in any::<i64>(), op in prop::sample::select(&["+", "-", "*", "/", "%", "<", "=="][..])) {
+        evaluate(&format!("{a} {op} {b}"));
+        evaluate(&format!("-({a}) {op} ({b})"));
+        evaluate(&format!("[1, 2, 3][{a}]"));
+        evaluate(&format!("abs({a})"));
+    }
+
+    #[test]
+    fn loading_any_bytes_as_data_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400), kind in 0..4usize) {
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let kind = [FileKind::Json, FileKind::Yaml, FileKind::Csv, FileKind::Toml][kind];
+        let mut sources = SourceMap::new();
+        let file = sources.add("data", None, kind, text);
+        let program = Program::default();
+        let mut loader = cpl::data::Loader::new(&program, &sources, &cpl::data::NoConstraints);
+        let mut problems = Vec::new();
+        let ty = cpl::check::Type::list(cpl::check::Type::Json);
+        let _ = loader.load_document(file, &ty, "fuzz", &mut problems);
+        let _ = loader.finish(&mut problems);
+    }
+}
+
+/// The deepest inputs the bounds allow go through every stage on a 2 MiB test stack.
+#[test]
+fn the_deepest_accepted_input_fits_a_small_stack() {
+    let depth = cpl::syntax::prescan::MAX_NESTING - 2;
+    let nested = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+    evaluate(&nested);
+    let lists = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    evaluate(&lists);
+    let chain = vec!["1"; (cpl::syntax::MAX_EXPR_DEPTH - 2) as usize].join(" + ");
+    evaluate(&chain);
+    let nots = format!("{}true", "not ".repeat((cpl::syntax::MAX_EXPR_DEPTH - 2) as usize));
+    evaluate(&nots);
+    let ifs = format!("{}1{}", "if true then ".repeat(depth), " else 0".repeat(depth));
+    evaluate(&ifs);
+    parse_and_check(&format!("const A = {nested}\nconst B = {lists}\nconst C = {chain}\n"));
+}
+
+/// Deeper than the bounds: a diagnostic, not a crash.
+#[test]
+fn deeper_than_the_bounds_is_a_diagnostic() {
+    let depth = 20_000;
+    let text = format!("const A = {}1{}", "(".repeat(depth), ")".repeat(depth));
+    let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
+    assert!(
+        parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == cpl::diagnostics::Code::NestingTooDeep)
+    );
+    let text = format!("const A = {}", vec!["1"; 200_000].join(" + "));
+    let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
+    assert!(
+        parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == cpl::diagnostics::Code::ExpressionTooDeep)
+    );
+    let text = format!("const A = {}true", "not ".repeat(100_000));
+    let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
+    assert!(!parsed.diagnostics.is_empty());
+    let text = format!(
+        "const A = {}1{}",
+        "if true then ".repeat(50_000),
+        " else 0".repeat(50_000)
+    );
+    let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
+    assert!(!parsed.diagnostics.is_empty());
+    let text = format!("const A = {}true", "any x in [1]: ".repeat(50_000));
+    let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
+    assert!(!parsed.diagnostics.is_empty());
+}

@@ -1,0 +1,1 @@
+source teams: [team] = "registry/*.yaml"

@@ -1,0 +1,3 @@
+// expect: E0009
+type mode = "a" | int
+type maybe = "a"? | "b"

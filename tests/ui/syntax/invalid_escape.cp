@@ -1,0 +1,3 @@
+// expect: E0006
+const PATH = "C:\windows"
+const RAW = r"C:\windows"

@@ -1,0 +1,4 @@
+// expect: E0002
+const PATTERN = r"^[a-z]+
+
+const OK = 1
