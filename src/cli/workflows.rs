@@ -19,7 +19,7 @@ use crate::report::{self, Format, graph, runs};
 use crate::runtime::connector::Live;
 use crate::runtime::executor::{Event, Executor, RunOptions, plan};
 use crate::runtime::objectives;
-use crate::runtime::runlog::{RunFilter, RunId, RunLog, RunStatus};
+use crate::runtime::runlog::{RunFilter, RunId, RunLog, RunLogError, RunStatus};
 use crate::source::SourceMap;
 
 #[derive(Args, Debug)]
@@ -103,12 +103,10 @@ fn shown(path: &Path, root: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
 }
 
-fn runlog_error(path: &Path, e: &dyn std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(
-        Code::RunLog,
-        format!("cannot use the run log `{}`: {e}", path.display()),
-    )
-    .with_help("pass another one with `--runlog PATH`, or set `runlog` in `cpl.toml`")
+/// A run log that cannot be used. Its errors name the file already.
+fn runlog_error(e: &RunLogError) -> Diagnostic {
+    Diagnostic::new(Code::RunLog, e.to_string())
+        .with_help("pass another one with `--runlog PATH`, or set `runlog` in `cpl.toml`")
 }
 
 /// `cpl run WORKFLOW`.
@@ -170,7 +168,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
     let log = match RunLog::open(&path) {
         Ok(log) => log,
         Err(e) => {
-            out.fatal(runlog_error(&path, &e));
+            out.fatal(runlog_error(&e));
             return Exit::Error;
         }
     };
@@ -357,7 +355,7 @@ fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
         return Ok(None);
     }
     RunLog::open(path).map(Some).map_err(|e| {
-        out.fatal(runlog_error(path, &e));
+        out.fatal(runlog_error(&e));
         Exit::Error
     })
 }
@@ -377,7 +375,7 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         let detail = match log.as_ref().map(|l| l.get_run(&RunId::new(run_id.as_str()))) {
             Some(Ok(detail)) => detail,
             Some(Err(e)) => {
-                out.fatal(runlog_error(&path, &e));
+                out.fatal(runlog_error(&e));
                 return Exit::Error;
             }
             None => None,
@@ -425,7 +423,7 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
     let list = match log.as_ref().map(|l| l.list_runs(&filter)) {
         Some(Ok(list)) => list,
         Some(Err(e)) => {
-            out.fatal(runlog_error(&path, &e));
+            out.fatal(runlog_error(&e));
             return Exit::Error;
         }
         None => Vec::new(),
@@ -473,7 +471,7 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
     let log = match RunLog::open(&path) {
         Ok(log) => log,
         Err(e) => {
-            out.fatal(runlog_error(&path, &e));
+            out.fatal(runlog_error(&e));
             return Exit::Error;
         }
     };
@@ -489,7 +487,7 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
         match objectives::measure(program, slo, &log, now) {
             Ok(report) => reports.push(report),
             Err(e) => {
-                out.fatal(runlog_error(&path, &e));
+                out.fatal(runlog_error(&e));
                 return Exit::Error;
             }
         }
