@@ -7,6 +7,7 @@
 //! is a thin shell over this library.
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;

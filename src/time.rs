@@ -20,7 +20,7 @@ const UNITS: &[(&str, i64)] = &[
 impl Duration {
     pub const ZERO: Duration = Duration { nanos: 0 };
 
-    pub fn from_nanos(nanos: i64) -> Duration {
+    pub const fn from_nanos(nanos: i64) -> Duration {
         Duration { nanos }
     }
 
@@ -110,6 +110,19 @@ fn format_float_short(x: f64) -> String {
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+/// A measured duration for people: `850ms`, `4.2s`, `3m 07s`, `2h 05m`.
+pub fn human_millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1_000..=59_999 => {
+            let tenths = ms / 100;
+            format!("{}.{}s", tenths / 10, tenths % 10)
+        }
+        60_000..=3_599_999 => format!("{}m {:02}s", ms / 60_000, (ms / 1000) % 60),
+        _ => format!("{}h {:02}m", ms / 3_600_000, (ms / 60_000) % 60),
+    }
 }
 
 /// Parses an RFC 3339 timestamp or a plain date (midnight UTC).

@@ -41,6 +41,11 @@ fn eval() {
     insta::glob!("ui/eval/*/main.cp", |path| snapshot(path.parent().unwrap()));
 }
 
+#[test]
+fn workflow() {
+    insta::glob!("ui/workflow/*.cp", snapshot);
+}
+
 /// Codes a fixture cannot show, and where they are tested instead: the command line's
 /// own errors and I/O failures in `tests/cli.rs` (which runs the binary), the workflow
 /// runtime in `tests/runtime/`.

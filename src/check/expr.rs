@@ -401,7 +401,8 @@ impl<'a> Checker<'a> {
             inner = inner.strip_optional().clone();
         } else if let Type::Optional(t) = &base.ty {
             let text = shorten(self.source_text(base.span)).to_string();
-            let diagnostic = if matches!(base.kind, ExprKind::StepOutput { .. }) {
+            let from_always = self.steps.as_ref().is_some_and(|s| s.in_always_step());
+            let diagnostic = if from_always && matches!(base.kind, ExprKind::StepOutput { .. }) {
                 Diagnostic::new(Code::UnguardedAlwaysRef, format!("step `{text}` may not have run"))
                     .at(
                         base.span,

@@ -43,6 +43,13 @@ impl Frame {
         id
     }
 
+    /// A slot no name refers to (a workflow step's output, read through the step).
+    pub fn reserve(&mut self) -> LocalId {
+        let id = LocalId(self.next);
+        self.next += 1;
+        id
+    }
+
     pub fn lookup(&self, name: &str) -> Option<&Local> {
         self.scopes
             .iter()

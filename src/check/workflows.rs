@@ -1,6 +1,7 @@
 //! Connectors, workflows and service-level objectives. The checker resolves each step's
 //! call and records which steps it depends on; `compile` turns that into a DAG.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{ParamSig, shorten};
@@ -18,6 +19,9 @@ use crate::time::Duration;
 #[derive(Debug, Default)]
 pub(super) struct StepScope {
     steps: Vec<(Arc<str>, ir::LocalId, Type)>,
+    /// Each name's first step, so a workflow of thousands of steps resolves in
+    /// linear time.
+    index: HashMap<Arc<str>, usize>,
     /// The step being checked, and whether it is `always`.
     current: Option<(u32, bool)>,
     /// Dependencies found while checking the current step.
@@ -28,13 +32,22 @@ impl StepScope {
     pub(super) fn names(&self) -> impl Iterator<Item = &str> {
         self.steps.iter().map(|(n, _, _)| &**n)
     }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Whether the step being checked is `always` (its references are optional).
+    pub(super) fn in_always_step(&self) -> bool {
+        self.current.is_some_and(|(_, always)| always)
+    }
 }
 
 impl<'a> Checker<'a> {
     /// A reference to another step's output, inside a workflow.
     pub(super) fn step_reference(&mut self, name: &str, span: Span) -> Option<ir::Expr> {
         let scope = self.steps.as_mut()?;
-        let index = scope.steps.iter().position(|(n, _, _)| &**n == name)?;
+        let index = scope.position(name)?;
         let (_, local, ty) = scope.steps.get(index)?.clone();
         let index = u32::try_from(index).ok()?;
         let always = match scope.current {
@@ -270,12 +283,8 @@ impl<'a> Checker<'a> {
             // Every step's output gets a slot up front: steps may be written in any order.
             let mut scope = StepScope::default();
             for step in &decl.steps {
-                if let Some((_, _, _)) = scope.steps.iter().find(|(n, _, _)| *n == step.name.name) {
-                    let first = decl
-                        .steps
-                        .iter()
-                        .find(|s| s.name.name == step.name.name)
-                        .map(|s| s.name.span);
+                if let Some(&first) = scope.index.get(&step.name.name) {
+                    let first = decl.steps.get(first).map(|s| s.name.span);
                     let mut d = Diagnostic::new(
                         Code::DuplicateDefinition,
                         format!("step `{}` is defined twice", step.name.name),
@@ -298,11 +307,8 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let output = self.step_output_type(&step.call);
-                let local = frame.declare(
-                    Arc::from(format!("step:{}", step.name.name)),
-                    output.clone(),
-                    step.name.span,
-                );
+                let local = frame.reserve();
+                scope.index.entry(step.name.name.clone()).or_insert(scope.steps.len());
                 scope.steps.push((step.name.name.clone(), local, output));
             }
             self.steps = Some(scope);
@@ -386,10 +392,7 @@ impl<'a> Checker<'a> {
         let timeout = step.timeout.as_ref().and_then(|t| self.constant_duration(t));
         let mut depends_on: Vec<(u32, Span)> = self.steps.as_ref().map(|s| s.found.clone()).unwrap_or_default();
         for after in &step.after {
-            let target = self
-                .steps
-                .as_ref()
-                .and_then(|s| s.steps.iter().position(|(n, _, _)| *n == after.name));
+            let target = self.steps.as_ref().and_then(|s| s.position(&after.name));
             match target {
                 Some(target) => depends_on.push((u32::try_from(target).unwrap_or(u32::MAX), after.span)),
                 None => {
@@ -417,6 +420,7 @@ impl<'a> Checker<'a> {
             depends_on,
             output,
             span: step.name.span,
+            call_span: step.call.span,
         }
     }
 

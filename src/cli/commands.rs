@@ -21,6 +21,10 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         Command::Policy { name, arg, input } => policy(project.as_deref(), &name, &arg, &input, out),
         Command::Gate { name, input, overrides } => gate(project.as_deref(), &name, &input, &overrides, out),
         Command::Explain { code } => Ok(explain(&code, out)),
+        Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
+        Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
+        Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),
+        Command::Graph(args) => Ok(super::workflows::graph(project.as_deref(), &args, &cli.format)),
     };
     result.unwrap_or_else(|diagnostic| {
         out.fatal(*diagnostic);
@@ -32,7 +36,7 @@ type CommandResult = Result<Exit, Box<Diagnostic>>;
 
 /// Loads a session, or stops with its problems: project errors mean the input was
 /// found wanting (exit 1); nothing is evaluated on a program that does not check.
-fn open(
+pub(super) fn open(
     project: Option<&Path>,
     inputs: &[String],
     expression: Option<&str>,
@@ -393,7 +397,12 @@ fn leave(session: Session, exit: Exit) -> Exit {
     exit
 }
 
-fn unknown_item(program: &crate::ir::Program, name: &str, what: &str, keep: impl Fn(&ItemRef) -> bool) -> Diagnostic {
+pub(super) fn unknown_item(
+    program: &crate::ir::Program,
+    name: &str,
+    what: &str,
+    keep: impl Fn(&ItemRef) -> bool,
+) -> Diagnostic {
     let names = program.names_of(keep);
     let help = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
         if names.is_empty() {

@@ -3,8 +3,10 @@
 
 mod args;
 mod commands;
+mod interrupt;
 mod output;
 mod session;
+mod workflows;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,6 +103,25 @@ pub enum Command {
         #[arg(long = "override", value_name = "POLICY")]
         overrides: Vec<String>,
     },
+    /// Run a workflow, record it in the run log and print a summary: exit 0 when the run
+    /// succeeded, 1 when it failed, 2 when it could not run.
+    #[command(
+        after_help = "Examples:\n  cpl run fraud_drift_management --arg model=fraud_v3 --arg drift=0.22\n  cpl run fraud_drift_management --arg model=fraud_v3 --arg drift=0.22 --dry-run"
+    )]
+    Run(workflows::RunArgs),
+    /// List the runs in the run log, newest first, or show one with `runs show RUN_ID`.
+    #[command(
+        after_help = "Examples:\n  cpl runs --workflow fraud_drift_management --status failed\n  cpl runs show 20261122T101530123Z-3f9a1c2b --format json"
+    )]
+    Runs(workflows::RunsArgs),
+    /// Measure service-level objectives over the run log: exit 1 when one is breached.
+    #[command(after_help = "Examples:\n  cpl slo\n  cpl slo drift_workflow_health --format json")]
+    Slo(workflows::SloArgs),
+    /// Draw a workflow's DAG. Here `--format` is `human` (default), `dot`, `mermaid` or `json`.
+    #[command(
+        after_help = "Examples:\n  cpl graph fraud_drift_management --format dot | dot -Tsvg > dag.svg\n  cpl graph fraud_drift_management --format mermaid"
+    )]
+    Graph(workflows::GraphArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },
@@ -118,6 +139,10 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Exit {
+    if let Command::Graph(args) = &cli.command {
+        // `--format dot|mermaid` is the graph's own format, not a report format.
+        return workflows::graph(cli.project.as_deref(), args, &cli.format);
+    }
     let mut out = match Output::new(&cli.format) {
         Ok(out) => out,
         Err(message) => {

@@ -340,7 +340,10 @@ pub struct StepDef {
     /// Steps this one depends on, each with the span that made the dependency.
     pub depends_on: Vec<(u32, Span)>,
     pub output: Type,
+    /// The step's name.
     pub span: Span,
+    /// The call, from its callee to its closing parenthesis.
+    pub call_span: Span,
 }
 
 #[derive(Debug)]

@@ -130,19 +130,15 @@ impl<'p> SourcesUsed<'p> {
                 ExprKind::Source(id) => {
                     self.sources.insert(*id);
                 }
-                ExprKind::Global(id) => {
-                    if self.consts.insert(*id) {
-                        if let Some(def) = program.consts.get(id.index()) {
-                            pending.push(&def.value);
-                        }
+                ExprKind::Global(id) if self.consts.insert(*id) => {
+                    if let Some(def) = program.consts.get(id.index()) {
+                        pending.push(&def.value);
                     }
                 }
-                ExprKind::CallFn { function, .. } => {
-                    if self.functions.insert(*function) {
-                        if let Some(def) = program.functions.get(function.index()) {
-                            pending.push(&def.body);
-                            pending.extend(def.params.iter().filter_map(|p| p.default.as_ref()));
-                        }
+                ExprKind::CallFn { function, .. } if self.functions.insert(*function) => {
+                    if let Some(def) = program.functions.get(function.index()) {
+                        pending.push(&def.body);
+                        pending.extend(def.params.iter().filter_map(|p| p.default.as_ref()));
                     }
                 }
                 ExprKind::CallPolicy { policy, .. } => self.policy(*policy),

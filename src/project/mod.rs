@@ -13,6 +13,7 @@ pub use load_data::{DataSet, Input};
 use std::path::{Path, PathBuf};
 
 use crate::check::{CheckOptions, CheckedExpr, check_with};
+use crate::compile::{CompiledWorkflow, compile};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Program;
 use crate::source::{FileKind, SourceMap};
@@ -31,6 +32,8 @@ pub struct Project {
     pub expression: Option<CheckedExpr>,
     /// Problems in that expression, apart from the project's own.
     pub expression_diagnostics: Diagnostics,
+    /// Every workflow as a DAG, by [`crate::ir::WorkflowId`].
+    pub workflows: Vec<CompiledWorkflow>,
 }
 
 /// The project root for a starting directory: the nearest ancestor holding `cpl.toml`,
@@ -107,6 +110,8 @@ impl Project {
         let (checked, checked_expression) = check_with(&modules, &sources, options, expression_ast.as_ref());
         timer.stop();
         diagnostics.extend(checked.diagnostics);
+        let compiled = compile(&checked.program);
+        diagnostics.extend(compiled.diagnostics);
         diagnostics.sort();
         let expression = checked_expression.map(|(expr, problems)| {
             expression_diagnostics.extend(problems);
@@ -121,6 +126,7 @@ impl Project {
             diagnostics,
             expression,
             expression_diagnostics,
+            workflows: compiled.workflows,
         }
     }
 }

@@ -4,9 +4,11 @@
 
 mod decisions;
 mod github;
+pub mod graph;
 mod human;
 mod json;
 mod position;
+pub mod runs;
 mod sarif;
 
 use std::fmt;

@@ -13,7 +13,8 @@ pub const SLOW: Duration = Duration::from_secs(3);
 
 /// Starts a server and returns its base URL, e.g. `http://127.0.0.1:40123`.
 ///
-/// Routes: `/echo` (200, the request as JSON), `/fail` (500, a text body),
+/// Routes: `/echo` (200, the request as JSON), `/notify` (200, a delivery receipt),
+/// `/fail` (500, a text body),
 /// `/big-fail` (502, 2000 characters), `/slow` (200 after [`SLOW`]), `/html` (200, not
 /// JSON), `/empty` (200, no body), `/no-content` (204), `/redirect` (302 to `/echo`).
 pub fn start() -> String {
@@ -72,6 +73,12 @@ fn handle(stream: TcpStream) -> std::io::Result<()> {
             let reply = json!({ "method": method, "path": path, "body": body, "headers": headers });
             ("200 OK", "application/json", reply.to_string(), "")
         }
+        "/notify" => (
+            "200 OK",
+            "application/json",
+            json!({ "delivered": true, "id": "msg-1" }).to_string(),
+            "",
+        ),
         "/fail" => (
             "500 Internal Server Error",
             "text/plain",

@@ -21,6 +21,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::{ConnectorError, excerpt};
+use crate::runtime::cancel::Cancel;
 use crate::time::Duration;
 
 /// The most standard error kept: its first and last halves, with a marker between.
@@ -81,6 +82,12 @@ pub struct ExecOutput {
 /// or by a signal, overruns its timeout (it is killed), or prints anything but one
 /// JSON value; every failure after the start carries its standard error.
 pub fn call_exec(call: &ExecCall) -> Result<ExecOutput, ConnectorError> {
+    call_exec_until(call, &Cancel::new())
+}
+
+/// [`call_exec`] that also ends when `cancel` is set: the program and everything it
+/// started are killed, and the call fails with [`ConnectorError::Cancelled`].
+pub fn call_exec_until(call: &ExecCall, cancel: &Cancel) -> Result<ExecOutput, ConnectorError> {
     let shown = call.display();
     let Some((program, fixed)) = call.command.split_first() else {
         return Err(ConnectorError::InvalidCall(
@@ -146,9 +153,19 @@ pub fn call_exec(call: &ExecCall) -> Result<ExecOutput, ConnectorError> {
     let stderr_now = || lock(&stderr).text();
 
     let deadline = timeout.map(|t| started + t.to_std());
-    let status = match wait_until(&mut child, deadline) {
-        Ok(Some(status)) => status,
-        Ok(None) => {
+    let status = match wait_until(&mut child, deadline, cancel) {
+        Ok(Waited::Exited(status)) => status,
+        Ok(Waited::Cancelled) => {
+            kill_group(&mut child);
+            let _ = child.wait();
+            let _ = collect(&done_rx, pipes, PIPE_GRACE);
+            return Err(ConnectorError::Cancelled {
+                command: shown,
+                reason: cancel.reason().unwrap_or_default(),
+                stderr: stderr_now(),
+            });
+        }
+        Ok(Waited::TimedOut) => {
             kill_group(&mut child);
             let _ = child.wait();
             let _ = collect(&done_rx, pipes, PIPE_GRACE);
@@ -277,22 +294,31 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }
 
-/// Waits for the program to exit, until `deadline` if there is one; `None` when the
-/// deadline passed first.
-fn wait_until(child: &mut Child, deadline: Option<Instant>) -> io::Result<Option<ExitStatus>> {
-    let Some(deadline) = deadline else {
-        return child.wait().map(Some);
-    };
+/// How waiting for the program ended.
+enum Waited {
+    Exited(ExitStatus),
+    TimedOut,
+    Cancelled,
+}
+
+/// Waits for the program to exit, until `deadline` if there is one or until `cancel`
+/// is set. Polls, backing off from 1 ms to 25 ms, so a short program is seen at once.
+fn wait_until(child: &mut Child, deadline: Option<Instant>, cancel: &Cancel) -> io::Result<Waited> {
     let mut pause = std::time::Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
+            return Ok(Waited::Exited(status));
+        }
+        if cancel.is_cancelled() {
+            return Ok(Waited::Cancelled);
         }
         let now = Instant::now();
-        if now >= deadline {
-            return Ok(None);
-        }
-        thread::sleep(pause.min(deadline - now));
+        let left = match deadline {
+            Some(deadline) if now >= deadline => return Ok(Waited::TimedOut),
+            Some(deadline) => deadline - now,
+            None => pause,
+        };
+        thread::sleep(pause.min(left));
         pause = (pause * 2).min(std::time::Duration::from_millis(25));
     }
 }

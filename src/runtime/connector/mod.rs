@@ -10,12 +10,62 @@
 mod exec;
 mod http;
 
-pub use exec::{ExecCall, ExecOutput, STDERR_LIMIT, STDOUT_LIMIT, call_exec};
+pub use exec::{ExecCall, ExecOutput, STDERR_LIMIT, STDOUT_LIMIT, call_exec, call_exec_until};
 pub use http::{BODY_LIMIT, HttpCall, call_http};
 
 use std::fmt;
 
+use crate::runtime::cancel::Cancel;
 use crate::time::Duration;
+
+/// One call of a connector action, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    Http(HttpCall),
+    Exec(ExecCall),
+}
+
+impl Call {
+    /// What is called, for plans and messages: `POST http://…/retrain` or the command.
+    pub fn display(&self) -> String {
+        match self {
+            Call::Http(call) => format!("POST {}", call.url()),
+            Call::Exec(call) => call.display(),
+        }
+    }
+}
+
+/// What a successful call returned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub value: serde_json::Value,
+    /// What an `exec` program wrote to standard error.
+    pub stderr: Option<String>,
+}
+
+/// Makes connector calls. The executor holds one; [`Live`] calls the real services and
+/// programs, tests substitute their own.
+pub trait Connectors: Send + Sync {
+    /// Makes one call. A call that can be stopped (a program) ends early when `cancel`
+    /// is set; an HTTP call runs to its timeout.
+    fn call(&self, call: &Call, cancel: &Cancel) -> Result<Reply, ConnectorError>;
+}
+
+/// The real connectors: [`call_http`] and [`call_exec_until`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Live;
+
+impl Connectors for Live {
+    fn call(&self, call: &Call, cancel: &Cancel) -> Result<Reply, ConnectorError> {
+        match call {
+            Call::Http(http) => call_http(http).map(|value| Reply { value, stderr: None }),
+            Call::Exec(exec) => call_exec_until(exec, cancel).map(|out| Reply {
+                value: out.value,
+                stderr: Some(out.stderr),
+            }),
+        }
+    }
+}
 
 /// The most characters of a reply, output or standard error an error message quotes.
 pub const EXCERPT_CHARS: usize = 500;
@@ -56,6 +106,12 @@ pub enum ConnectorError {
         signal: Option<i32>,
         stderr: String,
     },
+    /// The run was cancelled while the program ran; it was killed with what it started.
+    Cancelled {
+        command: String,
+        reason: String,
+        stderr: String,
+    },
     /// Talking to the program failed (its pipes, waiting for it).
     Io {
         command: String,
@@ -84,6 +140,7 @@ impl ConnectorError {
     pub fn stderr(&self) -> Option<&str> {
         match self {
             ConnectorError::ExecTimeout { stderr, .. }
+            | ConnectorError::Cancelled { stderr, .. }
             | ConnectorError::Exit { stderr, .. }
             | ConnectorError::Io { stderr, .. } => Some(stderr),
             ConnectorError::NotJson { stderr, .. } | ConnectorError::TooLarge { stderr, .. } => stderr.as_deref(),
@@ -144,6 +201,13 @@ impl fmt::Display for ConnectorError {
                     f.write_str(" and wrote nothing to standard error")
                 } else {
                     write!(f, ": {tail}")
+                }
+            }
+            ConnectorError::Cancelled { command, reason, .. } => {
+                if reason.is_empty() {
+                    write!(f, "`{command}` was stopped: the run was cancelled")
+                } else {
+                    write!(f, "`{command}` was stopped: the run was {reason}")
                 }
             }
             ConnectorError::Io { command, reason, .. } => {

@@ -20,15 +20,18 @@
 //!   executor's concurrent steps can share it through an `Arc`. Other processes share
 //!   the file through SQLite's locking, waiting up to [`BUSY_TIMEOUT`] for each other.
 
+mod recorder;
 mod schema;
 mod types;
 
+pub use recorder::{Memory, MemoryRecorder, MemoryRun, RunRecorder};
 pub use types::{
     AttemptStatus, Decision, RunDetail, RunFilter, RunId, RunLogError, RunStatus, RunSummary, StepAttempt, StepRecord,
 };
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
@@ -46,6 +49,21 @@ pub struct RunLog {
     conn: Mutex<Connection>,
     path: PathBuf,
     clock: Clock,
+    /// Whether the connection is at `synchronous=FULL` (else `NORMAL`); changed only
+    /// while the connection's lock is held.
+    synced: AtomicBool,
+}
+
+/// How durable a write is when the method that makes it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Durability {
+    /// Committed and flushed to disk (`synchronous=FULL`): survives a power cut.
+    Synced,
+    /// Committed (`synchronous=NORMAL` in WAL mode): survives the process being killed,
+    /// and reaches the disk with the next [`Synced`](Durability::Synced) write. A power
+    /// cut can lose it, and only with every write after it: the log always holds a
+    /// prefix of what was written.
+    Committed,
 }
 
 impl fmt::Debug for RunLog {
@@ -195,6 +213,7 @@ impl RunLog {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             clock: Arc::new(Timestamp::now),
+            synced: AtomicBool::new(true),
         })
     }
 
@@ -224,6 +243,7 @@ impl RunLog {
     /// The row is committed when this returns.
     pub fn start_run(&self, workflow: &str, args: &Value) -> Result<RunId, RunLogError> {
         let conn = self.conn();
+        self.set_durability(&conn, Durability::Synced)?;
         let args = args.to_string();
         let mut tries = 0;
         loop {
@@ -248,8 +268,31 @@ impl RunLog {
         }
     }
 
-    /// Records one finished attempt at a step of a running run, committed on return.
+    /// Switches the connection's `synchronous` setting to what `durability` needs.
+    fn set_durability(&self, conn: &Connection, durability: Durability) -> Result<(), RunLogError> {
+        let want = durability == Durability::Synced;
+        if self.synced.load(Ordering::Relaxed) != want {
+            conn.pragma_update(None, "synchronous", if want { "FULL" } else { "NORMAL" })
+                .map_err(db("set the durability of a write"))?;
+            self.synced.store(want, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Records one finished attempt at a step of a running run, committed and synced
+    /// to disk on return.
     pub fn record_attempt(&self, run: &RunId, attempt: &StepAttempt) -> Result<(), RunLogError> {
+        self.record_attempt_with(run, attempt, Durability::Synced)
+    }
+
+    /// Records one finished attempt at a step of a running run, committed on return
+    /// with the given durability.
+    pub fn record_attempt_with(
+        &self,
+        run: &RunId,
+        attempt: &StepAttempt,
+        durability: Durability,
+    ) -> Result<(), RunLogError> {
         if attempt.attempt == 0 {
             return Err(RunLogError::InvalidAttempt {
                 step: attempt.step.clone(),
@@ -257,29 +300,33 @@ impl RunLog {
         }
         let mut conn = self.conn();
         let failed = db("record a step attempt");
+        self.set_durability(&conn, durability)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&failed)?;
         ensure_running(&tx, run)?;
         let duration = i64::try_from(attempt.duration_ms()).unwrap_or(i64::MAX);
-        let inserted = tx.execute(
-            "INSERT INTO step_attempts (run_id, step, attempt, status, started_at, ended_at,
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO step_attempts (run_id, step, attempt, status, started_at, ended_at,
                  duration_ms, output_json, error, stderr, reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                run.as_str(),
-                attempt.step,
-                attempt.attempt,
-                attempt.status.as_str(),
-                attempt.started_at.as_millisecond(),
-                attempt.ended_at.as_millisecond(),
-                duration,
-                attempt.output.as_ref().map(Value::to_string),
-                attempt.error,
-                attempt.stderr,
-                attempt.reason,
-            ],
-        );
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    run.as_str(),
+                    attempt.step,
+                    attempt.attempt,
+                    attempt.status.as_str(),
+                    attempt.started_at.as_millisecond(),
+                    attempt.ended_at.as_millisecond(),
+                    duration,
+                    attempt.output.as_ref().map(Value::to_string),
+                    attempt.error,
+                    attempt.stderr,
+                    attempt.reason,
+                ])
+            });
         match inserted {
             Ok(_) => {}
             Err(e) if is_constraint_violation(&e) => {
@@ -294,10 +341,22 @@ impl RunLog {
         tx.commit().map_err(failed)
     }
 
-    /// Records a policy decision taken by a step of a running run, committed on return.
+    /// Records a policy decision taken by a step of a running run, committed and
+    /// synced to disk on return.
     pub fn record_decision(&self, run: &RunId, decision: &Decision) -> Result<(), RunLogError> {
+        self.record_decision_with(run, decision, Durability::Synced)
+    }
+
+    /// Records a policy decision, committed on return with the given durability.
+    pub fn record_decision_with(
+        &self,
+        run: &RunId,
+        decision: &Decision,
+        durability: Durability,
+    ) -> Result<(), RunLogError> {
         let mut conn = self.conn();
         let failed = db("record a decision");
+        self.set_durability(&conn, durability)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&failed)?;
@@ -323,6 +382,7 @@ impl RunLog {
             return Err(RunLogError::NotAnEnd);
         }
         let conn = self.conn();
+        self.set_durability(&conn, Durability::Synced)?;
         let failed = db("finish a run");
         let now = (self.clock)().as_millisecond();
         let changed = conn
@@ -488,10 +548,8 @@ impl RunLog {
 /// Fails unless `run` exists and has not finished.
 fn ensure_running(conn: &Connection, run: &RunId) -> Result<(), RunLogError> {
     let status: Option<String> = conn
-        .query_row("SELECT status FROM runs WHERE id = ?1", [run.as_str()], |row| {
-            row.get(0)
-        })
-        .optional()
+        .prepare_cached("SELECT status FROM runs WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([run.as_str()], |row| row.get(0)).optional())
         .map_err(db("look up a run"))?;
     match status.as_deref() {
         None => Err(RunLogError::UnknownRun(run.clone())),

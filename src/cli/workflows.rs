@@ -1,0 +1,576 @@
+//! The workflow commands of issue #3: `run`, `runs`, `slo` and `graph`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::args::{split_assignment, typed_value};
+use super::commands::{open, unknown_item};
+use super::session::{self, root};
+use super::{Exit, Output, interrupt};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::eval::Value;
+use crate::ir::{ItemRef, Param, Program};
+use crate::project::Config;
+use crate::report::{self, Format, graph, runs};
+use crate::runtime::connector::Live;
+use crate::runtime::executor::{Event, Executor, RunOptions, plan};
+use crate::runtime::objectives;
+use crate::runtime::runlog::{RunFilter, RunId, RunLog, RunLogError, RunStatus};
+use crate::source::SourceMap;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The workflow to run.
+    pub workflow: String,
+    /// A workflow argument, read as the parameter's type: `--arg drift=0.22`.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub arg: Vec<String>,
+    /// Binds a `source … = input`: `--input plan=tfplan.json`.
+    #[arg(long, value_name = "NAME=FILE")]
+    pub input: Vec<String>,
+    /// Print the plan (order, conditions, what would be called); call and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// At most N connector calls at once [default: `max_parallel_steps` in cpl.toml, else 4].
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// The run log [default: `runlog` in cpl.toml, else `.cpl/runs.db` in the project].
+    #[arg(long, value_name = "PATH")]
+    pub runlog: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub command: Option<RunsCommand>,
+    /// Only runs of this workflow.
+    #[arg(long, value_name = "NAME")]
+    pub workflow: Option<String>,
+    /// Only runs with this status: running, succeeded or failed.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// At most N runs, newest first (0 for all).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// The run log [default: `runlog` in cpl.toml, else `.cpl/runs.db` in the project].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub runlog: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunsCommand {
+    /// Show one run: every attempt of every step, outputs, errors and decisions.
+    #[command(
+        after_help = "Examples:\n  cpl runs show 20261122T101530123Z-3f9a1c2b\n  cpl runs show 20261122T101530123Z-3f9a1c2b --runlog /srv/cpl/runs.db --format json"
+    )]
+    Show {
+        /// The run's id, as `cpl run` and `cpl runs` print it.
+        run_id: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SloArgs {
+    /// Only this `slo` (default: all of them).
+    pub name: Option<String>,
+    /// The run log [default: `runlog` in cpl.toml, else `.cpl/runs.db` in the project].
+    #[arg(long, value_name = "PATH")]
+    pub runlog: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GraphArgs {
+    /// The workflow to draw.
+    pub workflow: String,
+}
+
+/// The run log's path: `--runlog` (relative to the current directory), else the
+/// project's setting (relative to its root).
+fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> PathBuf {
+    match flag {
+        Some(path) => path.to_path_buf(),
+        None => root.join(&config.runlog),
+    }
+}
+
+/// The path as messages show it: relative to the project root when inside it.
+fn shown(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// A run log that cannot be used. Its errors name the file already.
+fn runlog_error(e: &RunLogError) -> Diagnostic {
+    Diagnostic::new(Code::RunLog, e.to_string())
+        .with_help("pass another one with `--runlog PATH`, or set `runlog` in `cpl.toml`")
+}
+
+/// `cpl run WORKFLOW`.
+pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
+    let session = match open(project, &args.input, None, None, out) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let program = &session.project.program;
+    let diagnostics = session.diagnostics();
+    let anchor = session.anchor();
+    let Some((id, def)) = program.workflow(&args.workflow) else {
+        if diagnostics.has_errors() {
+            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, anchor);
+        } else {
+            out.fatal(unknown_item(program, &args.workflow, "workflow", |r| {
+                matches!(r, ItemRef::Workflow(_))
+            }));
+        }
+        return Exit::Error;
+    };
+    let values = match workflow_args(&args.arg, &def.name, &def.params, program) {
+        Ok(values) => values,
+        Err(problems) => {
+            out.diagnostics(&problems, &session.project.sources, None);
+            return Exit::Error;
+        }
+    };
+    if diagnostics.has_errors() {
+        // A program that does not check does not run.
+        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, anchor);
+        return Exit::Error;
+    }
+    if args.parallel == Some(0) {
+        out.fatal(
+            Diagnostic::new(Code::InvalidArg, "`--parallel 0` would run nothing")
+                .with_help("give at least 1; steps that call nothing outside do not count"),
+        );
+        return Exit::Error;
+    }
+    let Some(compiled) = session.project.workflows.get(id.index()) else {
+        return Exit::Error;
+    };
+    let env = session.env();
+    let root = session.project.root.clone();
+    if args.dry_run {
+        let plan = plan(&env, compiled);
+        match out.format {
+            Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "plan": runs::plan_json(&plan) })),
+            _ => {
+                for line in runs::plan_lines(&plan) {
+                    out.line(&line);
+                }
+            }
+        }
+        return Exit::Success;
+    }
+    let path = runlog_path(args.runlog.as_deref(), &root, &session.project.config);
+    let log = match RunLog::open(&path) {
+        Ok(log) => log,
+        Err(e) => {
+            out.fatal(runlog_error(&e));
+            return Exit::Error;
+        }
+    };
+    let mut options = RunOptions::new(root.clone());
+    options.parallel = args
+        .parallel
+        .unwrap_or(session.project.config.max_parallel_steps)
+        .max(1);
+    let _guard = interrupt::watch(options.cancel.clone());
+    let human = out.format == Format::Human;
+    let progress = |event: &Event<'_>| {
+        if human {
+            progress_line(event);
+        }
+    };
+    let executor = Executor {
+        env: &env,
+        workflow: compiled,
+        connectors: Arc::new(Live),
+        recorder: &log,
+        options,
+        on_event: Some(&progress),
+    };
+    let report = match executor.run(&values) {
+        Ok(report) => report,
+        Err(e) => {
+            out.diagnostics(&e.diagnostics(&def.name), &session.project.sources, anchor);
+            return Exit::Error;
+        }
+    };
+    let mut problems = diagnostics.into_vec();
+    problems.extend(report.diagnostics());
+    let calls: Vec<String> = def.steps.iter().map(|s| graph::call_name(program, s)).collect();
+    match out.format {
+        Format::Json => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "run": runs::run_json(&report),
+            "runlog": shown(&path, &root),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+        })),
+        Format::Human => {
+            for line in runs::run_lines(&report, &calls, &shown(&path, &root)) {
+                out.line(&line);
+            }
+            if !problems.is_empty() {
+                let _ = writeln!(std::io::stderr().lock());
+                out.diagnostics(&problems, env.sources, anchor);
+            }
+        }
+        _ => out.diagnostics(&problems, env.sources, anchor),
+    }
+    if report.log_error.is_some() {
+        Exit::Error
+    } else if report.status == RunStatus::Succeeded {
+        Exit::Success
+    } else {
+        Exit::Failure
+    }
+}
+
+/// A live line on standard error while a run goes on.
+fn progress_line(event: &Event<'_>) {
+    let line = match event {
+        Event::Log { step, message } => format!("[{step}] {message}"),
+        Event::Calling { step, call } => format!("[{step}] calling {call}"),
+        Event::Retrying {
+            step,
+            attempt,
+            error,
+            wait,
+        } => format!("[{step}] attempt {attempt} failed: {error}; retrying in {wait}"),
+        Event::StepEnded { .. } => return,
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Text on standard output as it is (a closed pipe is not an error worth a word).
+fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Workflow arguments from `--arg` options, read as each parameter's type. Unknown
+/// names, repeats and missing required parameters are errors that say what exists.
+fn workflow_args(
+    raw: &[String],
+    workflow: &str,
+    params: &[Param],
+    program: &Program,
+) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
+    let mut values: Vec<(Arc<str>, Value)> = Vec::new();
+    let mut problems = Vec::new();
+    for text in raw {
+        let (name, value) = match split_assignment(text, "arg") {
+            Ok(pair) => pair,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let Some(param) = params.iter().find(|p| &*p.name == name) else {
+            let listed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
+            let help = did_you_mean(name, params.iter().map(|p| &*p.name)).unwrap_or_else(|| {
+                if listed.is_empty() {
+                    format!("`{workflow}` takes no arguments")
+                } else {
+                    format!("its parameters are {}", listed.join(", "))
+                }
+            });
+            problems.push(
+                Diagnostic::new(
+                    Code::UnknownArg,
+                    format!("workflow `{workflow}` has no parameter `{name}`"),
+                )
+                .with_help(help),
+            );
+            continue;
+        };
+        if values.iter().any(|(n, _)| &**n == name) {
+            problems.push(Diagnostic::new(
+                Code::InvalidArg,
+                format!("`--arg {name}` is given twice"),
+            ));
+            continue;
+        }
+        match typed_value(value, &param.ty, program) {
+            Ok(v) => values.push((param.name.clone(), v)),
+            Err(expected) => {
+                // A secret's text is never repeated, even when it is the wrong shape.
+                let found = if matches!(param.ty.strip_optional(), crate::check::Type::Secret) {
+                    "***"
+                } else {
+                    value
+                };
+                problems.push(
+                    Diagnostic::new(
+                        Code::InvalidArg,
+                        format!("invalid value for `--arg {name}`: expected {expected}, found `{found}`"),
+                    )
+                    .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
+                );
+            }
+        }
+    }
+    for param in params {
+        if param.default.is_none() && !values.iter().any(|(n, _)| *n == param.name) {
+            problems.push(
+                Diagnostic::new(
+                    Code::UnknownArg,
+                    format!("workflow `{workflow}` needs `--arg {}=…`", param.name),
+                )
+                .at(param.span, "declared here")
+                .with_help(format!(
+                    "`{}` is a `{}` with no default",
+                    param.name,
+                    program.display_type(&param.ty)
+                )),
+            );
+        }
+    }
+    if problems.is_empty() { Ok(values) } else { Err(problems) }
+}
+
+/// The project root and its settings, for commands that need no `.cp` file.
+fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Config), Exit> {
+    let root = root(project).map_err(|d| {
+        out.fatal(d);
+        Exit::Error
+    })?;
+    let mut sources = SourceMap::new();
+    let mut problems = Diagnostics::new();
+    let config = Config::load(&root, &mut sources, &mut problems);
+    if problems.has_errors() {
+        out.diagnostics(&problems.into_vec(), &sources, None);
+        return Err(Exit::Error);
+    }
+    Ok((root, config))
+}
+
+/// Opens an existing run log for reading; `None` when there is none yet.
+fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    RunLog::open(path).map(Some).map_err(|e| {
+        out.fatal(runlog_error(&e));
+        Exit::Error
+    })
+}
+
+/// `cpl runs` and `cpl runs show ID`.
+pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
+    let (root, config) = match project_config(project, out) {
+        Ok(found) => found,
+        Err(exit) => return exit,
+    };
+    let path = runlog_path(args.runlog.as_deref(), &root, &config);
+    let log = match existing_log(&path, out) {
+        Ok(log) => log,
+        Err(exit) => return exit,
+    };
+    if let Some(RunsCommand::Show { run_id }) = &args.command {
+        let detail = match log.as_ref().map(|l| l.get_run(&RunId::new(run_id.as_str()))) {
+            Some(Ok(detail)) => detail,
+            Some(Err(e)) => {
+                out.fatal(runlog_error(&e));
+                return Exit::Error;
+            }
+            None => None,
+        };
+        let Some(detail) = detail else {
+            out.fatal(
+                Diagnostic::new(
+                    Code::UnknownItem,
+                    format!("no run `{run_id}` in `{}`", shown(&path, &root)),
+                )
+                .with_help("`cpl runs` lists the recorded runs"),
+            );
+            return Exit::Error;
+        };
+        match out.format {
+            Format::Json => {
+                out.json(&json!({ "version": report::JSON_VERSION, "run": runs::run_detail_json(&detail) }))
+            }
+            _ => {
+                for line in runs::run_detail_lines(&detail) {
+                    out.line(&line);
+                }
+            }
+        }
+        return Exit::Success;
+    }
+    let status = match args.status.as_deref().map(str::parse::<RunStatus>) {
+        None => None,
+        Some(Ok(status)) => Some(status),
+        Some(Err(_)) => {
+            let given = args.status.as_deref().unwrap_or_default();
+            let help = did_you_mean(given, ["running", "succeeded", "failed"])
+                .unwrap_or_else(|| "the statuses are `running`, `succeeded` and `failed`".to_owned());
+            out.fatal(
+                Diagnostic::new(Code::InvalidArg, format!("`--status {given}` is not a run status")).with_help(help),
+            );
+            return Exit::Error;
+        }
+    };
+    let filter = RunFilter {
+        workflow: args.workflow.clone(),
+        status,
+        limit: (args.limit > 0).then_some(args.limit),
+    };
+    let list = match log.as_ref().map(|l| l.list_runs(&filter)) {
+        Some(Ok(list)) => list,
+        Some(Err(e)) => {
+            out.fatal(runlog_error(&e));
+            return Exit::Error;
+        }
+        None => Vec::new(),
+    };
+    match out.format {
+        Format::Json => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "runlog": shown(&path, &root),
+            "runs": list.iter().map(runs::summary_json).collect::<Vec<_>>(),
+        })),
+        _ => {
+            for line in runs::runs_lines(&list) {
+                out.line(&line);
+            }
+        }
+    }
+    Exit::Success
+}
+
+/// `cpl slo [NAME]`.
+pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
+    let session = match open(project, &[], None, None, out) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let program = &session.project.program;
+    let diagnostics = session.diagnostics();
+    let anchor = session.anchor();
+    if diagnostics.has_errors() {
+        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, anchor);
+        return Exit::Failure;
+    }
+    let chosen: Vec<_> = match &args.name {
+        Some(name) => match program.names.get(name.as_str()) {
+            Some(ItemRef::Slo(id)) => program.slos.get(id.index()).into_iter().collect(),
+            _ => {
+                out.fatal(unknown_item(program, name, "slo", |r| matches!(r, ItemRef::Slo(_))));
+                return Exit::Error;
+            }
+        },
+        None => program.slos.iter().collect(),
+    };
+    let root = &session.project.root;
+    let path = runlog_path(args.runlog.as_deref(), root, &session.project.config);
+    let log = match RunLog::open(&path) {
+        Ok(log) => log,
+        Err(e) => {
+            out.fatal(runlog_error(&e));
+            return Exit::Error;
+        }
+    };
+    let now = match session::now() {
+        Ok(now) => now,
+        Err(d) => {
+            out.fatal(d);
+            return Exit::Error;
+        }
+    };
+    let mut reports = Vec::new();
+    for slo in chosen {
+        match objectives::measure(program, slo, &log, now) {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                out.fatal(runlog_error(&e));
+                return Exit::Error;
+            }
+        }
+    }
+    let mut problems = diagnostics.into_vec();
+    problems.extend(objectives::diagnostics(&reports));
+    let sources = &session.project.sources;
+    match out.format {
+        Format::Json => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "slos": runs::slo_json(&reports),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, sources)).collect::<Vec<_>>(),
+        })),
+        Format::Human => {
+            for line in runs::slo_lines(&reports) {
+                out.line(&line);
+            }
+            if !problems.is_empty() {
+                out.diagnostics(&problems, sources, anchor);
+            }
+        }
+        _ => out.diagnostics(&problems, sources, anchor),
+    }
+    if reports.iter().any(objectives::SloReport::breached) {
+        Exit::Failure
+    } else {
+        Exit::Success
+    }
+}
+
+/// The formats `cpl graph` writes: its own `--format` values.
+const GRAPH_FORMATS: &[&str] = &["human", "dot", "mermaid", "json"];
+
+/// `cpl graph WORKFLOW --format dot|mermaid|json|human`. Runs before the global
+/// `--format` is read as a report format, since `dot` and `mermaid` are not ones.
+pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
+    let out = Output {
+        format: Format::Human,
+        color: false,
+    };
+    let format = format.trim().to_ascii_lowercase();
+    if !GRAPH_FORMATS.contains(&format.as_str()) {
+        let help = did_you_mean(&format, GRAPH_FORMATS.iter().copied())
+            .unwrap_or_else(|| "the graph formats are `dot`, `mermaid`, `json` and `human`".to_owned());
+        out.fatal(Diagnostic::new(Code::InvalidArg, format!("`cpl graph` cannot write `{format}`")).with_help(help));
+        return Exit::Error;
+    }
+    let session = match open(project, &[], None, None, &out) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let program = &session.project.program;
+    let sources = &session.project.sources;
+    let Some((id, _)) = program.workflow(&args.workflow) else {
+        let diagnostics = session.diagnostics();
+        if diagnostics.has_errors() {
+            out.diagnostics(&diagnostics.into_vec(), sources, session.anchor());
+            return Exit::Failure;
+        }
+        out.fatal(unknown_item(program, &args.workflow, "workflow", |r| {
+            matches!(r, ItemRef::Workflow(_))
+        }));
+        return Exit::Error;
+    };
+    let Some(compiled) = session.project.workflows.get(id.index()) else {
+        return Exit::Error;
+    };
+    // A graph is drawn even when the project has errors (a cycle is worth seeing);
+    // the errors are shown on standard error.
+    let problems: Vec<Diagnostic> = session.diagnostics().into_iter().filter(Diagnostic::is_error).collect();
+    match format.as_str() {
+        "dot" => stdout(&graph::dot(program, sources, compiled)),
+        "mermaid" => stdout(&graph::mermaid(program, sources, compiled)),
+        "json" => out.json(&json!({
+            "version": report::JSON_VERSION,
+            "graph": graph::json(program, sources, compiled),
+        })),
+        _ => stdout(&graph::text(program, sources, compiled)),
+    }
+    if problems.is_empty() {
+        Exit::Success
+    } else {
+        out.diagnostics(&problems, sources, session.anchor());
+        Exit::Failure
+    }
+}
