@@ -362,10 +362,11 @@ impl Env<'_> {
     fn field(&self, value: &Value, name: &str, slot: u32, optional: bool, e: &Expr, base: &Expr) -> EvalResult<Value> {
         // The key of a referenced entity is the reference's own text: no need to visit
         // the entity (which, in a large registry, is a cache miss away).
-        if let Value::Ref(reference) = value {
-            if reference.resolved().is_some() && self.is_key_field(reference.kind, name) {
-                return Ok(Value::Str(reference.key.clone()));
-            }
+        if let Value::Ref(reference) = value
+            && reference.resolved().is_some()
+            && self.is_key_field(reference.kind, name)
+        {
+            return Ok(Value::Str(reference.key.clone()));
         }
         let missing = |what: &str| {
             let text = self.sources.slice(base.span);
