@@ -102,19 +102,7 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
         session.anchor(),
     );
     if out.format == Format::Human && !diagnostics.has_errors() {
-        let program = &session.project.program;
-        let records: usize = session.data.record_count;
-        out.line(&format!(
-            "ok: {} file{}, {} polic{}, {} gate{}, {} registry record{}",
-            session.project.modules.len(),
-            if session.project.modules.len() == 1 { "" } else { "s" },
-            program.policies.len(),
-            if program.policies.len() == 1 { "y" } else { "ies" },
-            program.gates.len(),
-            if program.gates.len() == 1 { "" } else { "s" },
-            records,
-            if records == 1 { "" } else { "s" },
-        ));
+        out.line(&summary_line(&session));
     }
     Ok(if diagnostics.has_errors() {
         wanting(&diagnostics)
@@ -370,6 +358,27 @@ fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<
             .with_help(format!("pass it with `--input {}=FILE`", s.name))
         })
         .collect()
+}
+
+/// `ok: 4 files, 8 policies, 3 gates, 22 registry records`: what was checked, kinds
+/// the project has none of left out.
+fn summary_line(session: &Session) -> String {
+    let program = &session.project.program;
+    let counts = [
+        (session.project.modules.len(), "file", "files"),
+        (program.policies.len(), "policy", "policies"),
+        (program.gates.len(), "gate", "gates"),
+        (program.workflows.len(), "workflow", "workflows"),
+        (program.connectors.len(), "connector", "connectors"),
+        (session.data.record_count, "registry record", "registry records"),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .filter(|(i, (n, _, _))| *i == 0 || *n > 0)
+        .map(|(_, (n, one, many))| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+    format!("ok: {}", parts.join(", "))
 }
 
 /// Whether the problems mean the command could not run at all (exit 2) rather than that
