@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Whole-process figures for docs/performance.md, measured side by side in one run:
+#   1. the fleet workload (../shared/bench/fleet) for cpl, its peers (regorus, OPA's Go
+#      engine, Cedar, plain Python; each skipped when not installed) and the hand-written
+#      Rust floor, at N = 1 000, 10 000 and 100 000; then cpl's 100k/10k ratio;
+#   2. `cpl check` of a generated project of 50 000 lines;
+#   3. `cpl check` of 10 000 YAML agent manifests.
+# Each figure is the median wall time and peak RSS of RUNS runs after one warm-up.
+# Usage: bash benches/run.sh            (RUNS=5 by default)
+set -u
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+FLEET=../shared/bench/fleet
+DATA=${D:-/tmp/fleet-data}
+export D=$DATA RUNS
+cargo build --release --quiet --bin cpl --example fleet_floor || exit 2
+CPL=$PWD/target/release/cpl
+FLOOR=$PWD/target/release/examples/fleet_floor
+mkdir -p "$DATA"
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# measure NAME CMD… : prints the median wall seconds and peak RSS (MiB) of RUNS runs.
+measure() {
+  local name=$1; shift
+  "$@" >/dev/null 2>&1
+  local w=() m=()
+  for _ in $(seq "$RUNS"); do
+    local out; out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    w+=("${out% *}"); m+=("${out#* }")
+  done
+  local wall mem
+  wall=$(printf '%s\n' "${w[@]}" | median)
+  mem=$(printf '%s\n' "${m[@]}" | median)
+  printf "%-34s wall_s_median=%-7s peak_MiB_median=%s\n" "$name" "$wall" "$(awk -v k="$mem" 'BEGIN {printf "%.1f", k/1024}')"
+  LAST_WALL=$wall
+}
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "## 1. fleet"
+for n in 1000 10000 100000; do
+  [ -f "$DATA/fleet-$n.json" ] || (cd "$FLEET" && python3 gen_fleet.py "$n" "$DATA")
+done
+(cd "$FLEET" && CPL=$CPL bash bench.sh 1000 10000 100000)
+echo "== hand-written Rust over typed structs (the floor)"
+for n in 1000 10000 100000; do
+  measure "floor N=$n" "$FLOOR" "$DATA/fleet-$n.json"
+done
+echo "== cpl, 100k against 10k (linearity)"
+measure "cpl N=10000" "$CPL" eval 'len(fleet_drift().violations)' --project "$FLEET" --input fleet="$DATA/fleet-10000.json"
+small=$LAST_WALL
+measure "cpl N=100000" "$CPL" eval 'len(fleet_drift().violations)' --project "$FLEET" --input fleet="$DATA/fleet-100000.json"
+large=$LAST_WALL
+awk -v a="$large" -v b="$small" 'BEGIN {printf "ratio 100k/10k: %.1f (linear is 10)\n", a/b}'
+
+echo
+echo "## 2. cpl check, 50 000 lines of .cp"
+[ -d /tmp/cpl-large ] || python3 benches/gen_project.py /tmp/cpl-large 50000
+measure "cpl check (50k lines)" "$CPL" check --project /tmp/cpl-large
+
+echo
+echo "## 3. cpl check, 10 000 YAML manifests"
+[ -d /tmp/cpl-manifests ] || python3 benches/gen_manifests.py /tmp/cpl-manifests 10000
+measure "cpl check (10k manifests)" "$CPL" check --project /tmp/cpl-manifests
+echo
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
