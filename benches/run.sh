@@ -19,15 +19,19 @@ FLOOR=$PWD/target/release/examples/fleet_floor
 mkdir -p "$DATA"
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# measure NAME CMD… : prints the median wall seconds and peak RSS (MiB) of RUNS runs.
+# measure NAME CMD… : prints the median wall seconds and peak RSS (MiB) of RUNS runs,
+# or says it skipped a command that fails (a peer that is not installed).
 measure() {
   local name=$1; shift
-  "$@" >/dev/null 2>&1
-  local w=() m=()
+  if ! "$@" >/dev/null 2>&1; then printf "%-34s skipped (not installed or failed)\n" "$name"; LAST_WALL=0; return; fi
+  local w=() m=() stats
+  stats=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    local out; out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f "%e %M" -o "$stats" "$@" >/dev/null 2>&1
+    local out; out=$(tail -1 "$stats")
     w+=("${out% *}"); m+=("${out#* }")
   done
+  rm -f "$stats"
   local wall mem
   wall=$(printf '%s\n' "${w[@]}" | median)
   mem=$(printf '%s\n' "${m[@]}" | median)
@@ -42,10 +46,15 @@ echo "## 1. fleet"
 for n in 1000 10000 100000; do
   [ -f "$DATA/fleet-$n.json" ] || (cd "$FLEET" && python3 gen_fleet.py "$n" "$DATA")
 done
-(cd "$FLEET" && CPL=$CPL bash bench.sh 1000 10000 100000)
-echo "== hand-written Rust over typed structs (the floor)"
+# The same engines and command lines as the benchmark's bench.sh.
 for n in 1000 10000 100000; do
-  measure "floor N=$n" "$FLOOR" "$DATA/fleet-$n.json"
+  echo "== N=$n (expected violations: $(cat "$DATA/expected-$n.txt"), cpl says: $("$CPL" eval 'len(fleet_drift().violations)' --project "$FLEET" --input fleet="$DATA/fleet-$n.json" 2>&1 | tail -1))"
+  measure "cpl" "$CPL" eval 'len(fleet_drift().violations)' --project "$FLEET" --input fleet="$DATA/fleet-$n.json"
+  measure "hand-written Rust (the floor)" "$FLOOR" "$DATA/fleet-$n.json"
+  measure "regorus" regorus eval -d "$FLEET/fleet.rego" -i "$DATA/fleet-$n.json" data.fleet.nviolations
+  measure "opa (Go engine via python)" python3 "$FLEET/run_opa_go.py" "$FLEET/fleet.rego" "$DATA/fleet-$n.json"
+  measure "cedar (cedarpy, N requests)" python3 "$FLEET/run_cedarpy.py" "$FLEET/fleet.cedar" "$DATA/cedar-entities-$n.json" "$DATA/cedar-requests-$n.json"
+  measure "python3 plain loop" python3 "$FLEET/run_python_plain.py" "$DATA/fleet-$n.json"
 done
 echo "== cpl, 100k against 10k (linearity)"
 measure "cpl N=10000" "$CPL" eval 'len(fleet_drift().violations)' --project "$FLEET" --input fleet="$DATA/fleet-10000.json"

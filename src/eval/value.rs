@@ -123,10 +123,11 @@ impl List {
         }
         if self.lookups.fetch_add(1, AtomicOrdering::Relaxed) >= 1 {
             let index = self.index.get_or_init(|| {
-                self.items
-                    .iter()
-                    .map(ScalarKey::of)
-                    .collect::<Option<HashSet<_, crate::data::FastHash>>>()
+                let mut set = HashSet::with_capacity_and_hasher(self.items.len(), crate::data::FastHash::default());
+                for item in &self.items {
+                    set.insert(ScalarKey::of(item)?);
+                }
+                Some(set)
             });
             if let (Some(set), Some(key)) = (index, ScalarKey::of(needle)) {
                 return set.contains(&key);

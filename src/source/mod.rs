@@ -98,7 +98,9 @@ pub struct SourceFile {
     /// The path on disk, if any.
     pub path: Option<PathBuf>,
     pub kind: FileKind,
-    pub text: Arc<str>,
+    /// `Arc<String>` rather than `Arc<str>`: a file read into a `String` is kept as it is,
+    /// not copied (20 MB of JSON would be copied once more).
+    pub text: Arc<String>,
     lines: OnceLock<LineIndex>,
 }
 
@@ -133,14 +135,14 @@ impl SourceMap {
         name: impl Into<String>,
         path: Option<PathBuf>,
         kind: FileKind,
-        text: impl Into<Arc<str>>,
+        text: impl Into<String>,
     ) -> FileId {
         let id = FileId(clamp_u32(self.files.len()));
         self.files.push(SourceFile {
             name: name.into(),
             path,
             kind,
-            text: text.into(),
+            text: Arc::new(text.into()),
             lines: OnceLock::new(),
         });
         id
@@ -155,7 +157,7 @@ impl SourceMap {
     }
 
     pub fn text(&self, id: FileId) -> &str {
-        self.get(id).map(|f| &*f.text).unwrap_or("")
+        self.get(id).map(|f| f.text.as_str()).unwrap_or("")
     }
 
     pub fn slice(&self, span: Span) -> &str {
