@@ -211,37 +211,26 @@ fn write_bounded(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        Value::Map(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if out.len() > MAX_VALUE_CHARS {
-                    out.push('…');
-                    break;
-                }
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&format!("{k}: "));
-                write_bounded(v, out);
-            }
-            out.push('}');
-        }
-        Value::Record(record) => {
-            out.push('{');
-            for (i, (k, v)) in record.entries().enumerate() {
-                if out.len() > MAX_VALUE_CHARS {
-                    out.push('…');
-                    break;
-                }
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&format!("{k}: "));
-                write_bounded(v, out);
-            }
-            out.push('}');
-        }
+        Value::Map(map) => write_bounded_entries(map.iter(), out),
+        Value::Record(record) => write_bounded_entries(record.entries(), out),
         Value::Ref(slot) => out.push_str(&format!("{:?}", slot.written())),
         other => out.push_str(&other.to_string()),
     }
+}
+
+/// `{k: v, …}` of a map or a record, cut off like a list once `out` is long enough.
+fn write_bounded_entries<'v, K: std::fmt::Display>(entries: impl Iterator<Item = (K, &'v Value)>, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in entries.enumerate() {
+        if out.len() > MAX_VALUE_CHARS {
+            out.push('…');
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("{k}: "));
+        write_bounded(v, out);
+    }
+    out.push('}');
 }

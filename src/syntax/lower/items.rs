@@ -60,32 +60,21 @@ impl Lowerer<'_> {
                 ItemKind::Policy(PolicyDecl { params, body })
             }
             Rule::gate_item => {
-                let mut gate = GateDecl {
-                    inputs: Vec::new(),
-                    policies: Vec::new(),
-                };
-                for part in parts {
-                    match part.as_rule() {
-                        Rule::gate_input => gate.inputs.push(self.param(part)),
-                        _ => gate.policies.extend(children(part).map(|p| self.policy_ref(p))),
-                    }
-                }
-                ItemKind::Gate(gate)
+                let (inputs, policy_lists) = split_parts(
+                    parts,
+                    Rule::gate_input,
+                    |p| self.param(p),
+                    |p| children(p).map(|p| self.policy_ref(p)).collect::<Vec<_>>(),
+                );
+                let policies = policy_lists.into_iter().flatten().collect();
+                ItemKind::Gate(GateDecl { inputs, policies })
             }
             Rule::waiver_item => ItemKind::Waiver(parts.map(|p| self.setting(p)).collect()),
             Rule::slo_item => ItemKind::Slo(parts.map(|p| self.setting(p)).collect()),
             Rule::connector_item => {
-                let mut connector = ConnectorDecl {
-                    settings: Vec::new(),
-                    actions: Vec::new(),
-                };
-                for part in parts {
-                    match part.as_rule() {
-                        Rule::connector_action => connector.actions.push(self.action(part)),
-                        _ => connector.settings.push(self.setting(part)),
-                    }
-                }
-                ItemKind::Connector(connector)
+                let (actions, settings) =
+                    split_parts(parts, Rule::connector_action, |p| self.action(p), |p| self.setting(p));
+                ItemKind::Connector(ConnectorDecl { settings, actions })
             }
             Rule::workflow_item => {
                 let params = parts.next_if(|p| p.as_rule() == Rule::params).map(|p| self.params(p));
@@ -95,32 +84,13 @@ impl Lowerer<'_> {
             Rule::context_item => ItemKind::Context(parts.next().map(|p| self.fields(p).0).unwrap_or_default()),
             Rule::flag_item => {
                 let ty = self.type_or_error(parts.next(), span);
-                let mut flag = FlagDecl {
-                    ty,
-                    rules: Vec::new(),
-                    settings: Vec::new(),
-                };
-                for part in parts {
-                    match part.as_rule() {
-                        Rule::setting => flag.settings.push(self.setting(part)),
-                        _ => flag.rules.push(self.flag_rule(part)),
-                    }
-                }
-                ItemKind::Flag(flag)
+                let (settings, rules) = split_parts(parts, Rule::setting, |p| self.setting(p), |p| self.flag_rule(p));
+                ItemKind::Flag(FlagDecl { ty, rules, settings })
             }
             Rule::environments_item => ItemKind::Environments(parts.map(|p| self.ident(&p)).collect()),
             Rule::config_item => {
-                let mut config = ConfigDecl {
-                    fields: Vec::new(),
-                    envs: Vec::new(),
-                };
-                for part in parts {
-                    match part.as_rule() {
-                        Rule::env_block => config.envs.push(self.env_block(part)),
-                        _ => config.fields.push(self.field(part)),
-                    }
-                }
-                ItemKind::Config(config)
+                let (envs, fields) = split_parts(parts, Rule::env_block, |p| self.env_block(p), |p| self.field(p));
+                ItemKind::Config(ConfigDecl { fields, envs })
             }
             Rule::test_item => ItemKind::Test(parts.map(|p| self.test_stmt(p)).collect()),
             _ => return None,
@@ -446,4 +416,23 @@ impl Lowerer<'_> {
     pub(super) fn error_ident(&self, span: Span) -> Ident {
         Ident { name: "".into(), span }
     }
+}
+
+/// An item's parts in two lists: those of `rule` lowered by `matched`, the others by
+/// `other`, each in source order. (Blocks whose statements of two kinds may interleave.)
+fn split_parts<'i, A, B>(
+    parts: impl Iterator<Item = Pair<'i, Rule>>,
+    rule: Rule,
+    matched: impl Fn(Pair<'i, Rule>) -> A,
+    other: impl Fn(Pair<'i, Rule>) -> B,
+) -> (Vec<A>, Vec<B>) {
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for part in parts {
+        if part.as_rule() == rule {
+            left.push(matched(part));
+        } else {
+            right.push(other(part));
+        }
+    }
+    (left, right)
 }
