@@ -82,7 +82,7 @@ fn stable(text: &str) -> String {
 fn the_example_checks() {
     let out = cpl(&example(), &["check"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.stdout, "ok: 4 files, 3 policies, 0 gates, 0 registry records\n");
+    assert_eq!(out.stdout, "ok: 4 files, 3 policies, 3 workflows, 5 connectors\n");
 }
 
 #[test]
