@@ -118,3 +118,19 @@ impl<'a> Env<'a> {
         Ok(compiled)
     }
 }
+
+/// The evaluator checks the loader's `where` constraints: for registry data and for
+/// connector replies alike.
+impl crate::data::ConstraintEval for Env<'_> {
+    fn holds(&self, constraint: &crate::check::Constraint, value: &Value) -> Result<bool, String> {
+        let mut frame = super::new_frame(constraint.locals.max(1));
+        if let Some(slot) = frame.first_mut() {
+            *slot = value.clone();
+        }
+        match self.eval(&constraint.expr, &mut frame) {
+            Ok(Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!("the constraint gave a {}, not a bool", other.kind_name())),
+            Err(e) => Err(e.message),
+        }
+    }
+}

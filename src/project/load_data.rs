@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{MAX_DATA_BYTES, Project, display_path, read_text};
-use crate::check::{Constraint, Type};
-use crate::data::{ConstraintEval, Loader, Registry};
+use crate::check::Type;
+use crate::data::{Loader, Registry};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Env, Host, Value, new_frame};
+use crate::eval::{Env, Host, Value};
 use crate::ir::{Program, SourceOrigin};
 use crate::source::{FileId, FileKind, SourceMap, Span};
 
@@ -128,8 +128,7 @@ impl Project {
         let timer = timer.next("load data");
         let constraint_data: Vec<Option<Value>> = Vec::new();
         let env = Env::new(&self.program, &self.sources, &constraint_data, host);
-        let constraints = Constraints { env: &env };
-        let mut loader = Loader::new(&self.program, &self.sources, &constraints);
+        let mut loader = Loader::new(&self.program, &self.sources, &env);
         let mut diagnostics = Vec::new();
         for item in &pending {
             let value = loader.load_source(&item.files, &item.ty, &item.name, &mut diagnostics);
@@ -154,25 +153,6 @@ impl Project {
         data.diagnostics.extend(diagnostics);
         data.registry = Some(registry);
         data
-    }
-}
-
-/// The evaluator, checking `where` constraints for the loader.
-struct Constraints<'e, 'a> {
-    env: &'e Env<'a>,
-}
-
-impl ConstraintEval for Constraints<'_, '_> {
-    fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String> {
-        let mut frame = new_frame(constraint.locals.max(1));
-        if let Some(slot) = frame.first_mut() {
-            *slot = value.clone();
-        }
-        match self.env.eval(&constraint.expr, &mut frame) {
-            Ok(Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(format!("the constraint gave a {}, not a bool", other.kind_name())),
-            Err(e) => Err(e.message),
-        }
     }
 }
 

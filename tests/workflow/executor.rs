@@ -307,6 +307,27 @@ fn a_reply_of_the_wrong_type_fails_the_step_and_is_not_retried() {
 }
 
 #[test]
+fn a_reply_outside_its_where_constraint_fails_the_step() {
+    let loaded = project(&[(
+        "main.cp",
+        "connector c {\n  kind exec\n  command [\"x\"]\n  action score() -> { score: float where it >= 0.0 and it <= 1.0 }\n}\nworkflow w() {\n  step s = c.score()\n}\n",
+    )]);
+    let within = Arc::new(Fake::new(|_, _, _| Ok(json!({ "score": 0.25 }))));
+    let report = loaded.run("w", &[], within, &MemoryRecorder::new(), |_| {});
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.steps);
+
+    let outside = Arc::new(Fake::new(|_, _, _| Ok(json!({ "score": 1.5 }))));
+    let report = loaded.run("w", &[], outside, &MemoryRecorder::new(), |_| {});
+    assert_eq!(report.status, RunStatus::Failed);
+    let error = report.steps[0].error.as_ref().unwrap();
+    assert_eq!(error.code, Code::ConnectorReply);
+    assert_eq!(
+        error.message,
+        "the reply of `c.score` does not match its type: `score` does not satisfy `it >= 0.0 and it <= 1.0`"
+    );
+}
+
+#[test]
 fn replies_become_typed_values() {
     let loaded = project(&[(
         "main.cp",

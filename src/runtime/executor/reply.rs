@@ -3,9 +3,9 @@
 //! and secrets where the type says so, unknown and missing fields are reported, and
 //! `where` constraints are checked.
 
-use crate::check::{Constraint, Type};
-use crate::data::{ConstraintEval, Loader};
-use crate::eval::{Env, Value, new_frame};
+use crate::check::Type;
+use crate::data::Loader;
+use crate::eval::{Env, Value};
 use crate::source::{FileKind, SourceMap};
 
 /// The reply as a value of `ty`, or why it is not one (the first few problems, on one
@@ -17,8 +17,8 @@ pub(super) fn typed_reply(env: &Env<'_>, reply: &serde_json::Value, ty: &Type) -
     let text = serde_json::to_string_pretty(reply).map_err(|e| e.to_string())?;
     let mut sources = SourceMap::new();
     let file = sources.add("<reply>", None, FileKind::Json, text);
-    let constraints = Constraints { env };
-    let mut loader = Loader::new(env.program, &sources, &constraints);
+    // `where` constraints in the return type are checked by the evaluator.
+    let mut loader = Loader::new(env.program, &sources, env);
     let mut problems = Vec::new();
     let value = loader.load_document(file, ty, "reply", &mut problems);
     let errors: Vec<_> = problems.iter().filter(|d| d.is_error()).collect();
@@ -54,24 +54,5 @@ fn describe(d: &crate::diagnostics::Diagnostic) -> String {
     match field {
         Some(field) if !d.message.contains(field) => format!("{field}: {}", d.message),
         _ => d.message.clone(),
-    }
-}
-
-/// `where` constraints in the return type, checked by the evaluator.
-struct Constraints<'e, 'a> {
-    env: &'e Env<'a>,
-}
-
-impl ConstraintEval for Constraints<'_, '_> {
-    fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String> {
-        let mut frame = new_frame(constraint.locals.max(1));
-        if let Some(slot) = frame.first_mut() {
-            *slot = value.clone();
-        }
-        match self.env.eval(&constraint.expr, &mut frame) {
-            Ok(Value::Bool(b)) => Ok(b),
-            Ok(other) => Err(format!("the constraint gave a {}, not a bool", other.kind_name())),
-            Err(e) => Err(e.message),
-        }
     }
 }
