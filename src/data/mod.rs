@@ -47,9 +47,10 @@
 //!
 //! YAML (serde-saphyr spans), TOML (spanned tables) and CSV (record positions) give exact
 //! byte ranges, and records get [`OriginAt::Offset`](crate::eval::OriginAt). JSON is
-//! parsed without positions for speed: values are placed by path, elements of a list of
-//! records share their list's path ([`OriginAt::Element`](crate::eval::OriginAt)), and the
-//! [`Locator`] finds paths in the text only when something is shown.
+//! parsed without positions for speed: values are placed by path, and the [`Locator`]
+//! finds paths in the text only when something is shown. A JSON record gets an offset
+//! too, from the address of its first key in the text; one whose first key has escapes
+//! falls back to its path (shared by a list's elements, [`OriginAt::Element`](crate::eval::OriginAt)).
 //!
 //! # References
 //!

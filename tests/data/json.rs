@@ -105,17 +105,11 @@ fn fleet_loads_resolves_and_every_origin_finds_its_record() {
     };
     assert_eq!(agents.items.len(), 300);
     assert_eq!(loaded.registry.count(AGENT), 300);
-    // Each agent's origin is an element of the shared `agents` list, and resolves to its
-    // own object in the text.
-    let mut shared = None;
+    // Each agent's origin is the offset of its own object in the text, taken from where
+    // its first key was read.
     for (i, agent) in agents.items.iter().enumerate() {
         let origin = record(agent).origin.clone().unwrap();
-        let OriginAt::Element { list, index } = &origin.at else {
-            panic!("{origin:?}")
-        };
-        assert_eq!(*index as usize, i);
-        let first = shared.get_or_insert_with(|| list.clone());
-        assert!(Arc::ptr_eq(first, list), "elements share one path");
+        assert!(matches!(origin.at, OriginAt::Offset(_)), "{origin:?}");
         let span = loaded.registry.locate(&world.sources, &origin);
         assert_eq!(world.sources.slice(span), "{");
         assert_eq!(value_at(&text, span.start as usize)["name"], format!("agent-{i:06}"));
@@ -150,6 +144,40 @@ fn fleet_loads_resolves_and_every_origin_finds_its_record() {
         _ => panic!(),
     };
     assert!(Arc::ptr_eq(&tag(0), &tag(1)));
+}
+
+#[test]
+fn a_record_whose_first_key_is_escaped_is_found_by_its_path() {
+    let (mut world, doc) = fleet_world();
+    let text = r#"{"agents": [
+  {"n\u0061me": "agent-000000", "version": "1.0.0", "owner": "o", "drift": 0.5, "deprecated": false, "tags": []},
+  {
+    "name": "agent-000001", "version": "1.0.0", "owner": "o", "drift": 0.5, "deprecated": false, "tags": []}
+], "workflows": [{"name": "w", "steps": [{"id": "s", "agent": "agent-000009"}]}]}"#;
+    let file = world.file("fleet.json", text);
+    let loaded = world.load(&[(file, doc, "fleet")]);
+    // The dangling reference is placed through the step's origin, an offset.
+    assert!(
+        world.render(&loaded.diags).contains("fleet.json:5:"),
+        "{}",
+        world.render(&loaded.diags)
+    );
+    let Value::List(agents) = field(loaded.value(), "agents") else {
+        panic!()
+    };
+    let origin = |i: usize| record(&agents.items[i]).origin.clone().unwrap();
+    // serde_json unescapes `n\u0061me` into a buffer of its own: no address in the text.
+    assert!(
+        matches!(origin(0).at, OriginAt::Element { index: 0, .. }),
+        "{:?}",
+        origin(0)
+    );
+    assert!(matches!(origin(1).at, OriginAt::Offset(_)), "{:?}", origin(1));
+    for (i, line) in [(0, "2:3"), (1, "3:3")] {
+        let span = loaded.registry.locate(&world.sources, &origin(i));
+        assert_eq!(world.location(span), format!("fleet.json:{line}"));
+        assert_eq!(world.sources.slice(span), "{");
+    }
 }
 
 #[test]
@@ -228,7 +256,7 @@ fn one_element_or_a_list_and_nested_json_values() {
     assert_eq!(field(meta, "retry_attempts").to_string(), "0");
     assert_eq!(field(meta, "timeout").to_string(), "250ms");
     let origin = record(&items[0]).origin.clone().unwrap();
-    assert!(matches!(&origin.at, OriginAt::Path(p) if p.0.is_empty()));
+    assert!(matches!(&origin.at, OriginAt::Offset(0)));
     assert_eq!(
         world.location(loaded.registry.locate(&world.sources, &origin)),
         "one.json:1:1"

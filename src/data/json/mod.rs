@@ -4,8 +4,10 @@
 //!
 //! serde_json reports no positions, so problems and records are placed by path: the path
 //! lives on the stack as a chain of [`Here`] links while parsing, and is materialized only
-//! for a problem (a [`DataPath`]) or once per list of records (shared by every element's
-//! [`OriginAt::Element`]). [`super::Locator`] turns paths into spans when shown.
+//! for a problem (a [`DataPath`]). A record's origin is the offset of its `{`, known from
+//! the address of its first key (serde_json lends unescaped strings from the input); a
+//! record without one falls back to its path, shared by a list's elements
+//! ([`OriginAt::Element`]). [`super::Locator`] turns paths into spans when shown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +50,9 @@ struct Placed {
 }
 
 struct Ctx<'a, 'de> {
+    /// The document (after any BOM, which is `base` bytes long).
+    text: &'de str,
+    base: usize,
     program: &'a Program,
     constraints: &'a dyn ConstraintEval,
     file: FileId,
@@ -65,6 +70,20 @@ struct Ctx<'a, 'de> {
 }
 
 impl<'de> Ctx<'_, 'de> {
+    /// The file offset of the `{` that opens the object whose first key is `key`, when
+    /// `key` was lent from the document.
+    fn brace_before(&self, key: Option<&'de str>) -> Option<u32> {
+        let start = (key?.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        let (quote, before) = self.text.as_bytes().get(..start)?.split_last()?;
+        let brace = before
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+        if *quote != b'"' || before.get(brace) != Some(&b'{') {
+            return None;
+        }
+        u32::try_from(self.base + brace).ok()
+    }
+
     fn problem(&mut self, here: &Here<'_>, problem: Problem) {
         self.problems.push(Placed {
             path: here.path(),
@@ -172,6 +191,8 @@ pub(crate) fn load(
     let text = full.get(base..).unwrap_or("");
     let mark = found.mark();
     let mut ctx = Ctx {
+        text,
+        base,
         program,
         constraints,
         file,

@@ -105,7 +105,15 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             field: holder,
             ..
         } = self;
-        let origin = origin.unwrap_or_else(|| OriginAt::Path(Arc::new(here.path())));
+        // The first key says where the record is: its text is borrowed from the input, so
+        // its address gives the offset of the `{` before it. That origin costs nothing to
+        // keep and is found again without walking the document. A record whose first key
+        // is not borrowed (it has escapes), or that has no key, is known by its path.
+        let first = map.next_key_seed(KeySeed { record, hint: 0 })?;
+        let origin = match first.as_ref().and_then(|k| ctx.brace_before(k.text)) {
+            Some(offset) => OriginAt::Offset(offset),
+            None => origin.unwrap_or_else(|| OriginAt::Path(Arc::new(here.path()))),
+        };
         let this = Here {
             base: Some(&origin),
             ..*here
@@ -120,7 +128,15 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         let mut repeats: Vec<(usize, u32)> = Vec::new();
         let mut unknown: Vec<Arc<str>> = Vec::new();
         let mut hint = 0;
-        while let Some(key) = map.next_key_seed(KeySeed { record, hint })? {
+        let mut first = Some(first);
+        loop {
+            let next = match first.take() {
+                Some(key) => key,
+                None => map.next_key_seed(KeySeed { record, hint })?,
+            };
+            let Some(Located { key, .. }) = next else {
+                break;
+            };
             let index = match key {
                 Key::Field(index) => index,
                 Key::Unknown(_) if record.open => {
@@ -404,35 +420,57 @@ enum Key {
     Unknown(String),
 }
 
+/// A key, with its text when serde_json lent it from the input (no escapes in it).
+struct Located<'de> {
+    key: Key,
+    text: Option<&'de str>,
+}
+
 struct KeySeed<'a> {
     record: &'a RecordType,
     /// The field expected next (data usually follows declaration order).
     hint: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key;
+impl KeySeed<'_> {
+    fn key(&self, s: &str) -> Key {
+        let fields = &self.record.fields;
+        if fields.get(self.hint).is_some_and(|f| &*f.name == s) {
+            return Key::Field(self.hint);
+        }
+        match fields.iter().position(|f| &*f.name == s) {
+            Some(index) => Key::Field(index),
+            None => Key::Unknown(s.to_string()),
+        }
+    }
+}
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Located<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Located<'de>, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Key;
+    type Value = Located<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
 
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-        let fields = &self.record.fields;
-        if fields.get(self.hint).is_some_and(|f| &*f.name == s) {
-            return Ok(Key::Field(self.hint));
-        }
-        Ok(match fields.iter().position(|f| &*f.name == s) {
-            Some(index) => Key::Field(index),
-            None => Key::Unknown(s.to_string()),
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Located<'de>, E> {
+        Ok(Located {
+            key: self.key(s),
+            text: Some(s),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Located<'de>, E> {
+        Ok(Located {
+            key: self.key(s),
+            text: None,
         })
     }
 }
