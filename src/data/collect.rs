@@ -61,9 +61,21 @@ pub(crate) struct FoundEntity {
     pub record: Arc<Record>,
     /// The spans of the key and version values (not for JSON: kept small for 100 000s).
     pub spans: Option<Box<(Span, Option<Span>)>>,
+    /// The slot every plain reference to this entity shares, once there is one. Kept
+    /// beside the record so that resolving a reference touches one entry, not two.
+    shared: Option<Arc<RefSlot>>,
 }
 
 impl FoundEntity {
+    pub fn new(kind: EntityId, record: Arc<Record>, spans: Option<Box<(Span, Option<Span>)>>) -> FoundEntity {
+        FoundEntity {
+            kind,
+            record,
+            spans,
+            shared: None,
+        }
+    }
+
     pub fn key(&self) -> &str {
         self.record.key.as_deref().unwrap_or("")
     }
@@ -128,8 +140,6 @@ pub(crate) struct Found {
     pub duplicates: Vec<(u32, u32)>,
     /// Kinds of the entity records being read, innermost last.
     open: Vec<EntityId>,
-    /// Per entity: the slot every plain reference to it shares, once there is one.
-    shared: Vec<Option<Arc<RefSlot>>>,
 }
 
 impl Found {
@@ -179,41 +189,34 @@ impl Found {
     ) -> Result<Value, Problem> {
         let (key, requirement) = convert::split_ref(text)?;
         let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
-        let done = target.is_some() && requirement.is_none() && self.open.last() != Some(&kind);
-        if done && let Some(Some(shared)) = target.and_then(|i| self.shared.get(i as usize)) {
+        let plain = requirement.is_none() && self.open.last() != Some(&kind);
+        let mut entity = target.and_then(|i| self.entities.get_mut(i as usize));
+        if plain && let Some(shared) = entity.as_ref().and_then(|e| e.shared.as_ref()) {
             // Every plain reference to one entity is the same slot.
             return Ok(Value::Ref(shared.clone()));
         }
-        let entity = target.and_then(|i| self.entities.get(i as usize));
-        let slot = RefSlot {
+        let slot = Arc::new(RefSlot {
             kind,
-            // The target's own key, shared.
-            key: entity
-                .and_then(|e| e.record.key.clone())
-                .unwrap_or_else(|| Arc::from(key)),
+            // A copy of the key as written (equal to the target's), allocated beside the
+            // slot rather than shared with the target: reading a reference's key (the join
+            // `s.agent.name`) then touches the slot alone, not a scattered target.
+            key: Arc::from(key),
             requirement: requirement.map(Arc::from),
-            target: OnceLock::new(),
-        };
-        if let Some(entity) = entity {
-            let _ = slot.target.set(Value::Record(entity.record.clone()));
-        }
-        let slot = Arc::new(slot);
-        if let (true, Some(target)) = (done, target) {
-            let target = target as usize;
-            if self.shared.len() <= target {
-                self.shared.resize(target + 1, None);
-            }
-            if let Some(cell) = self.shared.get_mut(target) {
-                *cell = Some(slot.clone());
-            }
-        } else {
-            self.refs.push(FoundRef {
+            // Built resolved rather than set afterwards: no synchronisation to pay.
+            target: match &entity {
+                Some(e) => OnceLock::from(Value::Record(e.record.clone())),
+                None => OnceLock::new(),
+            },
+        });
+        match entity.as_mut() {
+            Some(e) if plain => e.shared = Some(slot.clone()),
+            _ => self.refs.push(FoundRef {
                 slot: slot.clone(),
                 at: at(),
                 field: field.map(|f| f.span),
                 owner: None,
                 target,
-            });
+            }),
         }
         Ok(Value::Ref(slot))
     }
@@ -234,6 +237,5 @@ impl Found {
         self.entities.truncate(entities);
         self.refs.truncate(refs);
         self.open.clear();
-        self.shared.truncate(entities);
     }
 }

@@ -339,13 +339,12 @@ impl<'a> Walker<'a> {
         });
         if let Some(kind) = kind {
             let at = |index: usize| spans.get(index).copied().flatten().map(|(_, value)| value);
-            let entity = key.is_some().then(|| FoundEntity {
-                kind,
-                record: value.clone(),
-                spans: Some(Box::new((
+            let entity = key.is_some().then(|| {
+                let spans = (
                     record.key.and_then(at).unwrap_or(record_span),
                     record.field("version").and_then(|(index, _)| at(index)),
-                ))),
+                );
+                FoundEntity::new(kind, value.clone(), Some(Box::new(spans)))
             });
             self.found.close(entity, first_ref);
         }

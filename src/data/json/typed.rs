@@ -218,11 +218,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             key: key.clone(),
         });
         if let Some(kind) = kind {
-            let entity = key.is_some().then(|| FoundEntity {
-                kind,
-                record: value.clone(),
-                spans: None,
-            });
+            let entity = key.is_some().then(|| FoundEntity::new(kind, value.clone(), None));
             ctx.found.close(entity, first_ref);
         }
         Ok(Value::Record(value))
