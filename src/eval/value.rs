@@ -2,10 +2,13 @@
 //! registry data is loaded once and shared by every evaluation, on any thread.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 use std::sync::{Arc, OnceLock};
+
+use hashbrown::HashTable;
 
 use crate::check::EntityId;
 use crate::source::FileId;
@@ -99,7 +102,8 @@ impl Record {
 pub struct List {
     pub items: Vec<Value>,
     lookups: AtomicU32,
-    index: OnceLock<Option<HashSet<ScalarKey, crate::data::FastHash>>>,
+    /// Positions of the items by hash; `None` when an item is not a scalar.
+    index: OnceLock<Option<HashTable<u32>>>,
 }
 
 impl List {
@@ -112,46 +116,60 @@ impl List {
     }
 
     /// Whether `needle` equals an element. The first lookup scans; from the second on,
-    /// scalar lists are answered from a hash set built once.
+    /// lists of scalars are answered from an index built once. The index holds item
+    /// positions, not copies of the items (4 bytes each, and no reference count touched
+    /// for each of 100 000 strings), and a hit is confirmed with `equals`.
     pub fn contains(&self, needle: &Value) -> bool {
-        if let Some(index) = self.index.get() {
-            return match (index, ScalarKey::of(needle)) {
-                (Some(set), Some(key)) => set.contains(&key),
-                (Some(_), None) => self.items.iter().any(|item| item.equals(needle)),
-                (None, _) => self.items.iter().any(|item| item.equals(needle)),
-            };
-        }
-        if self.lookups.fetch_add(1, AtomicOrdering::Relaxed) >= 1 {
-            let index = self.index.get_or_init(|| {
-                let mut set = HashSet::with_capacity_and_hasher(self.items.len(), crate::data::FastHash::default());
-                for item in &self.items {
-                    set.insert(ScalarKey::of(item)?);
-                }
-                Some(set)
-            });
-            if let (Some(set), Some(key)) = (index, ScalarKey::of(needle)) {
-                return set.contains(&key);
+        let index = match self.index.get() {
+            Some(index) => index.as_ref(),
+            None if self.lookups.fetch_add(1, AtomicOrdering::Relaxed) >= 1 => {
+                self.index.get_or_init(|| self.build_index()).as_ref()
             }
+            None => None,
+        };
+        match (index, ScalarKey::of(needle)) {
+            (Some(table), Some(key)) => table
+                .find(key.hash(), |&at| {
+                    self.items.get(at as usize).is_some_and(|item| item.equals(needle))
+                })
+                .is_some(),
+            _ => self.items.iter().any(|item| item.equals(needle)),
         }
-        self.items.iter().any(|item| item.equals(needle))
+    }
+
+    fn build_index(&self) -> Option<HashTable<u32>> {
+        let mut table = HashTable::with_capacity(self.items.len());
+        for (at, item) in self.items.iter().enumerate() {
+            let hash = ScalarKey::of(item)?.hash();
+            let at = u32::try_from(at).ok()?;
+            // Sized up front, so the table never grows and never asks for a hash again.
+            table.insert_unique(hash, at, |&other| {
+                self.items
+                    .get(other as usize)
+                    .and_then(ScalarKey::of)
+                    .map_or(0, |key| key.hash())
+            });
+        }
+        Some(table)
     }
 }
 
-/// The hashable form of a scalar value; equal values have equal keys.
+/// The hashable form of a scalar value, borrowed; values that `equals` finds equal have
+/// equal keys (an integral float is keyed as the int it equals).
 #[derive(Debug, PartialEq, Eq, Hash)]
-enum ScalarKey {
+enum ScalarKey<'a> {
     Null,
     Bool(bool),
     Int(i64),
     /// A float with no integral value, by bits (integral floats use `Int`).
     Float(u64),
-    Str(Arc<str>),
+    Str(&'a str),
     Duration(i64),
     Timestamp(i64, i32),
 }
 
-impl ScalarKey {
-    fn of(value: &Value) -> Option<ScalarKey> {
+impl ScalarKey<'_> {
+    fn of(value: &Value) -> Option<ScalarKey<'_>> {
         Some(match value {
             Value::Null => ScalarKey::Null,
             Value::Bool(b) => ScalarKey::Bool(*b),
@@ -165,11 +183,15 @@ impl ScalarKey {
                     ScalarKey::Float(x.to_bits())
                 }
             }
-            Value::Str(s) => ScalarKey::Str(s.clone()),
+            Value::Str(s) => ScalarKey::Str(s),
             Value::Duration(d) => ScalarKey::Duration(d.nanos()),
             Value::Timestamp(t) => ScalarKey::Timestamp(t.as_second(), t.subsec_nanosecond()),
             _ => return None,
         })
+    }
+
+    fn hash(&self) -> u64 {
+        crate::data::FastHash::default().hash_one(self)
     }
 }
 
@@ -431,6 +453,19 @@ mod tests {
             assert!(list.contains(&Value::Float(2.0)));
             assert!(list.contains(&Value::Float(2.5)));
             assert!(!list.contains(&Value::str("b")));
+            assert!(!list.contains(&Value::Float(f64::NAN)));
+            assert!(!list.contains(&Value::list(vec![])));
+        }
+        // A list holding a non-scalar is never indexed: it is scanned, with `equals`.
+        let nested = List::new(vec![Value::list(vec![Value::Int(1)]), Value::Int(7)]);
+        for _ in 0..3 {
+            assert!(nested.contains(&Value::list(vec![Value::Float(1.0)])));
+            assert!(nested.contains(&Value::Int(7)));
+            assert!(!nested.contains(&Value::Int(1)));
+        }
+        let many = List::new((0..10_000).map(|n| Value::str(&format!("agent-{n:06}"))).collect());
+        for n in (0..20_000).step_by(7) {
+            assert_eq!(many.contains(&Value::str(&format!("agent-{n:06}"))), n < 10_000, "{n}");
         }
     }
 
