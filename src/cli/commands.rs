@@ -104,11 +104,12 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
     if out.format == Format::Human && !diagnostics.has_errors() {
         out.line(&summary_line(&session));
     }
-    Ok(if diagnostics.has_errors() {
+    let exit = if diagnostics.has_errors() {
         wanting(&diagnostics)
     } else {
         Exit::Success
-    })
+    };
+    Ok(leave(session, exit))
 }
 
 fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output) -> CommandResult {
