@@ -62,8 +62,9 @@ pub(crate) struct FoundEntity {
     /// The spans of the key and version values (not for JSON: kept small for 100 000s).
     pub spans: Option<Box<(Span, Option<Span>)>>,
     /// The slot every plain reference to this entity shares, once there is one. Kept
-    /// beside the record so that resolving a reference touches one entry, not two.
-    shared: Option<Arc<RefSlot>>,
+    /// beside the record so that resolving a reference touches one entry, not two; set
+    /// once, possibly by a part of a document read on another thread.
+    shared: OnceLock<Arc<RefSlot>>,
 }
 
 impl FoundEntity {
@@ -72,7 +73,7 @@ impl FoundEntity {
             kind,
             record,
             spans,
-            shared: None,
+            shared: OnceLock::new(),
         }
     }
 
@@ -140,6 +141,10 @@ pub(crate) struct Found {
     pub duplicates: Vec<(u32, u32)>,
     /// Kinds of the entity records being read, innermost last.
     open: Vec<EntityId>,
+    /// The index, in the whole registry, of this `Found`'s first entity: non-zero for a
+    /// part of a document read on its own thread (see [`Found::part`]). Indices kept in
+    /// `index`, `refs` and `duplicates` are registry-wide.
+    first: u32,
 }
 
 impl Found {
@@ -148,6 +153,48 @@ impl Found {
             index: program.entities.iter().map(|_| Keys::default()).collect(),
             ..Found::default()
         }
+    }
+
+    /// An empty `Found` for a part of a document read on its own, after everything
+    /// `earlier` holds; [`Found::absorb`] merges it back in document order.
+    pub fn part(program: &Program, earlier: &Found) -> Found {
+        Found {
+            first: earlier.first + u32::try_from(earlier.entities.len()).unwrap_or(u32::MAX),
+            ..Found::new(program)
+        }
+    }
+
+    /// Appends a part read on its own (see [`Found::part`]), which came next in the
+    /// document: its entities are indexed here in order (so a key taken by an earlier
+    /// entity is a duplicate, as if read here), and its references are renumbered.
+    pub fn absorb(&mut self, part: Found) {
+        let start = self.first + u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
+        // The part numbered its own entities from `part.first`; entities before that are
+        // the earlier ones it could see, whose numbers stand.
+        let renumber = |i: u32| if i >= part.first { i - part.first + start } else { i };
+        self.refs.extend(part.refs.into_iter().map(|found| FoundRef {
+            owner: found.owner.map(renumber),
+            target: found.target.map(renumber),
+            ..found
+        }));
+        for entity in part.entities {
+            self.index_entity(&entity);
+            self.entities.push(entity);
+        }
+    }
+
+    fn index_entity(&mut self, entity: &FoundEntity) {
+        let index = self.first + u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
+        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
+            && let Err(first) = keys.insert(key, index)
+        {
+            self.duplicates.push((first, index));
+        }
+    }
+
+    /// Whether an entity record is being read (references found now would be its own).
+    pub fn in_entity(&self) -> bool {
+        !self.open.is_empty()
     }
 
     /// An entity record of `kind` starts: references read until it ends are its own.
@@ -163,17 +210,13 @@ impl Found {
         let Some(entity) = entity else {
             return;
         };
-        let index = u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
+        let index = self.first + u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
         for found in self.refs.iter_mut().skip(first_ref) {
             if found.owner.is_none() {
                 found.owner = Some(index);
             }
         }
-        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
-            && let Err(first) = keys.insert(key, index)
-        {
-            self.duplicates.push((first, index));
-        }
+        self.index_entity(&entity);
         self.entities.push(entity);
     }
 
@@ -187,13 +230,28 @@ impl Found {
         field: Option<&FieldType>,
         at: impl FnOnce() -> DataAt,
     ) -> Result<Value, Problem> {
+        self.reference_after(None, kind, text, field, at)
+    }
+
+    /// [`Found::reference`] in a part read on its own: the entities read before the part
+    /// (`earlier`) come first in the document, so they are looked up first.
+    pub fn reference_after(
+        &mut self,
+        earlier: Option<&Found>,
+        kind: EntityId,
+        text: &str,
+        field: Option<&FieldType>,
+        at: impl FnOnce() -> DataAt,
+    ) -> Result<Value, Problem> {
         let (key, requirement) = convert::split_ref(text)?;
-        let target = self.index.get(kind.index()).and_then(|keys| keys.get(key));
         let plain = requirement.is_none() && self.open.last() != Some(&kind);
-        let mut entity = target.and_then(|i| self.entities.get_mut(i as usize));
-        if plain && let Some(shared) = entity.as_ref().and_then(|e| e.shared.as_ref()) {
+        let hit = earlier
+            .and_then(|e| e.entity(kind, key))
+            .or_else(|| self.entity(kind, key));
+        let (target, entity) = (hit.map(|(i, _)| i), hit.map(|(_, e)| e));
+        if plain && let Some(slot) = entity.and_then(|e| e.shared.get()) {
             // Every plain reference to one entity is the same slot.
-            return Ok(Value::Ref(shared.clone()));
+            return Ok(Value::Ref(slot.clone()));
         }
         let slot = Arc::new(RefSlot {
             kind,
@@ -203,22 +261,31 @@ impl Found {
             key: Arc::from(key),
             requirement: requirement.map(Arc::from),
             // Built resolved rather than set afterwards: no synchronisation to pay.
-            target: match &entity {
+            target: match entity {
                 Some(e) => OnceLock::from(Value::Record(e.record.clone())),
                 None => OnceLock::new(),
             },
         });
-        match entity.as_mut() {
-            Some(e) if plain => e.shared = Some(slot.clone()),
-            _ => self.refs.push(FoundRef {
-                slot: slot.clone(),
-                at: at(),
-                field: field.map(|f| f.span),
-                owner: None,
-                target,
-            }),
+        match entity {
+            // Another thread may have shared a slot first: then that one is the slot.
+            Some(e) if plain => Ok(Value::Ref(e.shared.get_or_init(|| slot).clone())),
+            _ => {
+                self.refs.push(FoundRef {
+                    slot: slot.clone(),
+                    at: at(),
+                    field: field.map(|f| f.span),
+                    owner: None,
+                    target,
+                });
+                Ok(Value::Ref(slot))
+            }
         }
-        Ok(Value::Ref(slot))
+    }
+
+    /// The entity of `kind` keyed `key`, with its registry-wide index.
+    fn entity(&self, kind: EntityId, key: &str) -> Option<(u32, &FoundEntity)> {
+        let i = self.index.get(kind.index())?.get(key)?;
+        Some((i, self.entities.get(i.checked_sub(self.first)? as usize)?))
     }
 
     /// How much has been found, to forget a document that failed (see [`Found::reset`]).
@@ -229,10 +296,10 @@ impl Found {
     pub fn reset(&mut self, (entities, refs): (usize, usize)) {
         for (i, entity) in self.entities.iter().enumerate().skip(entities) {
             if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key) {
-                keys.remove(key, u32::try_from(i).unwrap_or(u32::MAX));
+                keys.remove(key, self.first + u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
-        let limit = u32::try_from(entities).unwrap_or(u32::MAX);
+        let limit = self.first + u32::try_from(entities).unwrap_or(u32::MAX);
         self.duplicates.retain(|&(_, again)| again < limit);
         self.entities.truncate(entities);
         self.refs.truncate(refs);

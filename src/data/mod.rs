@@ -93,8 +93,9 @@ use crate::source::{FileId, FileKind, SourceMap, Span};
 use collect::Found;
 use tree::Walker;
 
-/// Checks `where` constraints for the loader; the evaluator implements it.
-pub trait ConstraintEval {
+/// Checks `where` constraints for the loader; the evaluator implements it. `Sync`: long
+/// JSON lists are read on several threads.
+pub trait ConstraintEval: Sync {
     /// Whether `value` satisfies `constraint` (`it` is local 0); `Err` when the check
     /// itself failed (a run-time error in the constraint).
     fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String>;
@@ -119,6 +120,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Events replayed by YAML aliases, at least (files may replay as many as their size).
     pub max_alias_replay: usize,
+    /// When a JSON document's long lists of records are read on several threads.
+    pub split: Split,
 }
 
 impl Default for Limits {
@@ -127,6 +130,36 @@ impl Default for Limits {
             max_file_bytes: 256 * 1024 * 1024,
             max_depth: 32,
             max_alias_replay: 10_000,
+            split: Split::default(),
+        }
+    }
+}
+
+/// A list of records is read in parts, one thread each, when its document and the list
+/// are both long enough for a part to pay for its thread.
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    pub min_document_bytes: usize,
+    pub min_elements: usize,
+    pub max_parts: usize,
+}
+
+impl Split {
+    /// Everything on one thread.
+    pub const NEVER: Split = Split {
+        min_document_bytes: usize::MAX,
+        min_elements: usize::MAX,
+        max_parts: 1,
+    };
+}
+
+impl Default for Split {
+    /// From 4 MiB documents and 4 096 elements, one part per core (at most 8).
+    fn default() -> Split {
+        Split {
+            min_document_bytes: 4 << 20,
+            min_elements: 4096,
+            max_parts: std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
         }
     }
 }
@@ -243,6 +276,7 @@ impl<'a> Loader<'a> {
                         file,
                         ty,
                         list_source,
+                        self.limits.split,
                         &mut self.found,
                         &mut local,
                     )

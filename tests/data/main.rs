@@ -11,6 +11,7 @@ mod helpers;
 mod csv;
 mod json;
 mod limits;
+mod parts;
 mod registry;
 mod robust;
 mod toml;

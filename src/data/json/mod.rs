@@ -14,12 +14,13 @@ use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
-use crate::check::Type;
+use crate::check::{EntityId, FieldType, Type};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{DataPath, OriginAt, Value};
 use crate::ir::Program;
 use crate::source::{FileId, SourceMap};
 
+mod parallel;
 mod path;
 mod typed;
 mod untyped;
@@ -27,10 +28,10 @@ mod untyped;
 use path::{Here, Seg};
 use typed::Typed;
 
-use super::collect::Found;
+use super::collect::{DataAt, Found};
 use super::hash::Fast;
 use super::problem::{self, Problem};
-use super::{ConstraintEval, Locator};
+use super::{ConstraintEval, Locator, Split};
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
 const INTERN_MAX_LEN: usize = 32;
@@ -67,6 +68,53 @@ struct Ctx<'a, 'de> {
     /// Items of the lists being read, innermost last: each list is allocated once, at
     /// its exact size, when it ends.
     items: Vec<Value>,
+    /// In a part of a long list read on its own thread: the entities read before it.
+    earlier: Option<&'a Found>,
+    /// When long lists are read in parts ([`Split::NEVER`] inside a part).
+    split: Split,
+    /// A failure found where serde_json cannot place it (in an element read on its own),
+    /// reported in place of the error that stops the document.
+    failed: Option<Diagnostic>,
+}
+
+impl<'a, 'de> Ctx<'a, 'de> {
+    /// A reader for a part of the document, with tables of its own, beside `self`.
+    fn part(
+        text: &'de str,
+        base: usize,
+        program: &'a Program,
+        constraints: &'a dyn ConstraintEval,
+        file: FileId,
+        found: &'a mut Found,
+        earlier: Option<&'a Found>,
+    ) -> Ctx<'a, 'de> {
+        Ctx {
+            text,
+            base,
+            program,
+            constraints,
+            file,
+            found,
+            problems: Vec::new(),
+            strings: HashMap::default(),
+            versions: HashMap::default(),
+            lists: HashMap::default(),
+            items: Vec::new(),
+            earlier,
+            split: Split::NEVER,
+            failed: None,
+        }
+    }
+
+    fn reference(
+        &mut self,
+        kind: EntityId,
+        text: &str,
+        field: Option<&FieldType>,
+        at: impl FnOnce() -> DataAt,
+    ) -> Result<Value, Problem> {
+        self.found.reference_after(self.earlier, kind, text, field, at)
+    }
 }
 
 impl<'de> Ctx<'_, 'de> {
@@ -183,6 +231,7 @@ pub(crate) fn load(
     file: FileId,
     ty: &Type,
     list_source: bool,
+    split: Split,
     found: &mut Found,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
@@ -190,19 +239,8 @@ pub(crate) fn load(
     let base = super::bom_len(full);
     let text = full.get(base..).unwrap_or("");
     let mark = found.mark();
-    let mut ctx = Ctx {
-        text,
-        base,
-        program,
-        constraints,
-        file,
-        found,
-        problems: Vec::new(),
-        strings: HashMap::default(),
-        versions: HashMap::default(),
-        lists: HashMap::default(),
-        items: Vec::new(),
-    };
+    let mut ctx = Ctx::part(text, base, program, constraints, file, found, None);
+    ctx.split = split;
     let root = Here {
         parent: None,
         seg: Seg::Root,
@@ -224,7 +262,11 @@ pub(crate) fn load(
         Ok(value) => value,
         Err(error) => {
             ctx.found.reset(mark);
-            diags.push(syntax_error(file, text, base, &error));
+            diags.push(
+                ctx.failed
+                    .take()
+                    .unwrap_or_else(|| syntax_error(file, text, base, &error)),
+            );
             return None;
         }
     };

@@ -12,9 +12,9 @@ use crate::eval::{Origin, OriginAt, Record, Value};
 use super::super::collect::FoundEntity;
 use super::super::convert::{self, FieldSet};
 use super::super::problem::{self, Found as Kind};
-use super::Ctx;
 use super::path::{Here, Seg};
 use super::untyped::Untyped;
+use super::{Ctx, parallel};
 
 /// Reads one value of `ty` at `here`.
 pub(super) struct Typed<'c, 'a, 'de, 'p> {
@@ -57,7 +57,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         let target = self.target();
         if let Type::Ref(kind) = target {
             let (here, file) = (self.here, self.ctx.file);
-            return match self.ctx.found.reference(*kind, text, self.field, || here.data_at(file)) {
+            return match self.ctx.reference(*kind, text, self.field, || here.data_at(file)) {
                 Ok(value) => value,
                 Err(problem) => {
                     self.ctx.problem(self.here, problem.field(self.field));
@@ -176,7 +176,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let value = map.next_value_seed(Typed {
+            let typed = Typed {
                 ctx: &mut *ctx,
                 ty: &field.ty,
                 field: Some(field),
@@ -184,7 +184,11 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 origin: None,
                 single: false,
                 intern: record.key != Some(index),
-            })?;
+            };
+            let value = match parallel::long_list(typed.ctx, typed.ty) {
+                Some(elem) => map.next_value_seed(parallel::LongList { typed, elem })?,
+                None => map.next_value_seed(typed)?,
+            };
             if let Err(problem) = convert::check_constraint(ctx.constraints, field, &value) {
                 ctx.problem(&child, problem);
             }
