@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use cpl::check::{CheckOptions, check_with};
-use cpl::eval::{Env, FixedHost, new_frame};
+use cpl::eval::{Env, FixedHost, Parts, Value, new_frame};
 use cpl::ir::Program;
 use cpl::source::{FileId, FileKind, SourceMap};
 
@@ -158,6 +158,56 @@ fn evaluate(text: &str) {
     let env = Env::new(&checked.program, &sources, &data, &host);
     let mut frame = new_frame(expression.locals);
     let _ = env.eval(&expression.expr, &mut frame);
+}
+
+/// A policy whose `for` has a filter that can fail, rules that fire, warn and fail.
+const PARTS_POLICY: &str = r#"policy cut(xs: [int]) {
+  for x in xs if 10 / (x % 17) > 0
+  deny when x % 5 == 0 => "{x} is a multiple of five"
+  warn when x % 11 == 0 => "{x} is a multiple of eleven"
+  deny when 100 / (x % 13) > 50 => "{x} is just above a multiple of thirteen"
+}
+"#;
+
+/// The decision of `cut` over `0..n`, evaluated in `parts`, as text.
+fn decide_in_parts(n: i64, parts: Parts) -> String {
+    let mut sources = SourceMap::new();
+    let file = sources.add("cut.cp", None, FileKind::Cpl, PARTS_POLICY);
+    let parsed = cpl::syntax::parse_file(file, PARTS_POLICY);
+    let options = CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let (checked, _) = check_with(&[parsed.module], &sources, &options, None);
+    let host = FixedHost::default();
+    let env = Env::new(&checked.program, &sources, &[], &host).with_parts(parts);
+    let xs = Value::list((0..n).map(Value::Int).collect());
+    let decision = env.decide(cpl::ir::PolicyId(0), &[("xs".into(), xs)]);
+    let line = |v: &cpl::eval::Violation| format!("{:?} {} {:?}", v.kind, v.message, v.subject);
+    format!(
+        "{:?} {}\n{}\n{}\n{}",
+        decision.outcome,
+        decision.subjects,
+        decision.violations.iter().map(line).collect::<Vec<_>>().join("\n"),
+        decision.warnings.iter().map(line).collect::<Vec<_>>().join("\n"),
+        decision
+            .errors
+            .iter()
+            .map(|f| f.describe(&env))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// A `for` evaluated in parts on several threads decides exactly as on one.
+    #[test]
+    fn a_decision_does_not_depend_on_how_its_for_is_cut(n in 0..300i64, parts in 1..6usize, min in 0..4usize) {
+        let whole = decide_in_parts(n, Parts::NEVER);
+        let cut = decide_in_parts(n, Parts { min_elements: min, max_parts: parts });
+        prop_assert_eq!(cut, whole);
+    }
 }
 
 proptest! {

@@ -88,6 +88,28 @@ impl Decision {
         self.outcome == Outcome::Deny
     }
 
+    /// A decision of the same policy with nothing decided yet: for a part of a `for`.
+    pub(super) fn empty_like(&self) -> Decision {
+        Decision {
+            policy: self.policy,
+            name: self.name.clone(),
+            level: self.level,
+            outcome: Outcome::Allow,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            subjects: 0,
+        }
+    }
+
+    /// Adds what a later part of the same `for` found.
+    pub(super) fn append(&mut self, part: Decision) {
+        self.violations.extend(part.violations);
+        self.warnings.extend(part.warnings);
+        self.errors.extend(part.errors);
+        self.subjects += part.subjects;
+    }
+
     /// The decision as a cpl value of type `decision`.
     pub fn to_value(&self, env: &Env<'_>) -> Value {
         let shape = decision_record().shape.clone();

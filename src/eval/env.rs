@@ -74,6 +74,32 @@ pub struct Env<'a> {
     /// Turns data origins into positions; shared so JSON files are indexed once.
     locator: Option<&'a crate::data::Locator>,
     own_locator: crate::data::Locator,
+    pub(super) parts: Parts,
+}
+
+/// When a policy's `for` over a long list runs in parts, one thread each.
+#[derive(Clone, Copy, Debug)]
+pub struct Parts {
+    pub min_elements: usize,
+    pub max_parts: usize,
+}
+
+impl Parts {
+    /// Everything on one thread.
+    pub const NEVER: Parts = Parts {
+        min_elements: usize::MAX,
+        max_parts: 1,
+    };
+}
+
+impl Default for Parts {
+    /// From 8 192 elements, one part per core (at most 8).
+    fn default() -> Parts {
+        Parts {
+            min_elements: 8192,
+            max_parts: std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+        }
+    }
 }
 
 impl<'a> Env<'a> {
@@ -87,7 +113,14 @@ impl<'a> Env<'a> {
             regexes: Mutex::new(HashMap::new()),
             locator: None,
             own_locator: crate::data::Locator::new(),
+            parts: Parts::default(),
         }
+    }
+
+    /// Changes when a `for` runs in parts (the result never depends on it).
+    pub fn with_parts(mut self, parts: Parts) -> Env<'a> {
+        self.parts = parts;
+        self
     }
 
     /// Uses the data loader's locator, which already knows the files' layout.

@@ -18,7 +18,7 @@ mod waivers;
 
 pub use builtins::{DIGEST_EXCLUDED_FIELDS, entity_digest, hex};
 pub use decision::{Decision, Explained, Failure, Outcome, Violation};
-pub use env::{Env, FixedHost, Host, SystemHost};
+pub use env::{Env, FixedHost, Host, Parts, SystemHost};
 pub use error::{EvalError, EvalResult};
 pub use explain::render;
 pub use expr::{Frame, conforms, new_frame};

@@ -2,6 +2,7 @@
 //! short-circuits another; an evaluation error makes the decision indeterminate and is
 //! reported with the subject it failed for.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::decision::{Decision, Failure, Outcome, Violation};
@@ -76,32 +77,38 @@ impl Env<'_> {
                     Ok(items) => items,
                     Err(error) => return self.indeterminate(policy, def, error),
                 };
-                for (index, item) in items.items.iter().enumerate() {
-                    let subject = Subject {
-                        item: Some(item),
-                        index,
-                    };
-                    if let Some(slot) = frame.get_mut(each.var.index()) {
-                        *slot = item.clone();
-                    }
-                    if let Some(filter) = &each.filter {
-                        match self.eval(filter, &mut frame).and_then(|v| self.truth(&v, filter)) {
-                            Ok(true) => {}
-                            Ok(false) => continue,
-                            Err(error) => {
-                                decision.errors.push(Failure {
-                                    error,
-                                    subject: subject.key(),
-                                    origin: subject.origin(),
-                                    rule: None,
-                                });
-                                continue;
+                let items: &[Value] = &items.items;
+                let parts = self.for_parts(items);
+                let Some((first, rest)) = parts.split_first() else {
+                    return decision;
+                };
+                std::thread::scope(|scope| {
+                    // Each part evaluates on its own thread, in a frame of its own, into a
+                    // decision of its own; the parts are joined in order, so the result is
+                    // the one a single thread gives.
+                    let handles: Vec<_> = rest
+                        .iter()
+                        .map(|part| {
+                            let (mut frame, mut own) = (frame.clone(), decision.empty_like());
+                            std::thread::Builder::new()
+                                .stack_size(crate::STACK_SIZE)
+                                .spawn_scoped(scope, move || {
+                                    self.decide_each(def, each, items, part.clone(), &mut frame, &mut own, explain);
+                                    own
+                                })
+                        })
+                        .collect();
+                    self.decide_each(def, each, items, first.clone(), &mut frame, &mut decision, explain);
+                    for (handle, part) in handles.into_iter().zip(rest) {
+                        match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
+                            Ok(own) => decision.append(own),
+                            // A thread that could not start: its part is evaluated here.
+                            Err(()) => {
+                                self.decide_each(def, each, items, part.clone(), &mut frame, &mut decision, explain)
                             }
                         }
                     }
-                    decision.subjects += 1;
-                    self.run_body(def, &mut frame, subject, &mut decision, explain);
-                }
+                });
             }
         }
         decision.outcome = if !decision.errors.is_empty() {
@@ -112,6 +119,59 @@ impl Env<'_> {
             Outcome::Allow
         };
         decision
+    }
+
+    /// The elements `range` of a `for`, in order: filter, then every rule.
+    #[expect(clippy::too_many_arguments, reason = "one policy's state, passed once per part")]
+    fn decide_each(
+        &self,
+        def: &PolicyDef,
+        each: &crate::ir::ForEach,
+        items: &[Value],
+        range: Range<usize>,
+        frame: &mut Frame,
+        decision: &mut Decision,
+        explain: Explain,
+    ) {
+        for (index, item) in range.clone().zip(items.get(range).unwrap_or(&[])) {
+            let subject = Subject {
+                item: Some(item),
+                index,
+            };
+            if let Some(slot) = frame.get_mut(each.var.index()) {
+                *slot = item.clone();
+            }
+            if let Some(filter) = &each.filter {
+                match self.eval(filter, frame).and_then(|v| self.truth(&v, filter)) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(error) => {
+                        decision.errors.push(Failure {
+                            error,
+                            subject: subject.key(),
+                            origin: subject.origin(),
+                            rule: None,
+                        });
+                        continue;
+                    }
+                }
+            }
+            decision.subjects += 1;
+            self.run_body(def, frame, subject, decision, explain);
+        }
+    }
+
+    /// A `for` over a long list runs in parts, one per core (see [`Env::with_parts`]).
+    fn for_parts(&self, items: &[Value]) -> Vec<Range<usize>> {
+        let parts = if items.len() < self.parts.min_elements {
+            1
+        } else {
+            self.parts.max_parts.clamp(1, items.len())
+        };
+        let size = items.len().div_ceil(parts).max(1);
+        (0..parts)
+            .map(|k| (k * size).min(items.len())..((k + 1) * size).min(items.len()))
+            .collect()
     }
 
     fn run_body(
