@@ -160,9 +160,13 @@ fn evaluate(text: &str) {
     let _ = env.eval(&expression.expr, &mut frame);
 }
 
-/// A policy whose `for` has a filter that can fail, rules that fire, warn and fail.
-const PARTS_POLICY: &str = r#"policy cut(xs: [int]) {
+/// A policy whose `for` has a filter that can fail, rules that fire, warn and fail,
+/// after comprehensions whose order shows and which fail at `k1` and `k2`.
+const PARTS_POLICY: &str = r#"policy cut(xs: [int], k1: int, k2: int) {
+  let zs = [x * 3 for x in xs if x % 4 == 1]
+  let bad = [[0][x] for x in xs if x == k1 or x == k2]
   for x in xs if 10 / (x % 17) > 0
+  deny when x == 1 => "{zs} {bad}"
   deny when x % 5 == 0 => "{x} is a multiple of five"
   warn when x % 11 == 0 => "{x} is a multiple of eleven"
   deny when 100 / (x % 13) > 50 => "{x} is just above a multiple of thirteen"
@@ -170,7 +174,7 @@ const PARTS_POLICY: &str = r#"policy cut(xs: [int]) {
 "#;
 
 /// The decision of `cut` over `0..n`, evaluated in `parts`, as text.
-fn decide_in_parts(n: i64, parts: Parts) -> String {
+fn decide_in_parts(n: i64, (k1, k2): (i64, i64), parts: Parts) -> String {
     let mut sources = SourceMap::new();
     let file = sources.add("cut.cp", None, FileKind::Cpl, PARTS_POLICY);
     let parsed = cpl::syntax::parse_file(file, PARTS_POLICY);
@@ -181,7 +185,12 @@ fn decide_in_parts(n: i64, parts: Parts) -> String {
     let host = FixedHost::default();
     let env = Env::new(&checked.program, &sources, &[], &host).with_parts(parts);
     let xs = Value::list((0..n).map(Value::Int).collect());
-    let decision = env.decide(cpl::ir::PolicyId(0), &[("xs".into(), xs)]);
+    let args = [
+        ("xs".into(), xs),
+        ("k1".into(), Value::Int(k1)),
+        ("k2".into(), Value::Int(k2)),
+    ];
+    let decision = env.decide(cpl::ir::PolicyId(0), &args);
     let line = |v: &cpl::eval::Violation| format!("{:?} {} {:?}", v.kind, v.message, v.subject);
     format!(
         "{:?} {}\n{}\n{}\n{}",
@@ -201,11 +210,17 @@ fn decide_in_parts(n: i64, parts: Parts) -> String {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
-    /// A `for` evaluated in parts on several threads decides exactly as on one.
+    /// A `for` or a comprehension evaluated in parts on several threads decides exactly
+    /// as on one: the same violations in the same order, the same first error.
     #[test]
-    fn a_decision_does_not_depend_on_how_its_for_is_cut(n in 0..300i64, parts in 1..6usize, min in 0..4usize) {
-        let whole = decide_in_parts(n, Parts::NEVER);
-        let cut = decide_in_parts(n, Parts { min_elements: min, max_parts: parts });
+    fn a_decision_does_not_depend_on_how_its_loops_are_cut(
+        n in 0..300i64,
+        k in (0..400i64, 0..400i64),
+        parts in 1..6usize,
+        min in 0..4usize,
+    ) {
+        let whole = decide_in_parts(n, k, Parts::NEVER);
+        let cut = decide_in_parts(n, k, Parts { min_elements: min, max_parts: parts });
         prop_assert_eq!(cut, whole);
     }
 }

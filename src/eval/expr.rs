@@ -81,11 +81,7 @@ impl Env<'_> {
                 condition,
             } => self.quantifier(*kind, *var, collection, condition, frame, e),
             ExprKind::List(items) => self.list(items, frame),
-            ExprKind::Comprehension { element, clauses } => {
-                let mut out = Vec::new();
-                self.comprehend(element, clauses, frame, &mut out, e)?;
-                Ok(Value::list(out))
-            }
+            ExprKind::Comprehension { element, clauses } => self.comprehension(element, clauses, frame, e),
             ExprKind::Record { ty, fields } => self.record(ty, fields, frame),
             ExprKind::Map(entries) => self.map(entries, frame),
             ExprKind::Error => Err(internal(e, "this expression did not pass the checker")),
@@ -298,6 +294,42 @@ impl Env<'_> {
             set(callee, param.local.index(), value, call)?;
         }
         Ok(())
+    }
+
+    /// A comprehension. Its first `for`, over a long list, runs in parts on several
+    /// threads (see `parts.rs`); the first error in the list's order is the one reported,
+    /// as when it runs on one.
+    fn comprehension(&self, element: &Expr, clauses: &[Clause], frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
+        let Some((Clause::For { var, collection }, rest)) = clauses.split_first() else {
+            let mut out = Vec::new();
+            self.comprehend(element, clauses, frame, &mut out, e)?;
+            return Ok(Value::list(out));
+        };
+        let items = self.eval(collection, frame)?;
+        let items: &[Value] = &self.iterate(&items, collection)?.items;
+        let ranges = self.parts_of(items.len());
+        let mut out = Vec::new();
+        if ranges.len() <= 1 {
+            // One part: in this frame, with no copy of it.
+            for item in items {
+                set(frame, var.index(), item.clone(), e)?;
+                self.comprehend(element, rest, frame, &mut out, e)?;
+            }
+            return Ok(Value::list(out));
+        }
+        let frame: &Frame = frame;
+        let parts = self.in_parts(&ranges, |range| {
+            let (mut frame, mut out) = (frame.clone(), Vec::new());
+            for item in items.get(range).unwrap_or(&[]) {
+                set(&mut frame, var.index(), item.clone(), e)?;
+                self.comprehend(element, rest, &mut frame, &mut out, e)?;
+            }
+            Ok(out)
+        });
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(Value::list(out))
     }
 
     fn comprehend(

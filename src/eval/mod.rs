@@ -12,6 +12,7 @@ mod explain;
 mod expr;
 mod gate;
 mod ops;
+mod parts;
 mod policy;
 mod value;
 mod waivers;

@@ -78,37 +78,14 @@ impl Env<'_> {
                     Err(error) => return self.indeterminate(policy, def, error),
                 };
                 let items: &[Value] = &items.items;
-                let parts = self.for_parts(items);
-                let Some((first, rest)) = parts.split_first() else {
-                    return decision;
-                };
-                std::thread::scope(|scope| {
-                    // Each part evaluates on its own thread, in a frame of its own, into a
-                    // decision of its own; the parts are joined in order, so the result is
-                    // the one a single thread gives.
-                    let handles: Vec<_> = rest
-                        .iter()
-                        .map(|part| {
-                            let (mut frame, mut own) = (frame.clone(), decision.empty_like());
-                            std::thread::Builder::new()
-                                .stack_size(crate::STACK_SIZE)
-                                .spawn_scoped(scope, move || {
-                                    self.decide_each(def, each, items, part.clone(), &mut frame, &mut own, explain);
-                                    own
-                                })
-                        })
-                        .collect();
-                    self.decide_each(def, each, items, first.clone(), &mut frame, &mut decision, explain);
-                    for (handle, part) in handles.into_iter().zip(rest) {
-                        match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
-                            Ok(own) => decision.append(own),
-                            // A thread that could not start: its part is evaluated here.
-                            Err(()) => {
-                                self.decide_each(def, each, items, part.clone(), &mut frame, &mut decision, explain)
-                            }
-                        }
-                    }
+                let parts = self.in_parts(&self.parts_of(items.len()), |range| {
+                    let (mut frame, mut part) = (frame.clone(), decision.empty_like());
+                    self.decide_each(def, each, items, range, &mut frame, &mut part, explain);
+                    part
                 });
+                for part in parts {
+                    decision.append(part);
+                }
             }
         }
         decision.outcome = if !decision.errors.is_empty() {
@@ -121,7 +98,8 @@ impl Env<'_> {
         decision
     }
 
-    /// The elements `range` of a `for`, in order: filter, then every rule.
+    /// The elements `range` of a `for`, in order: filter, then every rule. A long `for`
+    /// runs in parts on several threads (see `parts.rs`).
     #[expect(clippy::too_many_arguments, reason = "one policy's state, passed once per part")]
     fn decide_each(
         &self,
@@ -159,19 +137,6 @@ impl Env<'_> {
             decision.subjects += 1;
             self.run_body(def, frame, subject, decision, explain);
         }
-    }
-
-    /// A `for` over a long list runs in parts, one per core (see [`Env::with_parts`]).
-    fn for_parts(&self, items: &[Value]) -> Vec<Range<usize>> {
-        let parts = if items.len() < self.parts.min_elements {
-            1
-        } else {
-            self.parts.max_parts.clamp(1, items.len())
-        };
-        let size = items.len().div_ceil(parts).max(1);
-        (0..parts)
-            .map(|k| (k * size).min(items.len())..((k + 1) * size).min(items.len()))
-            .collect()
     }
 
     fn run_body(
