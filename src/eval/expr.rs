@@ -327,7 +327,13 @@ impl Env<'_> {
             Ok(out)
         });
         for part in parts {
-            out.extend(part?);
+            // The first part's list takes the others: one copy fewer of a long list.
+            let part = part?;
+            if out.is_empty() {
+                out = part;
+            } else {
+                out.extend(part);
+            }
         }
         Ok(Value::list(out))
     }
