@@ -354,7 +354,6 @@ impl<'a> Checker<'a> {
                     .collect::<Option<Vec<_>>>()?
                     .into_boxed_slice(),
                 origin: None,
-                key: None,
             })),
             ExprKind::ToFloat(inner) => match self.fold_constant(inner)? {
                 Value::Int(n) => Value::Float(n as f64),

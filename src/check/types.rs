@@ -92,7 +92,10 @@ pub struct EnumType {
 
 impl RecordType {
     pub fn new(fields: Vec<FieldType>, key: Option<usize>) -> RecordType {
-        let shape = Arc::new(crate::eval::Shape::new(fields.iter().map(|f| f.name.clone()).collect()));
+        let shape = Arc::new(crate::eval::Shape::new(
+            fields.iter().map(|f| f.name.clone()).collect(),
+            key,
+        ));
         RecordType {
             fields,
             key,

@@ -77,8 +77,8 @@ impl FoundEntity {
         }
     }
 
-    pub fn key(&self) -> &str {
-        self.record.key.as_deref().unwrap_or("")
+    pub fn key(&self) -> Arc<str> {
+        self.record.key().unwrap_or_else(|| Arc::from(""))
     }
 
     /// Where the entity's field `name` is (its key or version value).
@@ -185,8 +185,8 @@ impl Found {
 
     fn index_entity(&mut self, entity: &FoundEntity) {
         let index = self.first + u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
-        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key)
-            && let Err(first) = keys.insert(key, index)
+        if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), entity.record.key())
+            && let Err(first) = keys.insert(&key, index)
         {
             self.duplicates.push((first, index));
         }
@@ -295,8 +295,8 @@ impl Found {
 
     pub fn reset(&mut self, (entities, refs): (usize, usize)) {
         for (i, entity) in self.entities.iter().enumerate().skip(entities) {
-            if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), &entity.record.key) {
-                keys.remove(key, self.first + u32::try_from(i).unwrap_or(u32::MAX));
+            if let (Some(keys), Some(key)) = (self.index.get_mut(entity.kind.index()), entity.record.key()) {
+                keys.remove(&key, self.first + u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
         let limit = self.first + u32::try_from(entities).unwrap_or(u32::MAX);

@@ -171,16 +171,6 @@ pub(crate) fn check_constraint(
     }
 }
 
-/// The record's key text: the key field's value, written as in data.
-pub(crate) fn key_text(value: &Value) -> Option<Arc<str>> {
-    match value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(n) => Some(Arc::from(n.to_string())),
-        Value::Null => None,
-        other => Some(Arc::from(other.to_string())),
-    }
-}
-
 /// The value an absent field takes: its default, else `null` when optional, else an
 /// empty list for lists when `lists_default_empty` (CSV), else `None` (missing).
 pub(crate) fn absent_value(field: &FieldType, lists_default_empty: bool) -> Option<Value> {

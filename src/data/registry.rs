@@ -230,7 +230,11 @@ fn cycles(
         let Some(&(first_from, _, first_ref)) = cycle.first() else {
             continue;
         };
-        let name = |i: u32| entities.get(i as usize).map_or("?", FoundEntity::key);
+        let name = |i: u32| {
+            entities
+                .get(i as usize)
+                .map_or_else(|| Arc::from("?"), FoundEntity::key)
+        };
         let kind = entities
             .get(first_from as usize)
             .map_or("entity", |e| kind_name(program, e.kind));

@@ -327,7 +327,10 @@ impl<'a> Walker<'a> {
                 None => self.report(record_span, problem::missing_field(program, field, entity_name)),
             }
         }
-        let key = record.key.and_then(|k| values.get(k)).and_then(convert::key_text);
+        let keyed = record
+            .key
+            .and_then(|k| values.get(k))
+            .is_some_and(|v| !matches!(v, Value::Null));
         let value = Arc::new(Record {
             shape: record.shape.clone(),
             fields: values.into_boxed_slice(),
@@ -335,11 +338,10 @@ impl<'a> Walker<'a> {
                 file: self.file,
                 at: OriginAt::Offset(node.start),
             }),
-            key: key.clone(),
         });
         if let Some(kind) = kind {
             let at = |index: usize| spans.get(index).copied().flatten().map(|(_, value)| value);
-            let entity = key.is_some().then(|| {
+            let entity = keyed.then(|| {
                 let spans = (
                     record.key.and_then(at).unwrap_or(record_span),
                     record.field("version").and_then(|(index, _)| at(index)),

@@ -132,7 +132,6 @@ impl Decision {
             ]
             .into_boxed_slice(),
             origin: None,
-            key: None,
         }))
     }
 }
@@ -152,7 +151,6 @@ impl Violation {
             ]
             .into_boxed_slice(),
             origin: None,
-            key: None,
         }))
     }
 }

@@ -254,15 +254,10 @@ impl Env<'_> {
         for field in fields {
             values.push(self.eval(field, frame)?);
         }
-        let key = ty.key.and_then(|k| match values.get(k) {
-            Some(Value::Str(s)) => Some(s.clone()),
-            _ => None,
-        });
         Ok(Value::Record(Arc::new(Record {
             shape: ty.shape.clone(),
             fields: values.into_boxed_slice(),
             origin: None,
-            key,
         })))
     }
 

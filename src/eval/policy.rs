@@ -299,7 +299,7 @@ impl Subject<'_> {
     fn key(&self) -> Option<Arc<str>> {
         let item = self.item?;
         let key = match item.resolve_ref() {
-            Value::Record(record) => record.key.clone(),
+            Value::Record(record) => record.key(),
             Value::Ref(slot) => Some(slot.key.clone()),
             Value::Str(s) => Some(s.clone()),
             _ => None,

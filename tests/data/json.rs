@@ -126,7 +126,7 @@ fn fleet_loads_resolves_and_every_origin_finds_its_record() {
         panic!()
     };
     let target = slot.resolved().expect("resolved");
-    assert_eq!(record(target).key.as_deref(), Some(&*slot.key));
+    assert_eq!(record(target).key().as_deref(), Some(&*slot.key));
     let span = loaded
         .registry
         .locate(&world.sources, record(step).origin.as_ref().unwrap());
@@ -226,7 +226,7 @@ fn every_mistake_in_a_json_manifest_is_placed() {
     let items = loaded.items();
     assert_eq!(items.len(), 4);
     assert!(field(&items[0], "owner").is_null());
-    assert_eq!(record(&items[0]).key.as_deref(), Some("a1"));
+    assert_eq!(record(&items[0]).key().as_deref(), Some("a1"));
     assert!(items[2].is_null());
 }
 
@@ -305,7 +305,7 @@ fn keyed_record_types_carry_their_key() {
     );
     let loaded = world.load(&[(file, list(Type::Record(rt)), "teams")]);
     assert_eq!(world.render(&loaded.diags), "");
-    let keys: Vec<_> = loaded.items().iter().map(|t| record(t).key.clone()).collect();
+    let keys: Vec<_> = loaded.items().iter().map(|t| record(t).key()).collect();
     assert_eq!(keys, [Some(Arc::from("core")), Some(Arc::from("edge"))]);
 }
 

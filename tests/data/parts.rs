@@ -143,7 +143,7 @@ fn a_document_read_in_parts_is_read_as_in_one_piece() {
 /// The keys of the records a value's references reach, in order.
 fn targets(value: &Value) -> Vec<Option<String>> {
     match value {
-        Value::Ref(slot) => vec![slot.resolved().map(|t| record(t).key.as_deref().unwrap().to_string())],
+        Value::Ref(slot) => vec![slot.resolved().map(|t| record(t).key().as_deref().unwrap().to_string())],
         Value::List(list) => list.items.iter().flat_map(targets).collect(),
         _ => Vec::new(),
     }

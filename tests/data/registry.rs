@@ -50,7 +50,7 @@ fn references_resolve_across_kinds_with_requirements() {
         .items
         .iter()
         .map(|r| match r {
-            Value::Ref(slot) => slot.resolved().map(|t| record(t).key.as_deref().unwrap().to_string()),
+            Value::Ref(slot) => slot.resolved().map(|t| record(t).key().as_deref().unwrap().to_string()),
             _ => None,
         })
         .collect();

@@ -59,7 +59,7 @@ fn a_single_table_is_one_element() {
     let file = world.file("solo.toml", text);
     let loaded = world.load_entities(file, TOOL, "tools");
     assert_eq!(world.render(&loaded.diags), "");
-    assert_eq!(record(&loaded.items()[0]).key.as_deref(), Some("solo"));
+    assert_eq!(record(&loaded.items()[0]).key().as_deref(), Some("solo"));
 }
 
 #[test]

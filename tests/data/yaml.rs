@@ -52,7 +52,7 @@ fn seed_manifests_load_with_exact_origins() {
     let agent_value = &loaded.values[1].as_ref().unwrap();
     let Value::List(agents) = agent_value else { panic!() };
     let a = &agents.items[0];
-    assert_eq!(record(a).key.as_deref(), Some("customer_support_agent"));
+    assert_eq!(record(a).key().as_deref(), Some("customer_support_agent"));
     assert_eq!(field(a, "version").to_string(), "1.0.0");
     assert!(matches!(field(a, "deprecated"), Value::Bool(false)));
     assert!(field(a, "signature").is_null());
@@ -66,7 +66,7 @@ fn seed_manifests_load_with_exact_origins() {
     assert_eq!(&*slot.key, "crm_tool");
     assert_eq!(slot.requirement.as_deref(), Some("^1.2"));
     let target = slot.resolved().expect("resolved");
-    assert_eq!(record(target).key.as_deref(), Some("crm_tool"));
+    assert_eq!(record(target).key().as_deref(), Some("crm_tool"));
     // Origins point at the record in its file.
     let origin = record(a).origin.clone().unwrap();
     assert!(matches!(origin.at, OriginAt::Offset(0)));

@@ -211,7 +211,10 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 None => ctx.problem(&this, problem::missing_field(ctx.program, field, entity_name)),
             }
         }
-        let key = record.key.and_then(|k| values.get(k)).and_then(convert::key_text);
+        let keyed = record
+            .key
+            .and_then(|k| values.get(k))
+            .is_some_and(|v| !matches!(v, Value::Null));
         let value = Arc::new(Record {
             shape: record.shape.clone(),
             fields: values.into_boxed_slice(),
@@ -219,10 +222,9 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 file: ctx.file,
                 at: origin.clone(),
             }),
-            key: key.clone(),
         });
         if let Some(kind) = kind {
-            let entity = key.is_some().then(|| FoundEntity::new(kind, value.clone(), None));
+            let entity = keyed.then(|| FoundEntity::new(kind, value.clone(), None));
             ctx.found.close(entity, first_ref);
         }
         Ok(Value::Record(value))
