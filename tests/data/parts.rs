@@ -75,6 +75,7 @@ fn document() -> String {
     let mut doc = json!({ "tools": tools, "agents": agents, "teams": teams });
     doc["tools"][5]["level"] = json!(-1);
     doc["tools"][30]["colour"] = json!("red");
+    doc["tools"][10]["name"] = json!("tool-2");
     doc["tools"][40]["name"] = json!("tool-3");
     doc["tools"][20]["depends_on"] = json!(["tool-2", "tool-21"]);
     doc["tools"][41]["depends_on"] = json!(["tool-50"]);
