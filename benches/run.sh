@@ -34,13 +34,19 @@ interleaved() {
   done
   local stats; stats=$(mktemp)
   local -A walls=() mems=()
+  # What `/usr/bin/time` itself costs (a few milliseconds), taken off every figure.
+  local overhead=() start end
+  for _ in 1 2 3 4 5; do
+    start=$(date +%s%N); /usr/bin/time -f %M -o "$stats" true; end=$(date +%s%N)
+    overhead+=($((end - start)))
+  done
+  local base; base=$(printf '%s\n' "${overhead[@]}" | median)
   for _ in $(seq "$RUNS"); do
     for i in "${!cmds[@]}"; do
-      local start end
       start=$(date +%s%N)
       eval "/usr/bin/time -f %M -o $stats ${cmds[$i]}" >/dev/null 2>&1
       end=$(date +%s%N)
-      walls[$i]+=" $(awk -v ns=$((end - start)) 'BEGIN {printf "%.3f", ns / 1e9}')"
+      walls[$i]+=" $(awk -v ns=$((end - start - base)) 'BEGIN {printf "%.3f", ns / 1e9}')"
       mems[$i]+=" $(tail -1 "$stats")"
     done
   done
