@@ -238,6 +238,29 @@ fn explain_prints_the_documentation() {
 }
 
 #[test]
+fn many_files_parsed_on_every_core_report_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long and short files mixed, so the threads take them in an order of their own.
+    for i in 0..24 {
+        let lines = if i % 5 == 0 { 400 } else { 1 };
+        let padding: String = (0..lines).map(|n| format!("const PAD_{i}_{n} = 1\n")).collect();
+        std::fs::write(
+            dir.path().join(format!("m{i:02}.cp")),
+            format!("{padding}const BROKEN_{i} = missing_{i}\n"),
+        )
+        .unwrap();
+    }
+    let (code, out, _) = cpl(dir.path(), &["check", "--format", "github"]);
+    assert_eq!(code, 1);
+    let files: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("::error file=")?.split(',').next())
+        .collect();
+    let expected: Vec<String> = (0..24).map(|i| format!("m{i:02}.cp")).collect();
+    assert_eq!(files, expected, "{out}");
+}
+
+#[test]
 fn files_that_are_not_text_are_reported_not_crashed_on() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.cp"), "const A = 1\n").unwrap();

@@ -11,6 +11,7 @@ pub use files::{MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_
 pub use load_data::{DataSet, Input};
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::check::{CheckOptions, CheckedExpr, check_with};
 use crate::compile::{CompiledWorkflow, compile};
@@ -131,7 +132,9 @@ impl Project {
     }
 }
 
-/// Parses files on all cores; the result is in the order of `files`.
+/// Parses files on all cores; the result is in the order of `files`. Each thread takes
+/// the next file not yet taken, so one long file does not leave a core idle while the
+/// other parses its share.
 fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -141,24 +144,40 @@ fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed
     if workers == 1 || files.len() < 4 {
         return files.iter().map(parse).collect();
     }
-    let chunk = files.len().div_ceil(workers);
+    let next = AtomicUsize::new(0);
+    let take_files = || {
+        let mut parsed = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(id) = files.get(index) else {
+                return parsed;
+            };
+            parsed.push((index, parse(id)));
+        }
+    };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
                 std::thread::Builder::new()
                     .stack_size(crate::STACK_SIZE)
-                    .spawn_scoped(scope, move || part.iter().map(parse).collect::<Vec<_>>())
+                    .spawn_scoped(scope, take_files)
             })
             .collect();
-        let mut out = Vec::with_capacity(files.len());
-        for (handle, part) in handles.into_iter().zip(files.chunks(chunk)) {
-            match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
-                Ok(parsed) => out.extend(parsed),
-                // A thread that cannot start (or died): parse its share here instead.
-                Err(()) => out.extend(part.iter().map(parse)),
+        let mut slots: Vec<Option<Parsed>> = files.iter().map(|_| None).collect();
+        for handle in handles {
+            if let Ok(Ok(parsed)) = handle.map(|h| h.join()) {
+                for (index, file) in parsed {
+                    if let Some(slot) = slots.get_mut(index) {
+                        *slot = Some(file);
+                    }
+                }
             }
         }
-        out
+        // A file whose thread could not start (or died) is parsed here.
+        slots
+            .into_iter()
+            .zip(files)
+            .map(|(slot, id)| slot.unwrap_or_else(|| parse(id)))
+            .collect()
     })
 }
