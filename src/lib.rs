@@ -17,6 +17,7 @@ pub mod report;
 pub mod runtime;
 pub mod source;
 pub mod syntax;
+pub mod threads;
 pub mod time;
 pub mod timing;
 

@@ -159,7 +159,7 @@ impl Default for Split {
         Split {
             min_document_bytes: 4 << 20,
             min_elements: 4096,
-            max_parts: std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+            max_parts: crate::threads::cores(),
         }
     }
 }

@@ -327,10 +327,6 @@ impl<'a> Walker<'a> {
                 None => self.report(record_span, problem::missing_field(program, field, entity_name)),
             }
         }
-        let keyed = record
-            .key
-            .and_then(|k| values.get(k))
-            .is_some_and(|v| !matches!(v, Value::Null));
         let value = Arc::new(Record {
             shape: record.shape.clone(),
             fields: values.into_boxed_slice(),
@@ -341,7 +337,7 @@ impl<'a> Walker<'a> {
         });
         if let Some(kind) = kind {
             let at = |index: usize| spans.get(index).copied().flatten().map(|(_, value)| value);
-            let entity = keyed.then(|| {
+            let entity = value.has_key().then(|| {
                 let spans = (
                     record.key.and_then(at).unwrap_or(record_span),
                     record.field("version").and_then(|(index, _)| at(index)),

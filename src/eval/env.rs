@@ -97,7 +97,7 @@ impl Default for Parts {
     fn default() -> Parts {
         Parts {
             min_elements: 8192,
-            max_parts: std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+            max_parts: crate::threads::cores(),
         }
     }
 }

@@ -30,38 +30,17 @@ impl Env<'_> {
             .collect()
     }
 
-    /// `work` on every range, in order: the first here and the others on threads of their
-    /// own. A thread that cannot start (or fails) has its range done here instead.
+    /// `work` on every range, in order, on threads of their own (see
+    /// [`crate::threads::in_order`]); a part does not cut loops of its own.
     pub(super) fn in_parts<T: Send>(&self, ranges: &[Range<usize>], work: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-        let as_part = |range: Range<usize>| {
+        if ranges.len() <= 1 {
+            return ranges.iter().map(|range| work(range.clone())).collect();
+        }
+        crate::threads::in_order(ranges, |range| {
             let was = IN_PART.replace(true);
             let result = work(range);
             IN_PART.set(was);
             result
-        };
-        let Some((first, rest)) = ranges.split_first() else {
-            return Vec::new();
-        };
-        if rest.is_empty() {
-            return vec![work(first.clone())];
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = rest
-                .iter()
-                .map(|range| {
-                    std::thread::Builder::new()
-                        .stack_size(crate::STACK_SIZE)
-                        .spawn_scoped(scope, || as_part(range.clone()))
-                })
-                .collect();
-            let mut results = vec![as_part(first.clone())];
-            for (handle, range) in handles.into_iter().zip(rest) {
-                match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
-                    Ok(result) => results.push(result),
-                    Err(()) => results.push(as_part(range.clone())),
-                }
-            }
-            results
         })
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::decision::{Decision, Failure, Outcome, Violation};
 use super::env::Env;
 use super::expr::{Frame, new_frame};
-use super::{Origin, Value};
+use super::{EvalError, Origin, Value};
 use crate::ir::{PolicyDef, PolicyId, PolicyStmt, RuleDef};
 use crate::syntax::ast::RuleKind;
 
@@ -124,12 +124,7 @@ impl Env<'_> {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(error) => {
-                        decision.errors.push(Failure {
-                            error,
-                            subject: subject.key(),
-                            origin: subject.origin(),
-                            rule: None,
-                        });
+                        decision.errors.push(subject.failure(error, None));
                         continue;
                     }
                 }
@@ -157,12 +152,7 @@ impl Env<'_> {
                     }
                     Err(error) => {
                         // Later rules may read this binding: stop here for this element.
-                        decision.errors.push(Failure {
-                            error,
-                            subject: subject.key(),
-                            origin: subject.origin(),
-                            rule: None,
-                        });
+                        decision.errors.push(subject.failure(error, None));
                         return;
                     }
                 },
@@ -173,12 +163,7 @@ impl Env<'_> {
                     {
                         Ok(holds) => holds != (rule.kind == RuleKind::Require),
                         Err(error) => {
-                            decision.errors.push(Failure {
-                                error,
-                                subject: subject.key(),
-                                origin: subject.origin(),
-                                rule: Some(rule.number),
-                            });
+                            decision.errors.push(subject.failure(error, Some(rule.number)));
                             continue;
                         }
                     };
@@ -188,12 +173,7 @@ impl Env<'_> {
                     let message = match self.message(def, rule, frame) {
                         Ok(m) => m,
                         Err(error) => {
-                            decision.errors.push(Failure {
-                                error,
-                                subject: subject.key(),
-                                origin: subject.origin(),
-                                rule: Some(rule.number),
-                            });
+                            decision.errors.push(subject.failure(error, Some(rule.number)));
                             continue;
                         }
                     };
@@ -305,6 +285,16 @@ impl Subject<'_> {
             _ => None,
         };
         key.or_else(|| Some(Arc::from(format!("[{}]", self.index))))
+    }
+
+    /// An evaluation error for this subject, in rule `rule` if any.
+    fn failure(&self, error: EvalError, rule: Option<u32>) -> Failure {
+        Failure {
+            error,
+            subject: self.key(),
+            origin: self.origin(),
+            rule,
+        }
     }
 
     fn origin(&self) -> Option<Origin> {

@@ -91,7 +91,16 @@ impl Record {
     /// violations: read from the field rather than kept beside it, which would cost every
     /// one of 100 000 records 16 bytes.
     pub fn key(&self) -> Option<Arc<str>> {
-        self.fields.get(self.shape.key?)?.key_text()
+        self.key_value()?.key_text()
+    }
+
+    /// Whether the record has a key (its key field is not `null`), without its text.
+    pub fn has_key(&self) -> bool {
+        self.key_value().is_some_and(|value| !matches!(value, Value::Null))
+    }
+
+    fn key_value(&self) -> Option<&Value> {
+        self.fields.get(self.shape.key?)
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {

@@ -136,10 +136,7 @@ impl Project {
 /// the next file not yet taken, so one long file does not leave a core idle while the
 /// other parses its share.
 fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
+    let workers = crate::threads::cores();
     let parse = |id: &crate::source::FileId| parse_file(*id, sources.text(*id));
     if workers == 1 || files.len() < 4 {
         return files.iter().map(parse).collect();

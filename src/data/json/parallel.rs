@@ -144,8 +144,11 @@ fn read<'de>(typed: Typed<'_, '_, 'de, '_>, elem: &Type, elements: &[&'de RawVal
         } else {
             ctx.split.max_parts
         };
-        let ranges = split(elements, parts);
-        read_parts(&shared, &ranges)
+        // The first part's list is given room for all the items: the others join it.
+        crate::threads::in_order(&split(elements, parts), |range| {
+            let capacity = if range.start == 0 { elements.len() } else { range.len() };
+            read_part(&shared, range, capacity)
+        })
     };
     let mut items: Option<Vec<Value>> = None;
     for part in parts {
@@ -179,32 +182,6 @@ fn split(elements: &[&RawValue], parts: usize) -> Vec<Range<usize>> {
     }
     ranges.push(start..elements.len());
     ranges
-}
-
-/// Reads each range, the first on this thread and the others on their own; a thread
-/// that cannot be started (or fails) has its range read here.
-fn read_parts(shared: &Shared<'_, '_, '_>, ranges: &[Range<usize>]) -> Vec<Part> {
-    let Some((first, rest)) = ranges.split_first() else {
-        return Vec::new();
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = rest
-            .iter()
-            .map(|range| {
-                std::thread::Builder::new()
-                    .stack_size(crate::STACK_SIZE)
-                    .spawn_scoped(scope, || read_part(shared, range.clone(), range.len()))
-            })
-            .collect();
-        let mut parts = vec![read_part(shared, first.clone(), shared.elements.len())];
-        for (handle, range) in handles.into_iter().zip(rest) {
-            match handle.map_err(|_| ()).and_then(|h| h.join().map_err(|_| ())) {
-                Ok(part) => parts.push(part),
-                Err(()) => parts.push(read_part(shared, range.clone(), range.len())),
-            }
-        }
-        parts
-    })
 }
 
 /// Reads the elements in `range` into a list with room for `capacity` items.

@@ -211,10 +211,6 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 None => ctx.problem(&this, problem::missing_field(ctx.program, field, entity_name)),
             }
         }
-        let keyed = record
-            .key
-            .and_then(|k| values.get(k))
-            .is_some_and(|v| !matches!(v, Value::Null));
         let value = Arc::new(Record {
             shape: record.shape.clone(),
             fields: values.into_boxed_slice(),
@@ -224,7 +220,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             }),
         });
         if let Some(kind) = kind {
-            let entity = keyed.then(|| FoundEntity::new(kind, value.clone(), None));
+            let entity = value.has_key().then(|| FoundEntity::new(kind, value.clone(), None));
             ctx.found.close(entity, first_ref);
         }
         Ok(Value::Record(value))
