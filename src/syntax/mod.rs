@@ -30,8 +30,8 @@ pub struct Parsed {
 
 /// Parses one `.cp` file. Never fails: what cannot be parsed is reported.
 pub fn parse_file(file: FileId, text: &str) -> Parsed {
-    let scan = prescan::prescan(file, text);
-    let mut diagnostics = scan.diagnostics;
+    let mut scan = prescan::prescan(file, text);
+    let mut diagnostics = std::mem::take(&mut scan.diagnostics);
     let mut items = Vec::new();
     let mut broken_items = Vec::new();
     for chunk in &scan.chunks {
@@ -40,7 +40,8 @@ pub fn parse_file(file: FileId, text: &str) -> Parsed {
             broken_items.extend(item_name(file, chunk.range.start, chunk_text));
             continue;
         }
-        match parse_chunk(Rule::file, chunk_text) {
+        let parser_text = scan.parser_text(text, chunk.range.clone());
+        match parse_chunk(Rule::file, &parser_text) {
             Ok(mut pairs) => {
                 if let Some(pair) = pairs.next() {
                     let lowerer = lower::Lowerer::new(file, chunk.range.start, text);
@@ -81,7 +82,8 @@ pub fn parse_expression(file: FileId, text: &str) -> (Expr, Vec<Diagnostic>) {
     if !scan.diagnostics.is_empty() {
         return (error_expr, scan.diagnostics);
     }
-    match parse_chunk(Rule::expr_input, text) {
+    let parser_text = scan.parser_text(text, 0..text.len());
+    match parse_chunk(Rule::expr_input, &parser_text) {
         Ok(pairs) => {
             let lowerer = lower::Lowerer::new(file, 0, text);
             let expr = pairs

@@ -5,8 +5,11 @@
 //! * reports unterminated strings and comments at their opening, where the mistake is,
 //!   rather than where pest gives up;
 //! * bounds bracket nesting, so a file of 20 000 `(` is a diagnostic, not a deep
-//!   recursion in the parser and every later stage.
+//!   recursion in the parser and every later stage;
+//! * finds the comments (and byte-order marks), which pest then sees as spaces: see
+//!   [`Prescan::parser_text`].
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -47,6 +50,42 @@ pub struct Chunk {
 pub struct Prescan {
     pub chunks: Vec<Chunk>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Comments and byte-order marks outside strings, in file order.
+    trivia: Vec<Range<usize>>,
+}
+
+impl Prescan {
+    /// The text pest parses for `range` of `text`: comments and byte-order marks become
+    /// spaces (newlines stay), so every offset is unchanged. The grammar's whitespace is
+    /// then two character ranges. Comments as grammar rules made pest try four more
+    /// alternatives between every two tokens, a seventh of the whole parse; this scanner
+    /// already has to find them exactly, to report an unclosed one where it opens.
+    pub fn parser_text<'t>(&self, text: &'t str, range: Range<usize>) -> Cow<'t, str> {
+        let original = text.get(range.clone()).unwrap_or("");
+        let first = self.trivia.partition_point(|t| t.end <= range.start);
+        let inside = self
+            .trivia
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|t| t.start < range.end);
+        let mut blanked: Option<Vec<u8>> = None;
+        for trivia in inside {
+            let bytes = blanked.get_or_insert_with(|| original.as_bytes().to_vec());
+            let from = trivia.start.max(range.start) - range.start;
+            let to = trivia.end.min(range.end) - range.start;
+            for byte in bytes.get_mut(from..to).unwrap_or(&mut []) {
+                if *byte != b'\n' {
+                    *byte = b' ';
+                }
+            }
+        }
+        match blanked {
+            None => Cow::Borrowed(original),
+            // Trivia are whole characters, so the bytes are still UTF-8.
+            Some(bytes) => String::from_utf8(bytes).map_or(Cow::Borrowed(original), Cow::Owned),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -68,6 +107,7 @@ pub fn prescan(file: FileId, text: &str) -> Prescan {
         chunk_broken: false,
         chunks: Vec::new(),
         diagnostics: Vec::new(),
+        trivia: Vec::new(),
     }
     .run()
 }
@@ -81,7 +121,11 @@ struct Scanner<'a> {
     chunk_broken: bool,
     chunks: Vec<Chunk>,
     diagnostics: Vec<Diagnostic>,
+    trivia: Vec<Range<usize>>,
 }
+
+/// U+FEFF, which an editor may leave at the start of a file (or anywhere, after a paste).
+const BYTE_ORDER_MARK: &[u8] = "\u{FEFF}".as_bytes();
 
 impl Scanner<'_> {
     fn run(mut self) -> Prescan {
@@ -100,6 +144,7 @@ impl Scanner<'_> {
         Prescan {
             chunks: self.chunks,
             diagnostics: self.diagnostics,
+            trivia: self.trivia,
         }
     }
 
@@ -135,6 +180,10 @@ impl Scanner<'_> {
             b'/' if self.peek(1) == Some(b'/') => self.skip_line_comment(),
             b'/' if self.peek(1) == Some(b'*') => self.skip_block_comment(),
             b'r' if self.peek(1) == Some(b'"') && !self.previous_is_ident_char() => self.skip_raw_string(),
+            0xEF if self.rest(self.pos).starts_with(BYTE_ORDER_MARK) => {
+                self.trivia.push(self.pos..self.pos + BYTE_ORDER_MARK.len());
+                self.pos += BYTE_ORDER_MARK.len();
+            }
             b'"' => {
                 self.stack.push(Open::Str(self.pos));
                 self.pos += 1;
@@ -199,10 +248,12 @@ impl Scanner<'_> {
     }
 
     fn skip_line_comment(&mut self) {
+        let start = self.pos;
         match self.rest(self.pos).iter().position(|&b| b == b'\n') {
             Some(n) => self.pos += n,
             None => self.pos = self.bytes.len(),
         }
+        self.trivia.push(start..self.pos);
     }
 
     fn skip_block_comment(&mut self) {
@@ -226,6 +277,7 @@ impl Scanner<'_> {
                 depth -= 1;
                 self.pos += 2;
                 if depth == 0 {
+                    self.trivia.push(start..self.pos);
                     return;
                 }
             } else {
@@ -402,6 +454,24 @@ mod tests {
         assert_eq!(scan.diagnostics.len(), 1);
         assert_eq!(scan.diagnostics[0].code, Code::NestingTooDeep);
         assert!(scan.chunks.iter().all(|c| c.broken));
+    }
+
+    #[test]
+    fn the_parser_sees_comments_as_spaces_at_the_same_offsets() {
+        let text = "const A = 1 // one\nconst B = \"//x\" /* two\n */ + 2\u{FEFF}\n";
+        let scan = prescan(FileId::DETACHED, text);
+        let whole = scan.parser_text(text, 0..text.len());
+        assert_eq!(whole.len(), text.len());
+        assert_eq!(
+            whole,
+            "const A = 1       \nconst B = \"//x\"       \n    + 2   \n"
+        );
+        // A chunk sees only its own comments, and a chunk without any is borrowed.
+        let second = scan.chunks[1].range.clone();
+        assert_eq!(scan.parser_text(text, second.clone()), &whole[second]);
+        let plain = "const A = 1\n";
+        let scan = prescan(FileId::DETACHED, plain);
+        assert!(matches!(scan.parser_text(plain, 0..plain.len()), Cow::Borrowed(_)));
     }
 
     #[test]
