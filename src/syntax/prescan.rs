@@ -462,10 +462,7 @@ mod tests {
         let scan = prescan(FileId::DETACHED, text);
         let whole = scan.parser_text(text, 0..text.len());
         assert_eq!(whole.len(), text.len());
-        assert_eq!(
-            whole,
-            "const A = 1       \nconst B = \"//x\"       \n    + 2   \n"
-        );
+        assert_eq!(whole, "const A = 1       \nconst B = \"//x\"       \n    + 2   \n");
         // A chunk sees only its own comments, and a chunk without any is borrowed.
         let second = scan.chunks[1].range.clone();
         assert_eq!(scan.parser_text(text, second.clone()), &whole[second]);
