@@ -88,8 +88,19 @@ impl Lowerer<'_> {
         let span = self.span(&pair);
         // Nesting that brackets do not show (`if` in `if`, `not` in `not`) is bounded
         // like bracket nesting, so no stage recurses deeper than the prescan allows.
-        if nesting > MAX_NESTING_DEPTH || longest_prefix_run(&pair) > MAX_NESTING {
+        let shape = OperatorShape::of(&pair);
+        if nesting > MAX_NESTING_DEPTH || shape.longest_prefix_run > MAX_NESTING {
             return self.too_deep(span);
+        }
+        if shape.postfix_only {
+            // Most expressions are one operand (`s.name`, a message, an argument): no
+            // precedence to resolve, so the Pratt machinery is skipped.
+            let mut parts = pair.into_inner();
+            let Some(first) = parts.next() else {
+                return Lowered::leaf(error_expr(span));
+            };
+            let operand = self.primary(first, nesting + 1);
+            return parts.fold(operand, |base, op| self.postfix(base, op, nesting + 1));
         }
         PRATT
             .map_primary(|p| self.primary(p, nesting + 1))
@@ -582,18 +593,42 @@ impl Lowerer<'_> {
 /// The most prefix operators (`not`, `-`) in a row in an operator sequence. The Pratt
 /// parser recurses once per prefix operator, so a run of 100 000 `not`s is refused before
 /// it starts.
-fn longest_prefix_run(pair: &Pair<'_, Rule>) -> usize {
-    let mut longest = 0;
-    let mut run = 0;
-    for part in pair.clone().into_inner() {
-        if matches!(part.as_rule(), Rule::op_not | Rule::op_neg) {
-            run += 1;
-            longest = longest.max(run);
-        } else {
+/// What an `expr` pair's flat operator sequence holds, read in one pass.
+struct OperatorShape {
+    /// The most prefix operators in a row (`not not not x`).
+    longest_prefix_run: usize,
+    /// One operand with postfix operators only: it folds left to right.
+    postfix_only: bool,
+}
+
+impl OperatorShape {
+    fn of(pair: &Pair<'_, Rule>) -> OperatorShape {
+        let mut shape = OperatorShape {
+            longest_prefix_run: 0,
+            postfix_only: true,
+        };
+        let mut run = 0;
+        for (i, part) in pair.clone().into_inner().enumerate() {
+            let rule = part.as_rule();
+            if matches!(rule, Rule::op_not | Rule::op_neg) {
+                run += 1;
+                shape.longest_prefix_run = shape.longest_prefix_run.max(run);
+                shape.postfix_only = false;
+                continue;
+            }
             run = 0;
+            let postfix = matches!(
+                rule,
+                Rule::op_field | Rule::op_opt_field | Rule::op_index | Rule::call_args | Rule::op_cast
+            );
+            // The first part is the operand; after it, anything but a postfix is an
+            // infix operator.
+            if i > 0 && !postfix {
+                shape.postfix_only = false;
+            }
         }
+        shape
     }
-    longest
 }
 
 fn error_expr(span: Span) -> Expr {
