@@ -7,9 +7,12 @@ use super::{Checker, Owner};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
+/// The calls each body makes.
+type Edges = HashMap<Owner, Vec<(Owner, Span)>, foldhash::fast::RandomState>;
+
 impl<'a> Checker<'a> {
     pub(super) fn report_call_cycles(&mut self) {
-        let mut edges: HashMap<Owner, Vec<(Owner, Span)>> = HashMap::new();
+        let mut edges: Edges = Edges::default();
         for (from, to, span) in &self.calls {
             edges.entry(*from).or_default().push((*to, *span));
         }
@@ -31,7 +34,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn report_cycle(&mut self, component: &[Owner], edges: &HashMap<Owner, Vec<(Owner, Span)>>) {
+    fn report_cycle(&mut self, component: &[Owner], edges: &Edges) {
         // Walk the cycle from its first member, following edges inside the component.
         let Some(&start) = component.iter().min() else {
             return;
@@ -88,7 +91,7 @@ impl<'a> Checker<'a> {
 }
 
 /// Tarjan's algorithm, iterative so a long chain of calls cannot exhaust the stack.
-fn strongly_connected(nodes: &[Owner], edges: &HashMap<Owner, Vec<(Owner, Span)>>) -> Vec<Vec<Owner>> {
+fn strongly_connected(nodes: &[Owner], edges: &Edges) -> Vec<Vec<Owner>> {
     #[derive(Clone, Copy)]
     struct Info {
         index: usize,

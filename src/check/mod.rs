@@ -23,7 +23,7 @@ mod workflows;
 pub use items::escapes_root;
 pub use types::{Constraint, EntityId, EnumType, FieldType, RecordType, Type, decision_record, violation_record};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -132,7 +132,7 @@ pub(crate) struct Checker<'a> {
     diags: Diagnostics,
     program: Program,
     /// The declaration of every project-level name.
-    decls: HashMap<Arc<str>, &'a ast::Item>,
+    decls: ir::NameMap<&'a ast::Item>,
     /// Names of items that failed to parse: uses of them are not reported.
     broken: HashSet<Arc<str>>,
     /// Items of each kind, in id order.
@@ -147,7 +147,7 @@ pub(crate) struct Checker<'a> {
     workflow_items: Vec<&'a ast::Item>,
     slo_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
-    alias_types: HashMap<Arc<str>, (Progress, Type)>,
+    alias_types: ir::NameMap<(Progress, Type)>,
     /// The item whose expressions are being checked, and the calls it makes.
     owner: Option<Owner>,
     calls: Vec<(Owner, Owner, Span)>,
@@ -165,7 +165,7 @@ impl<'a> Checker<'a> {
             options,
             diags: Diagnostics::new(),
             program: Program::default(),
-            decls: HashMap::new(),
+            decls: ir::NameMap::default(),
             broken: HashSet::new(),
             entity_items: Vec::new(),
             source_items: Vec::new(),
@@ -178,7 +178,7 @@ impl<'a> Checker<'a> {
             workflow_items: Vec::new(),
             slo_items: Vec::new(),
             const_progress: Vec::new(),
-            alias_types: HashMap::new(),
+            alias_types: ir::NameMap::default(),
             owner: None,
             calls: Vec::new(),
             steps: None,

@@ -212,7 +212,7 @@ impl<'a> Checker<'a> {
         entity: Option<&ast::Ident>,
         open: bool,
     ) -> Arc<RecordType> {
-        let mut out: Vec<FieldType> = Vec::new();
+        let mut out: Vec<FieldType> = Vec::with_capacity(fields.len());
         let mut key = None;
         let mut key_spans = Vec::new();
         for field in fields {

@@ -45,6 +45,11 @@ id! {
     SloId;
 }
 
+/// A map keyed by names from the program text. foldhash rather than std's SipHash: the
+/// keys are the project's own names (no one to defend against), and SipHash was a tenth
+/// of checking a large project.
+pub type NameMap<V> = HashMap<Arc<str>, V, foldhash::fast::RandomState>;
+
 /// A whole checked project.
 #[derive(Debug, Default)]
 pub struct Program {
@@ -59,7 +64,7 @@ pub struct Program {
     pub workflows: Vec<WorkflowDef>,
     pub slos: Vec<SloDef>,
     /// Every project-level name.
-    pub names: HashMap<Arc<str>, ItemRef>,
+    pub names: NameMap<ItemRef>,
 }
 
 /// What a project-level name refers to.
