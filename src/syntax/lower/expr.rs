@@ -590,12 +590,10 @@ impl Lowerer<'_> {
     }
 }
 
-/// The most prefix operators (`not`, `-`) in a row in an operator sequence. The Pratt
-/// parser recurses once per prefix operator, so a run of 100 000 `not`s is refused before
-/// it starts.
 /// What an `expr` pair's flat operator sequence holds, read in one pass.
 struct OperatorShape {
-    /// The most prefix operators in a row (`not not not x`).
+    /// The most prefix operators (`not`, `-`) in a row. The Pratt parser recurses once
+    /// per prefix operator, so a run of 100 000 `not`s is refused before it starts.
     longest_prefix_run: usize,
     /// One operand with postfix operators only: it folds left to right.
     postfix_only: bool,
