@@ -8,7 +8,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
 /// The calls each body makes.
-type Edges = HashMap<Owner, Vec<(Owner, Span)>, foldhash::fast::RandomState>;
+type Edges = HashMap<Owner, Vec<(Owner, Span)>, crate::hash::Fast>;
 
 impl<'a> Checker<'a> {
     pub(super) fn report_call_cycles(&mut self) {

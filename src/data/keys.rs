@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
-use super::hash::Fast;
+use crate::hash::Fast;
 
 /// Key → index into the loader's entities.
 #[derive(Debug, Default)]

@@ -69,7 +69,6 @@
 mod collect;
 mod convert;
 mod csv;
-mod hash;
 mod json;
 mod keys;
 mod locate;
@@ -79,8 +78,8 @@ mod toml;
 mod tree;
 mod yaml;
 
-/// The fast hasher of the loader's tables, shared with the evaluator's list indexes.
-pub use hash::Fast as FastHash;
+/// The fast hasher of the loader's tables (see [`crate::hash`]).
+pub use crate::hash::Fast as FastHash;
 pub use locate::{Locator, locate};
 pub use registry::Registry;
 

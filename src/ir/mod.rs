@@ -45,10 +45,10 @@ id! {
     SloId;
 }
 
-/// A map keyed by names from the program text. foldhash rather than std's SipHash: the
-/// keys are the project's own names (no one to defend against), and SipHash was a tenth
-/// of checking a large project.
-pub type NameMap<V> = HashMap<Arc<str>, V, foldhash::fast::RandomState>;
+/// A map keyed by names from the program text, with cpl's fast hasher rather than std's
+/// SipHash: the keys are the project's own names (no one to defend against), and SipHash
+/// was a tenth of checking a large project.
+pub type NameMap<V> = HashMap<Arc<str>, V, crate::hash::Fast>;
 
 /// A whole checked project.
 #[derive(Debug, Default)]

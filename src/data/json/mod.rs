@@ -29,9 +29,9 @@ use path::{Here, Seg};
 use typed::Typed;
 
 use super::collect::{DataAt, Found};
-use super::hash::Fast;
 use super::problem::{self, Problem};
 use super::{ConstraintEval, Locator, Split};
+use crate::hash::Fast;
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
 const INTERN_MAX_LEN: usize = 32;

@@ -1,6 +1,7 @@
-//! A fast, non-cryptographic hasher for the loader's own tables (interned strings, the
-//! registry's keys). The keys come from the project's data files, not from requests, so
-//! resistance to crafted collisions is not needed; speed on 100 000 keys is.
+//! A fast, non-cryptographic hasher for cpl's own tables: the checker's names, the
+//! loader's interned strings and registry keys, the evaluator's list indexes. The keys
+//! come from the project's own files, not from requests, so resistance to crafted
+//! collisions is not needed; speed on 100 000 keys is.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
