@@ -165,8 +165,10 @@ impl Found {
     }
 
     /// Appends a part read on its own (see [`Found::part`]), which came next in the
-    /// document: its entities are indexed here in order (so a key taken by an earlier
-    /// entity is a duplicate, as if read here), and its references are renumbered.
+    /// document. The part's key tables are merged into these, moving its short keys
+    /// rather than reading them again from its scattered records: a key the part shares
+    /// with an earlier entity is a duplicate of that one, as if the part had been read
+    /// here. Its entities and references are renumbered.
     pub fn absorb(&mut self, part: Found) {
         let start = self.first + u32::try_from(self.entities.len()).unwrap_or(u32::MAX);
         // The part numbered its own entities from `part.first`; entities before that are
@@ -177,9 +179,27 @@ impl Found {
             target: found.target.map(renumber),
             ..found
         }));
-        for entity in part.entities {
-            self.index_entity(&entity);
-            self.entities.push(entity);
+        // A part's entity whose key was taken here: its own duplicates are of the first.
+        let mut taken: Vec<(u32, u32)> = Vec::new();
+        for (keys, part_keys) in self.index.iter_mut().zip(part.index) {
+            keys.absorb(part_keys, renumber, |first, again| taken.push((again, first)));
+        }
+        taken.sort_unstable();
+        let first_of = |own: u32| match taken.binary_search_by_key(&own, |&(again, _)| again) {
+            Ok(at) => taken.get(at).map_or(own, |&(_, first)| first),
+            Err(_) => own,
+        };
+        let duplicates = part
+            .duplicates
+            .into_iter()
+            .map(|(first, again)| (first_of(renumber(first)), renumber(again)));
+        self.duplicates
+            .extend(taken.iter().map(|&(again, first)| (first, again)));
+        self.duplicates.extend(duplicates);
+        if self.entities.is_empty() {
+            self.entities = part.entities;
+        } else {
+            self.entities.extend(part.entities);
         }
     }
 

@@ -36,6 +36,30 @@ impl Keys {
         }
     }
 
+    /// Adds the keys of `other`, whose entity numbers `renumber` maps to this table's;
+    /// `taken(first, again)` is told of each key this table had already. The keys are
+    /// moved, not read again from their records.
+    pub fn absorb(&mut self, mut other: Keys, renumber: impl Fn(u32) -> u32, mut taken: impl FnMut(u32, u32)) {
+        if self.map.is_empty() {
+            // Nothing can be taken: the other table becomes this one.
+            std::mem::swap(&mut self.map, &mut other.map);
+            for entity in self.map.values_mut() {
+                *entity = renumber(*entity);
+            }
+            return;
+        }
+        self.map.reserve(other.map.len());
+        for (key, entity) in other.map {
+            let entity = renumber(entity);
+            match self.map.entry(key) {
+                Entry::Occupied(first) => taken(*first.get(), entity),
+                Entry::Vacant(slot) => {
+                    slot.insert(entity);
+                }
+            }
+        }
+    }
+
     /// Forgets `key` if `entity` has it (a document that failed to load).
     pub fn remove(&mut self, key: &str, entity: u32) {
         if self.map.get(key) == Some(&entity) {

@@ -77,6 +77,9 @@ fn document() -> String {
     doc["tools"][30]["colour"] = json!("red");
     doc["tools"][10]["name"] = json!("tool-2");
     doc["tools"][40]["name"] = json!("tool-3");
+    // Taken in an earlier part, and twice in a later one: both are duplicates of the first.
+    doc["tools"][52]["name"] = json!("tool-4");
+    doc["tools"][57]["name"] = json!("tool-4");
     doc["tools"][20]["depends_on"] = json!(["tool-2", "tool-21"]);
     doc["tools"][41]["depends_on"] = json!(["tool-50"]);
     doc["tools"][50]["depends_on"] = json!(["tool-41"]);
@@ -111,6 +114,11 @@ fn a_document_read_in_parts_is_read_as_in_one_piece() {
     for code in ["E0402", "E0403", "E0404", "E0406", "E0407", "E0408", "E0410"] {
         assert!(diagnostics.contains(code), "{code} missing from:\n{diagnostics}");
     }
+    assert_eq!(
+        diagnostics.matches("duplicate `tool` key `tool-4`").count(),
+        2,
+        "{diagnostics}"
+    );
     assert_eq!(world.render(&parts.diags), diagnostics);
     assert_eq!(parts.value().to_json(false), whole.value().to_json(false));
     assert_eq!(parts.registry.count(TOOL), whole.registry.count(TOOL));

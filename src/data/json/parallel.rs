@@ -63,10 +63,12 @@ impl<'de> Visitor<'de> for LongList<'_, '_, 'de, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let t = crate::timing::Timer::start("list scan");
         let mut elements: Vec<&'de RawValue> = Vec::new();
         while let Some(element) = seq.next_element()? {
             elements.push(element);
         }
+        t.stop();
         read(self.typed, self.elem, &elements).map_err(de::Error::custom)
     }
 
@@ -130,6 +132,7 @@ struct Shared<'s, 'a, 'de> {
 /// failure the reader keeps its diagnostic and the document stops.
 fn read<'de>(typed: Typed<'_, '_, 'de, '_>, elem: &Type, elements: &[&'de RawValue]) -> Result<Value, &'static str> {
     let Typed { ctx, here, field, .. } = typed;
+    let t = crate::timing::Timer::start("list parts");
     let parts = {
         let shared = Shared {
             ctx: &*ctx,
@@ -150,6 +153,7 @@ fn read<'de>(typed: Typed<'_, '_, 'de, '_>, elem: &Type, elements: &[&'de RawVal
             read_part(&shared, range, capacity)
         })
     };
+    let t = t.next("list merge");
     let mut items: Option<Vec<Value>> = None;
     for part in parts {
         if let Some(failed) = part.failed {
@@ -164,6 +168,7 @@ fn read<'de>(typed: Typed<'_, '_, 'de, '_>, elem: &Type, elements: &[&'de RawVal
             None => items = Some(part.items),
         }
     }
+    t.stop();
     Ok(Value::list(items.unwrap_or_default()))
 }
 
