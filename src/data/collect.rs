@@ -196,7 +196,7 @@ impl Found {
         self.duplicates
             .extend(taken.iter().map(|&(again, first)| (first, again)));
         self.duplicates.extend(duplicates);
-        if self.entities.is_empty() {
+        if self.entities.is_empty() && self.entities.capacity() <= part.entities.capacity() {
             self.entities = part.entities;
         } else {
             self.entities.extend(part.entities);
@@ -209,6 +209,14 @@ impl Found {
             && let Err(first) = keys.insert(&key, index)
         {
             self.duplicates.push((first, index));
+        }
+    }
+
+    /// Room for `additional` more entities of `kind`.
+    pub fn reserve(&mut self, kind: EntityId, additional: usize) {
+        self.entities.reserve(additional);
+        if let Some(keys) = self.index.get_mut(kind.index()) {
+            keys.reserve(additional);
         }
     }
 

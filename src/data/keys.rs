@@ -1,36 +1,58 @@
 //! The keys of one entity kind: a hash table whose short keys (up to 22 bytes, most
 //! registry keys) live inside its buckets, so finding one touches the table alone and
-//! never the scattered records that hold the key's string.
+//! never the scattered records that hold the key's string. Keys are hashed and compared
+//! as bytes: a lookup never re-validates the UTF-8 of a key it holds.
 
-use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use crate::hash::Fast;
 
 /// Key → index into the loader's entities.
 #[derive(Debug, Default)]
 pub(crate) struct Keys {
-    map: HashMap<KeyText, u32, Fast>,
+    table: HashTable<(KeyText, u32)>,
+}
+
+fn hash(key: &[u8]) -> u64 {
+    Fast::default().hash_one(key)
 }
 
 impl Keys {
+    /// Room for `additional` more keys, so that they go in without growing the table.
+    pub fn reserve(&mut self, additional: usize) {
+        self.table.reserve(additional, |(key, _)| hash(key.as_bytes()));
+    }
+
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     /// The entity with this key.
     pub fn get(&self, key: &str) -> Option<u32> {
-        self.map.get(key).copied()
+        let key = key.as_bytes();
+        self.table
+            .find(hash(key), |(held, _)| held.as_bytes() == key)
+            .map(|&(_, entity)| entity)
     }
 
     /// Adds `key` for `entity`; when the key is taken, the entity that has it.
     pub fn insert(&mut self, key: &str, entity: u32) -> Result<(), u32> {
-        match self.map.entry(KeyText::new(key)) {
-            Entry::Occupied(first) => Err(*first.get()),
+        self.insert_key(KeyText::new(key), entity)
+    }
+
+    fn insert_key(&mut self, key: KeyText, entity: u32) -> Result<(), u32> {
+        let bytes = key.as_bytes();
+        match self.table.entry(
+            hash(bytes),
+            |(held, _)| held.as_bytes() == bytes,
+            |(held, _)| hash(held.as_bytes()),
+        ) {
+            Entry::Occupied(first) => Err(first.get().1),
             Entry::Vacant(slot) => {
-                slot.insert(entity);
+                slot.insert((key, entity));
                 Ok(())
             }
         }
@@ -40,35 +62,38 @@ impl Keys {
     /// `taken(first, again)` is told of each key this table had already. The keys are
     /// moved, not read again from their records.
     pub fn absorb(&mut self, mut other: Keys, renumber: impl Fn(u32) -> u32, mut taken: impl FnMut(u32, u32)) {
-        if self.map.is_empty() {
-            // Nothing can be taken: the other table becomes this one.
-            std::mem::swap(&mut self.map, &mut other.map);
-            for entity in self.map.values_mut() {
+        if self.table.is_empty() && self.table.capacity() <= other.table.capacity() {
+            // Nothing can be taken, and the other table is as roomy: it becomes this one.
+            std::mem::swap(&mut self.table, &mut other.table);
+            for (_, entity) in &mut self.table {
                 *entity = renumber(*entity);
             }
             return;
         }
-        self.map.reserve(other.map.len());
-        for (key, entity) in other.map {
+        self.reserve(other.len());
+        for (key, entity) in other.table {
             let entity = renumber(entity);
-            match self.map.entry(key) {
-                Entry::Occupied(first) => taken(*first.get(), entity),
-                Entry::Vacant(slot) => {
-                    slot.insert(entity);
-                }
+            if let Err(first) = self.insert_key(key, entity) {
+                taken(first, entity);
             }
         }
     }
 
     /// Forgets `key` if `entity` has it (a document that failed to load).
     pub fn remove(&mut self, key: &str, entity: u32) {
-        if self.map.get(key) == Some(&entity) {
-            self.map.remove(key);
+        let key = key.as_bytes();
+        if let Ok(found) = self.table.find_entry(hash(key), |(held, _)| held.as_bytes() == key)
+            && found.get().1 == entity
+        {
+            found.remove();
         }
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(|k| k.borrow())
+        // Every key was a `str` when it went in; the check is for the rare caller only.
+        self.table
+            .iter()
+            .map(|(key, _)| std::str::from_utf8(key.as_bytes()).unwrap_or(""))
     }
 }
 
@@ -83,46 +108,23 @@ enum KeyText {
 
 impl KeyText {
     fn new(text: &str) -> KeyText {
-        if text.len() <= INLINE {
-            let mut bytes = [0u8; INLINE];
-            for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
-                *slot = byte;
+        let mut bytes = [0u8; INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(prefix), Ok(len)) => {
+                prefix.copy_from_slice(text.as_bytes());
+                KeyText::Inline { len, bytes }
             }
-            KeyText::Inline {
-                len: u8::try_from(text.len()).unwrap_or(0),
-                bytes,
-            }
-        } else {
-            KeyText::Heap(Box::from(text))
+            _ => KeyText::Heap(Box::from(text)),
         }
     }
-}
 
-impl Borrow<str> for KeyText {
-    fn borrow(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            KeyText::Inline { len, bytes } => bytes
-                .get(..usize::from(*len))
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .unwrap_or(""),
-            KeyText::Heap(text) => text,
+            KeyText::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            KeyText::Heap(text) => text.as_bytes(),
         }
     }
 }
-
-impl Hash for KeyText {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        Borrow::<str>::borrow(self).hash(state);
-    }
-}
-
-impl PartialEq for KeyText {
-    fn eq(&self, other: &KeyText) -> bool {
-        Borrow::<str>::borrow(self) == Borrow::<str>::borrow(other)
-    }
-}
-
-impl Eq for KeyText {}
 
 #[cfg(test)]
 mod tests {

@@ -193,6 +193,10 @@ fn split(elements: &[&RawValue], parts: usize) -> Vec<Range<usize>> {
 fn read_part(shared: &Shared<'_, '_, '_>, range: Range<usize>, capacity: usize) -> Part {
     let main = shared.ctx;
     let mut found = Found::part(main.program, main.found);
+    if let Some((_, Some(kind))) = convert::record_of(main.program, shared.elem.strip_optional()) {
+        // Like the items, the first part's entities get room for all: the others join them.
+        found.reserve(kind, capacity);
+    }
     let mut ctx = Ctx::part(
         main.text,
         main.base,
