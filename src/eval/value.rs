@@ -36,7 +36,7 @@ pub enum Value {
 
 /// The field names of a record type, shared by all its values, and which of them is
 /// the key (an entity's key, a keyed record type's `key` field).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Shape {
     names: Box<[Arc<str>]>,
     key: Option<usize>,

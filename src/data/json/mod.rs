@@ -16,7 +16,7 @@ use serde::de::DeserializeSeed;
 
 use crate::check::{EntityId, FieldType, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::{DataPath, OriginAt, Value};
+use crate::eval::{DataPath, OriginAt, Shape, Value};
 use crate::ir::Program;
 use crate::source::{FileId, SourceMap};
 
@@ -72,6 +72,9 @@ struct Ctx<'a, 'de> {
     earlier: Option<&'a Found>,
     /// When long lists are read in parts ([`Split::NEVER`] inside a part).
     split: Split,
+    /// In a part: its own copies of the record shapes it has used, by the address of the
+    /// shared one (see [`Ctx::shape`]).
+    shapes: Vec<(usize, Arc<Shape>)>,
     /// A failure found where serde_json cannot place it (in an element read on its own),
     /// reported in place of the error that stops the document.
     failed: Option<Diagnostic>,
@@ -102,6 +105,7 @@ impl<'a, 'de> Ctx<'a, 'de> {
             items: Vec::new(),
             earlier,
             split: Split::NEVER,
+            shapes: Vec::new(),
             failed: None,
         }
     }
@@ -130,6 +134,22 @@ impl<'de> Ctx<'_, 'de> {
             return None;
         }
         u32::try_from(self.base + brace).ok()
+    }
+
+    /// The shape a record of `shape` shares. A part read on its own thread uses a copy
+    /// of its own: every record takes a count of its shape, and two threads counting one
+    /// shape would pass its cache line back and forth for each record.
+    fn shape(&mut self, shape: &Arc<Shape>) -> Arc<Shape> {
+        if self.earlier.is_none() {
+            return shape.clone();
+        }
+        let address = Arc::as_ptr(shape) as usize;
+        if let Some((_, own)) = self.shapes.iter().find(|(at, _)| *at == address) {
+            return own.clone();
+        }
+        let own = Arc::new(Shape::clone(shape));
+        self.shapes.push((address, own.clone()));
+        own
     }
 
     fn problem(&mut self, here: &Here<'_>, problem: Problem) {

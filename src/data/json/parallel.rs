@@ -19,12 +19,12 @@ use serde_json::value::RawValue;
 
 use crate::check::Type;
 use crate::diagnostics::Diagnostic;
-use crate::eval::{DataPath, OriginAt, Value};
+use crate::eval::{DataPath, Value};
 
 use super::super::collect::Found;
 use super::super::convert;
 use super::path::{Here, Seg};
-use super::typed::Typed;
+use super::typed::{ElementOf, Typed};
 use super::{Ctx, Placed, syntax_error};
 
 /// The element type, when the value about to be read is a list of records worth reading
@@ -217,8 +217,8 @@ fn read_part(shared: &Shared<'_, '_, '_>, range: Range<usize>, capacity: usize) 
             ty: shared.elem,
             field: shared.field,
             here: &child,
-            origin: Some(OriginAt::Element {
-                list: shared.path.clone(),
+            origin: Some(ElementOf {
+                list: &shared.path,
                 index,
             }),
             single: false,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::check::{EntityId, FieldType, RecordType, Type};
-use crate::eval::{Origin, OriginAt, Record, Value};
+use crate::eval::{DataPath, Origin, OriginAt, Record, Value};
 
 use super::super::collect::FoundEntity;
 use super::super::convert::{self, FieldSet};
@@ -16,14 +16,32 @@ use super::path::{Here, Seg};
 use super::untyped::Untyped;
 use super::{Ctx, parallel};
 
+/// Element `index` of the list at `list`: the origin of a record whose first key gives no
+/// offset. Borrowed until needed, as it rarely is: cloning the list's path for every
+/// element would make two threads reading parts of one list fight over its count.
+#[derive(Clone, Copy)]
+pub(super) struct ElementOf<'p> {
+    pub(super) list: &'p Arc<DataPath>,
+    pub(super) index: u32,
+}
+
+impl ElementOf<'_> {
+    fn origin(self) -> OriginAt {
+        OriginAt::Element {
+            list: self.list.clone(),
+            index: self.index,
+        }
+    }
+}
+
 /// Reads one value of `ty` at `here`.
 pub(super) struct Typed<'c, 'a, 'de, 'p> {
     pub(super) ctx: &'c mut Ctx<'a, 'de>,
     pub(super) ty: &'a Type,
     pub(super) field: Option<&'a FieldType>,
     pub(super) here: &'p Here<'p>,
-    /// The origin a record read here takes (list elements share their list's path).
-    pub(super) origin: Option<OriginAt>,
+    /// Where a record read here is when its first key cannot say (see [`ElementOf`]).
+    pub(super) origin: Option<ElementOf<'p>>,
     /// At the top of a list source, anything but a list is one element.
     pub(super) single: bool,
     /// Whether a string read here may be shared with equal ones (not for keys).
@@ -112,7 +130,10 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         let first = map.next_key_seed(KeySeed { record, hint: 0 })?;
         let origin = match first.as_ref().and_then(|k| ctx.brace_before(k.text)) {
             Some(offset) => OriginAt::Offset(offset),
-            None => origin.unwrap_or_else(|| OriginAt::Path(Arc::new(here.path()))),
+            None => match origin {
+                Some(element) => element.origin(),
+                None => OriginAt::Path(Arc::new(here.path())),
+            },
         };
         let this = Here {
             base: Some(&origin),
@@ -212,7 +233,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             }
         }
         let value = Arc::new(Record {
-            shape: record.shape.clone(),
+            shape: ctx.shape(&record.shape),
             fields: values.into_boxed_slice(),
             origin: Some(Origin {
                 file: ctx.file,
@@ -235,10 +256,7 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         let mut index = 0u32;
         loop {
             let child = Here::child(here, Seg::Index(index));
-            let origin = shared.as_ref().map(|list| OriginAt::Element {
-                list: list.clone(),
-                index,
-            });
+            let origin = shared.as_ref().map(|list| ElementOf { list, index });
             let seed = Typed {
                 ctx: &mut *ctx,
                 ty: elem,
