@@ -5,9 +5,12 @@
 
 use std::ops::Range;
 
-/// The cores to use: all there are, at most 8.
+/// The cores to use: all there are, at most 8. Asked of the system once: on Linux the
+/// answer reads cgroup files, and the loader and the evaluator ask for every document
+/// and loop.
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8))
 }
 
 /// `work` on every range, results in order: the first range on this thread and the
