@@ -8,7 +8,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
-use crate::hash::Fast;
+use crate::hash::{Fast, same_bytes};
 
 /// Key → index into the loader's entities.
 #[derive(Debug, Default)]
@@ -34,7 +34,7 @@ impl Keys {
     pub fn get(&self, key: &str) -> Option<u32> {
         let key = key.as_bytes();
         self.table
-            .find(hash(key), |(held, _)| held.as_bytes() == key)
+            .find(hash(key), |(held, _)| same_bytes(held.as_bytes(), key))
             .map(|&(_, entity)| entity)
     }
 
@@ -47,7 +47,7 @@ impl Keys {
         let bytes = key.as_bytes();
         match self.table.entry(
             hash(bytes),
-            |(held, _)| held.as_bytes() == bytes,
+            |(held, _)| same_bytes(held.as_bytes(), bytes),
             |(held, _)| hash(held.as_bytes()),
         ) {
             Entry::Occupied(first) => Err(first.get().1),
@@ -82,7 +82,9 @@ impl Keys {
     /// Forgets `key` if `entity` has it (a document that failed to load).
     pub fn remove(&mut self, key: &str, entity: u32) {
         let key = key.as_bytes();
-        if let Ok(found) = self.table.find_entry(hash(key), |(held, _)| held.as_bytes() == key)
+        if let Ok(found) = self
+            .table
+            .find_entry(hash(key), |(held, _)| same_bytes(held.as_bytes(), key))
             && found.get().1 == entity
         {
             found.remove();

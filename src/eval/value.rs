@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use hashbrown::HashTable;
 
 use crate::check::EntityId;
+use crate::hash::same_bytes;
 use crate::source::FileId;
 use crate::time::Duration;
 
@@ -67,14 +68,15 @@ impl Shape {
     pub fn slot(&self, name: &str, hint: u32) -> Option<usize> {
         let hint = hint as usize;
         // Names from the same declaration share their allocation: compare pointers first.
-        if self
-            .names
-            .get(hint)
-            .is_some_and(|n| std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len() || &**n == name)
-        {
+        if self.names.get(hint).is_some_and(|n| {
+            std::ptr::eq(n.as_ptr(), name.as_ptr()) && n.len() == name.len()
+                || same_bytes(n.as_bytes(), name.as_bytes())
+        }) {
             return Some(hint);
         }
-        self.names.iter().position(|n| &**n == name)
+        self.names
+            .iter()
+            .position(|n| same_bytes(n.as_bytes(), name.as_bytes()))
     }
 }
 

@@ -31,7 +31,7 @@ use typed::Typed;
 use super::collect::{DataAt, Found};
 use super::problem::{self, Problem};
 use super::{ConstraintEval, Locator, Split};
-use crate::hash::Fast;
+use crate::hash::{Fast, Text};
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
 const INTERN_MAX_LEN: usize = 32;
@@ -60,9 +60,9 @@ struct Ctx<'a, 'de> {
     found: &'a mut Found,
     problems: Vec<Placed>,
     /// Repeated short strings, shared.
-    strings: HashMap<&'de str, Arc<str>, Fast>,
+    strings: HashMap<Text<'de>, Arc<str>, Fast>,
     /// Repeated versions, parsed once and shared.
-    versions: HashMap<&'de str, Arc<semver::Version>, Fast>,
+    versions: HashMap<Text<'de>, Arc<semver::Version>, Fast>,
     /// Repeated short lists of shared strings (tags), shared: keyed by the strings' addresses.
     lists: HashMap<([usize; SHARED_LIST_MAX], usize), Value, Fast>,
     /// Items of the lists being read, innermost last: each list is allocated once, at
@@ -178,25 +178,25 @@ impl<'de> Ctx<'_, 'de> {
         let Some(text) = borrowed.filter(|t| t.len() <= INTERN_MAX_LEN) else {
             return Arc::from(text);
         };
-        if let Some(shared) = self.strings.get(text) {
+        if let Some(shared) = self.strings.get(&Text(text)) {
             return shared.clone();
         }
         let shared: Arc<str> = Arc::from(text);
         if self.strings.len() < INTERN_MAX_ENTRIES {
-            self.strings.insert(text, shared.clone());
+            self.strings.insert(Text(text), shared.clone());
         }
         shared
     }
 
     fn version(&mut self, text: &'de str) -> Result<Value, Problem> {
-        if let Some(version) = self.versions.get(text) {
+        if let Some(version) = self.versions.get(&Text(text)) {
             return Ok(Value::Version(version.clone()));
         }
         match semver::Version::parse(text) {
             Ok(version) => {
                 let version = Arc::new(version);
                 if self.versions.len() < INTERN_MAX_ENTRIES {
-                    self.versions.insert(text, version.clone());
+                    self.versions.insert(Text(text), version.clone());
                 }
                 Ok(Value::Version(version))
             }

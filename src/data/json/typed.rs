@@ -8,6 +8,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use crate::check::{EntityId, FieldType, RecordType, Type};
 use crate::eval::{DataPath, Origin, OriginAt, Record, Value};
+use crate::hash::same_bytes;
 
 use super::super::collect::FoundEntity;
 use super::super::convert::{self, FieldSet};
@@ -451,10 +452,13 @@ struct KeySeed<'a> {
 impl KeySeed<'_> {
     fn key(&self, s: &str) -> Key {
         let fields = &self.record.fields;
-        if fields.get(self.hint).is_some_and(|f| &*f.name == s) {
+        if fields
+            .get(self.hint)
+            .is_some_and(|f| same_bytes(f.name.as_bytes(), s.as_bytes()))
+        {
             return Key::Field(self.hint);
         }
-        match fields.iter().position(|f| &*f.name == s) {
+        match fields.iter().position(|f| same_bytes(f.name.as_bytes(), s.as_bytes())) {
             Some(index) => Key::Field(index),
             None => Key::Unknown(s.to_string()),
         }
