@@ -141,6 +141,9 @@ pub struct Split {
     pub min_document_bytes: usize,
     pub min_elements: usize,
     pub max_parts: usize,
+    /// Elements handed at a time to the first part, which starts reading while the rest
+    /// of the list is still being scanned.
+    pub batch: usize,
 }
 
 impl Split {
@@ -149,16 +152,19 @@ impl Split {
         min_document_bytes: usize::MAX,
         min_elements: usize::MAX,
         max_parts: 1,
+        batch: usize::MAX,
     };
 }
 
 impl Default for Split {
-    /// From 4 MiB documents and 4 096 elements, one part per core (at most 8).
+    /// From 4 MiB documents and 4 096 elements, one part per core (at most 8), the first
+    /// sent 256 elements at a time while the list is scanned.
     fn default() -> Split {
         Split {
             min_document_bytes: 4 << 20,
             min_elements: 4096,
             max_parts: crate::threads::cores(),
+            batch: 256,
         }
     }
 }
