@@ -153,7 +153,8 @@ fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed
         }
     };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        // This thread takes files too: its allocator arena grows fastest (see `cli::main`).
+        let handles: Vec<_> = (1..workers)
             .map(|_| {
                 std::thread::Builder::new()
                     .stack_size(crate::STACK_SIZE)
@@ -161,13 +162,17 @@ fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed
             })
             .collect();
         let mut slots: Vec<Option<Parsed>> = files.iter().map(|_| None).collect();
+        let mut place = |parsed: Vec<(usize, Parsed)>| {
+            for (index, file) in parsed {
+                if let Some(slot) = slots.get_mut(index) {
+                    *slot = Some(file);
+                }
+            }
+        };
+        place(take_files());
         for handle in handles {
             if let Ok(Ok(parsed)) = handle.map(|h| h.join()) {
-                for (index, file) in parsed {
-                    if let Some(slot) = slots.get_mut(index) {
-                        *slot = Some(file);
-                    }
-                }
+                place(parsed);
             }
         }
         // A file whose thread could not start (or died) is parsed here.
