@@ -450,7 +450,7 @@ impl<'scope, 'de> Front<'scope, 'de> {
                     claims,
                     next: 0,
                     batch: Vec::new().into_iter(),
-                    room: None,
+                    room: Room::Unknown,
                 };
                 read_part(shared, 0, elements)
             })
@@ -517,7 +517,16 @@ struct Claimed<'c, 'de> {
     claims: &'c Claims,
     next: usize,
     batch: std::vec::IntoIter<&'de RawValue>,
-    room: Option<usize>,
+    room: Room,
+}
+
+/// What the first part knows of the room it needs: nothing until the list has been
+/// scanned, then the list's length, which it makes room for once.
+#[derive(Clone, Copy)]
+enum Room {
+    Unknown,
+    Known(usize),
+    Made,
 }
 
 impl<'de> Iterator for Claimed<'_, 'de> {
@@ -530,8 +539,8 @@ impl<'de> Iterator for Claimed<'_, 'de> {
             }
             let batch = self.received.recv().ok()?;
             let total = self.claims.claim(self.next)?;
-            if self.room.is_none() && total.is_some() {
-                self.room = total;
+            if let (Room::Unknown, Some(total)) = (self.room, total) {
+                self.room = Room::Known(total);
             }
             self.next += 1;
             self.batch = batch.into_iter();
@@ -541,13 +550,12 @@ impl<'de> Iterator for Claimed<'_, 'de> {
 
 impl<'de> Elements<'de> for Claimed<'_, 'de> {
     fn room(&mut self) -> Option<usize> {
-        // Once only: `usize::MAX` marks it given.
         match self.room {
-            Some(usize::MAX) | None => None,
-            Some(total) => {
-                self.room = Some(usize::MAX);
+            Room::Known(total) => {
+                self.room = Room::Made;
                 Some(total)
             }
+            Room::Unknown | Room::Made => None,
         }
     }
 }
