@@ -272,6 +272,44 @@ fn files_that_are_not_text_are_reported_not_crashed_on() {
     assert!(err.contains("line 1, column 15"), "{err}");
 }
 
+/// A JSON document on one line of 300 KB, with mistakes far past column 65 535: each is
+/// shown in a window of its line, with the whole line's column in its header (miette
+/// pads a label to its column, which once made it panic).
+#[test]
+fn mistakes_deep_in_a_long_line_are_shown_in_a_window_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fleet.cp"),
+        "entity agent {\n  key name: string\n  drift: float\n}\n\ntype doc = { agents: [agent] }\nsource fleet: doc = \"fleet.json\"\n",
+    )
+    .unwrap();
+    let agents: Vec<String> = (0..6000)
+        .map(|i| match i {
+            5000 => format!(r#"{{"name": "agent-{i:06}", "drift": "high"}}"#),
+            5500 => r#"{"name": "agent-000007", "drift": 0.1}"#.to_string(),
+            _ => format!(r#"{{"name": "agent-{i:06}", "drift": 0.1}}"#),
+        })
+        .collect();
+    let json = format!(r#"{{"agents": [{}]}}"#, agents.join(", "));
+    std::fs::write(dir.path().join("fleet.json"), &json).unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{err}");
+    let column = json.find(r#""high""#).unwrap() + 1;
+    assert!(err.contains(&format!("fleet.json:1:{column}]")), "{err}");
+    assert!(err.contains(r#""agent-005000", "drift": "high"}"#), "{err}");
+    assert!(err.contains("duplicate `agent` key `agent-000007`"), "{err}");
+    // Each snippet line is a window: no line of the report is much longer than the screen.
+    assert!(err.lines().all(|line| line.chars().count() < 200), "{err}");
+
+    // A syntax error just as far in.
+    let broken = json.replacen(r#"}, {"name": "agent-005200""#, r#"} {"name": "agent-005200""#, 1);
+    std::fs::write(dir.path().join("fleet.json"), &broken).unwrap();
+    let (code, _, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("expected `,` or `]`"), "{err}");
+    assert!(err.lines().all(|line| line.chars().count() < 200), "{err}");
+}
+
 #[test]
 fn an_empty_directory_is_not_a_project() {
     let dir = tempfile::tempdir().unwrap();

@@ -38,10 +38,60 @@ struct VirtualFile<'a> {
     /// The lines (0-based) of the labels this copy of the file shows.
     first_line: usize,
     last_line: usize,
+    /// For labels on a long line (see [`LONG_LINE`]): where the first of them starts.
+    /// Such a copy shows a window of its line around them, not the whole line.
+    anchor: Option<u32>,
 }
 
 /// Labels closer than this many lines share a snippet.
 const CLUSTER_GAP: usize = 6;
+
+/// A line longer than this (in bytes) is shown as a window around its labels: a JSON
+/// document may be one line of 20 MB, and miette pads a label to its column.
+const LONG_LINE: usize = 512;
+
+/// Bytes of a long line shown on each side of its labels.
+const WINDOW: usize = 60;
+
+/// On a long line, labels this close (in bytes) share a window; a label is cut to this
+/// length.
+const NEAR: u32 = 40;
+
+impl VirtualFile<'_> {
+    /// Whether a label on lines `first..=last` (starting at `anchor` when on a long line)
+    /// is shown in this copy of its file.
+    fn shows(&self, first: usize, last: usize, anchor: Option<u32>) -> bool {
+        match (self.anchor, anchor) {
+            (None, None) => first <= self.last_line + CLUSTER_GAP && last + CLUSTER_GAP >= self.first_line,
+            (Some(mine), Some(theirs)) => mine.abs_diff(theirs) <= NEAR,
+            _ => false,
+        }
+    }
+}
+
+/// The 0-based lines of a label, and where it starts when either is a long line.
+fn placement(file: &SourceFile, label: &Label) -> (usize, usize, Option<u32>) {
+    let index = file.line_index();
+    let (first, last) = (index.line_of(label.span.start), index.line_of(label.span.end));
+    let long = is_long(file, first) || is_long(file, last);
+    (first, last, long.then_some(label.span.start))
+}
+
+/// The byte range of a 0-based line, without its newline.
+fn line_range(file: &SourceFile, line: usize) -> std::ops::Range<usize> {
+    let index = file.line_index();
+    let start = index.line_start(line) as usize;
+    let end = if line + 1 < index.line_count() {
+        (index.line_start(line + 1) as usize).saturating_sub(1)
+    } else {
+        file.text.len()
+    };
+    start..end.max(start)
+}
+
+fn is_long(file: &SourceFile, line: usize) -> bool {
+    line_range(file, line).len() > LONG_LINE
+}
 
 impl<'a> FileSet<'a> {
     /// The files of `labels`, in order of first use, so the primary's file comes first.
@@ -55,12 +105,8 @@ impl<'a> FileSet<'a> {
             let Some(file) = sources.get(id) else {
                 continue;
             };
-            let line = |offset: u32| file.line_index().line_of(offset);
-            let (first, last) = (line(label.span.start), line(label.span.end));
-            if let Some(existing) = files
-                .iter_mut()
-                .find(|f| f.id == id && first <= f.last_line + CLUSTER_GAP && last + CLUSTER_GAP >= f.first_line)
-            {
+            let (first, last, anchor) = placement(file, label);
+            if let Some(existing) = files.iter_mut().find(|f| f.id == id && f.shows(first, last, anchor)) {
                 existing.first_line = existing.first_line.min(first);
                 existing.last_line = existing.last_line.max(last);
                 continue;
@@ -82,6 +128,7 @@ impl<'a> FileSet<'a> {
                 base: next,
                 first_line: first,
                 last_line: last,
+                anchor,
             });
             next += len + 1;
         }
@@ -92,12 +139,18 @@ impl<'a> FileSet<'a> {
     /// when its file is unknown.
     fn span(&self, label: &Label) -> Option<SourceSpan> {
         let vf = self.files.iter().find(|f| {
-            let line = f.file.line_index().line_of(label.span.start);
-            f.id == label.span.file && (f.first_line..=f.last_line).contains(&line)
+            let (first, last, anchor) = placement(f.file, label);
+            f.id == label.span.file && f.shows(first, last, anchor)
         })?;
         let text = &*vf.file.text;
         let mut start = floor_char_boundary(text, label.span.start as usize);
         let mut end = ceil_char_boundary(text, (label.span.end as usize).max(start));
+        if vf.anchor.is_some() {
+            // On a long line: at most `NEAR` bytes, and never past the line's end.
+            let line = line_range(vf.file, vf.file.line_index().line_of(label.span.start));
+            let limit = (start + NEAR as usize).min(line.end.max(start));
+            end = floor_char_boundary(text, end.min(limit)).max(start);
+        }
         // miette draws no empty line after a final newline, so a label there (an unclosed
         // block) would vanish: show it at the end of the last line instead. (Without a
         // final newline, the one `new` added holds the label.)
@@ -148,6 +201,9 @@ impl SourceCode for FileSet<'_> {
         if local + span.len() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
+        if vf.anchor.is_some() {
+            return Ok(window(vf, local, span.len(), context_lines_before == 0));
+        }
         let inner = text.read_span(
             &SourceSpan::new(local.into(), span.len()),
             context_lines_before,
@@ -170,6 +226,30 @@ impl SourceCode for FileSet<'_> {
             inner.line_count(),
         )))
     }
+}
+
+/// The part of a long line around `len` bytes at `local`, with no lines of context. The
+/// read for the header (`header`) gives the character column of `local` in the whole line.
+fn window<'a>(vf: &'a VirtualFile<'_>, local: usize, len: usize, header: bool) -> Box<dyn SpanContents<'a> + 'a> {
+    let text: &'a str = &vf.text;
+    let line = vf.file.line_index().line_of(u32::try_from(local).unwrap_or(u32::MAX));
+    let bounds = line_range(vf.file, line);
+    let start = floor_char_boundary(text, local.saturating_sub(WINDOW).max(bounds.start));
+    let end = ceil_char_boundary(text, (local + len + WINDOW).min(bounds.end).max(local + len));
+    let column = if header {
+        let lc = vf.file.line_col(u32::try_from(local).unwrap_or(u32::MAX));
+        lc.column.saturating_sub(1) as usize
+    } else {
+        0
+    };
+    Box::new(MietteSpanContents::new_named(
+        vf.file.name.clone(),
+        text.get(start..end).unwrap_or("").as_bytes(),
+        SourceSpan::new((vf.base + start).into(), end - start),
+        line,
+        column,
+        1,
+    ))
 }
 
 /// Our diagnostic as miette sees it.
