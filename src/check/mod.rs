@@ -146,6 +146,8 @@ pub(crate) struct Checker<'a> {
     connector_items: Vec<&'a ast::Item>,
     workflow_items: Vec<&'a ast::Item>,
     slo_items: Vec<&'a ast::Item>,
+    /// Items of a kind cpl parses but does not give a meaning to yet: each is an error.
+    unsupported_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
     alias_types: ir::NameMap<(Progress, Type)>,
     /// The item whose expressions are being checked, and the calls it makes.
@@ -177,6 +179,7 @@ impl<'a> Checker<'a> {
             connector_items: Vec::new(),
             workflow_items: Vec::new(),
             slo_items: Vec::new(),
+            unsupported_items: Vec::new(),
             const_progress: Vec::new(),
             alias_types: ir::NameMap::default(),
             owner: None,
@@ -282,7 +285,10 @@ impl<'a> Checker<'a> {
             | ItemKind::Flag(_)
             | ItemKind::Environments(_)
             | ItemKind::Config(_)
-            | ItemKind::Test(_) => ItemRef::Other,
+            | ItemKind::Test(_) => {
+                self.unsupported_items.push(item);
+                ItemRef::Other
+            }
         };
         self.program.names.insert(name.name.clone(), item_ref);
     }
@@ -303,6 +309,26 @@ impl<'a> Checker<'a> {
         self.check_workflows();
         self.check_slos();
         self.report_call_cycles();
+        self.report_unsupported_items();
+    }
+
+    /// An item kind the language reserves but cpl does not evaluate yet is an error,
+    /// never skipped: a project that declares a flag must not check clean while nothing
+    /// verifies the flag.
+    fn report_unsupported_items(&mut self) {
+        for item in std::mem::take(&mut self.unsupported_items) {
+            let keyword = item.kind.keyword();
+            let start = item.span.start as usize;
+            let at = Span::new(item.span.file, start, start + keyword.len());
+            self.report(
+                Diagnostic::new(
+                    Code::UnsupportedItem,
+                    format!("`{keyword}` items are not supported by this version of cpl"),
+                )
+                .at(at, "parsed, but nothing checks or evaluates it yet")
+                .with_help(format!("remove the `{keyword}` item until cpl supports it")),
+            );
+        }
     }
 
     /// The directory of the file a span is in, relative to the project root.

@@ -73,6 +73,7 @@ codes! {
     UnknownArgument = "E0109", Error, "unknown argument";
     UnknownSetting = "E0110", Error, "unknown setting";
     NotAPolicy = "E0111", Error, "not a policy";
+    UnsupportedItem = "E0112", Error, "item kind not supported yet";
 
     // Types.
     TypeMismatch = "E0201", Error, "type mismatch";

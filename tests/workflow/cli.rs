@@ -82,7 +82,10 @@ fn stable(text: &str) -> String {
 fn the_example_checks() {
     let out = cpl(&example(), &["check"], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.stdout, "ok: 4 files, 3 policies, 3 workflows, 5 connectors\n");
+    assert_eq!(
+        out.stdout,
+        "ok: 4 files, 2 types, 1 constant, 3 policies, 5 connectors, 3 workflows, 2 objectives\n"
+    );
 }
 
 #[test]
