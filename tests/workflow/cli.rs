@@ -418,3 +418,35 @@ fn a_program_that_does_not_check_does_not_run() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("E0801"), "{}", out.stderr);
 }
+
+/// The README's runs are real: every `$ cpl run` block of the drift and document
+/// workflows (the ones that need no server and no environment) is run again on a copy of
+/// the example and must print what the README shows, run ids and durations aside.
+#[test]
+fn the_readme_shows_real_runs() {
+    let readme = std::fs::read_to_string(example().join("README.md")).unwrap();
+    let mut checked = 0;
+    for block in readme.split("```text\n").skip(1) {
+        let block = block.split("\n```").next().unwrap();
+        let mut lines = block.lines();
+        let Some(command) = lines.next().and_then(|l| l.strip_prefix("$ cpl run ")) else {
+            continue;
+        };
+        if !["fraud_drift_management ", "sensitive_documents "]
+            .iter()
+            .any(|w| command.starts_with(w))
+        {
+            continue;
+        }
+        let dir = quick_copy();
+        let mut args = vec!["run"];
+        args.extend(command.split_whitespace());
+        let out = cpl(dir.path(), &args, &[]);
+        let mut actual = format!("{}{}", out.stderr, out.stdout);
+        actual.push_str(&format!("[exit {}]", out.code));
+        let expected = lines.collect::<Vec<_>>().join("\n");
+        assert_eq!(stable(&expected), stable(actual.trim_end()), "`cpl run {command}`");
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "the README's runs of the drift and document workflows");
+}
