@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 /// only on the machine that wrote it: a test that reads `/tmp/x` passes where `/tmp/x` was
 /// left behind and fails for every new user. System paths that exist everywhere
 /// (`/etc/passwd`, `/dev/null`, `/proc/self`) stay allowed: tests use them on purpose.
-const MACHINE_LOCAL: &[&str] = &["tmp", "home", "root", "work", "var", "Users", "mnt", "opt", "srv", "shared"];
+const MACHINE_LOCAL: &[&str] = &[
+    "tmp", "home", "root", "work", "var", "Users", "mnt", "opt", "srv", "shared",
+];
 
 /// Every file below `dir` with one of `extensions`, skipping snapshots of output.
 fn files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
@@ -71,7 +73,10 @@ fn no_source_or_test_names_a_path_on_one_machine() {
 #[test]
 fn the_tidy_rule_sees_quoted_machine_paths_and_nothing_else() {
     let tmp = format!("\"/{}/scratch/brief.cp\"", "tmp");
-    assert_eq!(machine_local_paths(&format!("read({tmp})")), [format!("/{}/scratch/brief.cp", "tmp")]);
+    assert_eq!(
+        machine_local_paths(&format!("read({tmp})")),
+        [format!("/{}/scratch/brief.cp", "tmp")]
+    );
     assert_eq!(machine_local_paths(&format!("x = '/{}'", "work")).len(), 1);
     assert!(machine_local_paths("read(\"/etc/passwd\")").is_empty());
     assert!(machine_local_paths("read(\"/dev/null\")").is_empty());

@@ -431,3 +431,58 @@ fn readme_examples_show_real_output() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The README's first command, as a new user types it, on the real clock and a year and
+/// a month from now: a waiver or a date in an example must not break it on a given day.
+#[test]
+fn the_readme_main_command_works_today_and_next_year() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme.split("```sh\n").nth(1).unwrap();
+    let first = block.lines().next().unwrap();
+    let args: Vec<&str> = first
+        .split('#')
+        .next()
+        .unwrap()
+        .split_once(" -- ")
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    assert_eq!(args.first(), Some(&"check"), "{first}");
+    let next_year = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 400))
+        .unwrap();
+    for now in [None, Some(next_year.to_string())] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cpl"));
+        command
+            .args(&args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .env_remove("CPL_NOW");
+        if let Some(now) = &now {
+            command.env("CPL_NOW", now);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "`{first}` at {now:?}:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// The README's language snippet is a whole project: copied alone into an empty
+/// directory, it checks without an error.
+#[test]
+fn the_readme_snippet_checks_on_its_own() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let snippet = readme.split("```cp\n").nth(1).unwrap().split("\n```").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cp"), snippet).unwrap();
+    let (code, out, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ok: 1 file, "), "{out}");
+    assert!(!err.contains("error"), "{err}");
+}

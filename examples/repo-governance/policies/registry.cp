@@ -45,7 +45,7 @@ policy capabilities_meet_contracts {
 waiver search_uses_legacy_memory {
   policy no_deps_on_deprecated
   subject "search"
-  until 2027-03-31
+  until 2029-06-30
   owner "search-team"
   reason "moves to the new memory backend, ADR-0007"
 }
