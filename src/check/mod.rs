@@ -150,6 +150,8 @@ pub(crate) struct Checker<'a> {
     unsupported_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
     alias_types: ir::NameMap<(Progress, Type)>,
+    /// How many aliases are being expanded, one inside the other.
+    alias_depth: u32,
     /// The item whose expressions are being checked, and the calls it makes.
     owner: Option<Owner>,
     calls: Vec<(Owner, Owner, Span)>,
@@ -182,6 +184,7 @@ impl<'a> Checker<'a> {
             unsupported_items: Vec::new(),
             const_progress: Vec::new(),
             alias_types: ir::NameMap::default(),
+            alias_depth: 0,
             owner: None,
             calls: Vec::new(),
             steps: None,

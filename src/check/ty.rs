@@ -9,6 +9,7 @@ use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::Value;
 use crate::ir::{self, ExprKind, ItemRef};
 use crate::syntax::ast::{self, ItemKind, TypeExprKind};
+use crate::syntax::prescan::MAX_NESTING;
 
 /// Whether a record may mark a field `key`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -184,9 +185,26 @@ impl<'a> Checker<'a> {
         let ItemKind::Type(t) = &item.kind else {
             return Type::Error;
         };
+        if self.alias_depth >= MAX_NESTING as u32 {
+            // Each alias expands inside the one that names it: a chain of thousands would
+            // overflow the stack before any cycle check could finish.
+            self.report(
+                Diagnostic::new(
+                    Code::NestingTooDeep,
+                    format!("type aliases nested deeper than {MAX_NESTING} levels"),
+                )
+                .at(name.span, "this alias is one too many")
+                .with_help("name the aliased type directly instead of through a chain of aliases"),
+            );
+            self.alias_types
+                .insert(name.name.clone(), (Progress::Done, Type::Error));
+            return Type::Error;
+        }
         self.alias_types
             .insert(name.name.clone(), (Progress::Doing, Type::Error));
+        self.alias_depth += 1;
         let ty = self.resolve_type(t);
+        self.alias_depth -= 1;
         self.alias_types.insert(name.name.clone(), (Progress::Done, ty.clone()));
         ty
     }

@@ -89,7 +89,10 @@ impl Lowerer<'_> {
         // Nesting that brackets do not show (`if` in `if`, `not` in `not`) is bounded
         // like bracket nesting, so no stage recurses deeper than the prescan allows.
         let shape = OperatorShape::of(&pair);
-        if nesting > MAX_NESTING_DEPTH || shape.longest_prefix_run > MAX_NESTING {
+        if nesting > MAX_NESTING_DEPTH
+            || shape.longest_prefix_run > MAX_NESTING
+            || shape.coalesce_count > MAX_EXPR_DEPTH as usize
+        {
             return self.too_deep(span);
         }
         if shape.postfix_only {
@@ -595,6 +598,10 @@ struct OperatorShape {
     /// The most prefix operators (`not`, `-`) in a row. The Pratt parser recurses once
     /// per prefix operator, so a run of 100 000 `not`s is refused before it starts.
     longest_prefix_run: usize,
+    /// How many `??` the sequence holds. `??` is right-associative, and the Pratt parser
+    /// recurses once per right-associative operator, so a chain of them is bounded before
+    /// it starts, like a run of prefixes.
+    coalesce_count: usize,
     /// One operand with postfix operators only: it folds left to right.
     postfix_only: bool,
 }
@@ -603,6 +610,7 @@ impl OperatorShape {
     fn of(pair: &Pair<'_, Rule>) -> OperatorShape {
         let mut shape = OperatorShape {
             longest_prefix_run: 0,
+            coalesce_count: 0,
             postfix_only: true,
         };
         let mut run = 0;
@@ -615,6 +623,9 @@ impl OperatorShape {
                 continue;
             }
             run = 0;
+            if rule == Rule::op_coalesce {
+                shape.coalesce_count += 1;
+            }
             let postfix = matches!(
                 rule,
                 Rule::op_field | Rule::op_opt_field | Rule::op_index | Rule::call_args | Rule::op_cast
