@@ -19,7 +19,7 @@ use crate::report::{self, Format, graph, runs};
 use crate::runtime::connector::Live;
 use crate::runtime::executor::{Event, Executor, RunOptions, plan};
 use crate::runtime::objectives;
-use crate::runtime::runlog::{RunFilter, RunId, RunLog, RunLogError, RunStatus};
+use crate::runtime::runlog::{RunFilter, RunId, RunListing, RunLog, RunLogError, RunStatus};
 use crate::source::SourceMap;
 
 #[derive(Args, Debug)]
@@ -349,12 +349,13 @@ fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Conf
     Ok((root, config))
 }
 
-/// Opens an existing run log for reading; `None` when there is none yet.
+/// Opens an existing run log for reading only (it may be on a read-only file); `None`
+/// when there is none yet.
 fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
     if !path.exists() {
         return Ok(None);
     }
-    RunLog::open(path).map(Some).map_err(|e| {
+    RunLog::open_read_only(path).map(Some).map_err(|e| {
         out.fatal(runlog_error(&e));
         Exit::Error
     })
@@ -420,19 +421,21 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         status,
         limit: (args.limit > 0).then_some(args.limit),
     };
-    let list = match log.as_ref().map(|l| l.list_runs(&filter)) {
-        Some(Ok(list)) => list,
+    let listing = match log.as_ref().map(|l| l.list_runs(&filter)) {
+        Some(Ok(listing)) => listing,
         Some(Err(e)) => {
             out.fatal(runlog_error(&e));
             return Exit::Error;
         }
-        None => Vec::new(),
+        None => RunListing::default(),
     };
+    let list = listing.runs;
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
             "runlog": shown(&path, &root),
             "runs": list.iter().map(runs::summary_json).collect::<Vec<_>>(),
+            "unreadable": listing.unreadable.iter().map(ToString::to_string).collect::<Vec<_>>(),
         })),
         _ => {
             for line in runs::runs_lines(&list) {
@@ -440,7 +443,16 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
             }
         }
     }
-    Exit::Success
+    if listing.unreadable.is_empty() {
+        return Exit::Success;
+    }
+    // The readable runs are listed; each row that is not is an error of its own.
+    if out.format != Format::Json {
+        for problem in &listing.unreadable {
+            out.fatal(runlog_error(problem));
+        }
+    }
+    Exit::Failure
 }
 
 /// `cpl slo [NAME]`.
@@ -468,7 +480,14 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
     };
     let root = &session.project.root;
     let path = runlog_path(args.runlog.as_deref(), root, &session.project.config);
-    let log = match RunLog::open(&path) {
+    // Measuring only reads: an existing log is opened read-only, so a log on a read-only
+    // file can be measured; a missing one is created empty.
+    let opened = if path.exists() {
+        RunLog::open_read_only(&path)
+    } else {
+        RunLog::open(&path)
+    };
+    let log = match opened {
         Ok(log) => log,
         Err(e) => {
             out.fatal(runlog_error(&e));

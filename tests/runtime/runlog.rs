@@ -237,7 +237,7 @@ fn runs_list_newest_first_and_filter() {
     sorted.sort();
     assert_eq!(sorted, ids, "ids sort in start order");
 
-    let all = log.list_runs(&RunFilter::default()).unwrap();
+    let all = log.list_runs(&RunFilter::default()).unwrap().runs;
     let listed: Vec<_> = all.iter().map(|r| r.id.clone()).collect();
     let mut newest_first = ids.clone();
     newest_first.reverse();
@@ -248,7 +248,8 @@ fn runs_list_newest_first_and_filter() {
             workflow: Some("drift".into()),
             ..RunFilter::default()
         })
-        .unwrap();
+        .unwrap()
+        .runs;
     assert_eq!(drift.len(), 4);
     assert!(drift.iter().all(|r| r.workflow == "drift"));
 
@@ -258,7 +259,8 @@ fn runs_list_newest_first_and_filter() {
             status: Some(RunStatus::Succeeded),
             limit: None,
         })
-        .unwrap();
+        .unwrap()
+        .runs;
     let ok_ids: Vec<_> = ok_drift.iter().map(|r| r.id.clone()).collect();
     assert_eq!(ok_ids, [ids[4].clone(), ids[0].clone()]);
 
@@ -267,7 +269,8 @@ fn runs_list_newest_first_and_filter() {
             limit: Some(2),
             ..RunFilter::default()
         })
-        .unwrap();
+        .unwrap()
+        .runs;
     assert_eq!(latest.len(), 2);
     assert_eq!(latest[0].id, ids[4]);
 
@@ -277,7 +280,8 @@ fn runs_list_newest_first_and_filter() {
             status: Some(RunStatus::Running),
             ..RunFilter::default()
         })
-        .unwrap();
+        .unwrap()
+        .runs;
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].id, ids[3]);
     assert_eq!(running[0].ended_at, None);
@@ -358,7 +362,7 @@ fn concurrent_writers_lose_nothing() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
 
-    let all = shared.list_runs(&RunFilter::default()).unwrap();
+    let all = shared.list_runs(&RunFilter::default()).unwrap().runs;
     assert_eq!(all.len(), THREADS);
     assert!(all.iter().all(|r| r.status == RunStatus::Succeeded));
     for (t, id) in ids.iter().enumerate() {
@@ -420,7 +424,7 @@ fn a_killed_process_leaves_an_unfinished_run() {
     }
 
     let log = RunLog::open(&path).unwrap();
-    let runs = log.list_runs(&RunFilter::default()).unwrap();
+    let runs = log.list_runs(&RunFilter::default()).unwrap().runs;
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, RunStatus::Running);
     assert_eq!(runs[0].ended_at, None);
@@ -434,4 +438,128 @@ fn a_killed_process_leaves_an_unfinished_run() {
     // And the interrupted run can still be closed by whoever cleans up.
     log.finish_run(&run.summary.id, RunStatus::Failed, Some("interrupted"))
         .unwrap();
+}
+
+/// Processes that start together on a log that does not exist yet all open it: the first
+/// to take the write lock creates and migrates it, the others wait for it.
+#[test]
+fn many_openers_of_a_new_log_all_succeed() {
+    for round in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Arc::new(dir.path().join(format!("round-{round}/runs.db")));
+        let barrier = Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, barrier) = (Arc::clone(&path), Arc::clone(&barrier));
+                thread::spawn(move || {
+                    barrier.wait();
+                    let log = RunLog::open(&path)?;
+                    log.start_run("w", &json!({})).map(|_| ())
+                })
+            })
+            .collect();
+        for opener in openers {
+            opener.join().unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+}
+
+/// A file that is not a database, and one whose pages were overwritten, are refused on
+/// open with their path.
+#[test]
+fn a_damaged_log_is_reported_on_open_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    std::fs::write(
+        &path,
+        "this is not a database, but it is long enough to have a header......",
+    )
+    .unwrap();
+    for open in [RunLog::open, RunLog::open_read_only] {
+        match open(&path) {
+            Err(e @ RunLogError::Damaged { .. }) => assert!(e.to_string().contains("runs.db"), "{e}"),
+            other => panic!("expected a damaged log, got {other:?}"),
+        }
+    }
+
+    // A real log whose table pages are then overwritten.
+    let path = dir.path().join("overwritten.db");
+    {
+        let log = RunLog::open(&path).unwrap();
+        for n in 0..200 {
+            let run = log.start_run(&format!("workflow-{n}"), &json!({ "n": n })).unwrap();
+            log.finish_run(&run, RunStatus::Succeeded, None).unwrap();
+        }
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 3 * 4096, "the log spans several pages");
+    for byte in &mut bytes[4096 + 100..3 * 4096] {
+        *byte = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    match RunLog::open_read_only(&path) {
+        Err(e @ RunLogError::Damaged { .. }) => assert!(e.to_string().contains("overwritten.db"), "{e}"),
+        other => panic!("expected a damaged log, got {other:?}"),
+    }
+}
+
+/// One row this binary cannot read (a status it does not know, written past the
+/// table's checks; a time out of range) is set apart; the other runs are still listed.
+#[test]
+fn a_bad_row_is_reported_and_the_others_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    let clock = Clock::new();
+    let log = open_with(&path, &clock);
+    for n in 0..4 {
+        let run = log.start_run(&format!("w{n}"), &json!({})).unwrap();
+        clock.advance(1000);
+        log.finish_run(&run, RunStatus::Succeeded, None).unwrap();
+    }
+    drop(log);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    conn.execute("UPDATE runs SET status = 'exploded' WHERE workflow = 'w1'", [])
+        .unwrap();
+    conn.execute(
+        "UPDATE runs SET ended_at = 9223372036854775807 WHERE workflow = 'w2'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let listing = RunLog::open_read_only(&path)
+        .unwrap()
+        .list_runs(&RunFilter::default())
+        .unwrap();
+    let listed: Vec<&str> = listing.runs.iter().map(|r| r.workflow.as_str()).collect();
+    assert_eq!(listed, ["w3", "w0"]);
+    assert_eq!(listing.unreadable.len(), 2, "{:?}", listing.unreadable);
+    assert!(
+        listing.unreadable.iter().any(|e| e.to_string().contains("exploded")),
+        "{:?}",
+        listing.unreadable
+    );
+}
+
+/// Opened read-only, a log is never written: one of an older schema is refused, not
+/// upgraded, and a current one reads as usual.
+#[test]
+fn a_read_only_open_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db");
+    rusqlite::Connection::open(&old)
+        .unwrap()
+        .execute_batch("CREATE TABLE unrelated (x INTEGER);")
+        .unwrap();
+    let before = std::fs::read(&old).unwrap();
+    match RunLog::open_read_only(&old) {
+        Err(e @ RunLogError::TooOld { .. }) => assert!(e.to_string().contains("cpl run"), "{e}"),
+        other => panic!("expected an old log, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&old).unwrap(), before, "the file is unchanged");
+    assert!(RunLog::open_read_only(&dir.path().join("missing.db")).is_err());
+    assert!(
+        !dir.path().join("missing.db").exists(),
+        "a read-only open creates nothing"
+    );
 }

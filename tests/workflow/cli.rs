@@ -450,3 +450,73 @@ fn the_readme_shows_real_runs() {
     }
     assert_eq!(checked, 4, "the README's runs of the drift and document workflows");
 }
+
+/// A run log on a read-only file in a read-only directory (an archived log, a mounted
+/// volume) is listed by `cpl runs` and measured by `cpl slo`. Root writes anything, so as
+/// root the commands run as `nobody` through `setpriv`.
+#[test]
+fn a_read_only_log_is_readable() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let has_setpriv = Command::new("setpriv").arg("--version").output().is_ok();
+    if is_root && !has_setpriv {
+        let why = "running as root without `setpriv` (util-linux), a read-only file cannot be tested";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("SKIPPED a_read_only_log_is_readable: {why}");
+        return;
+    }
+    // Under the build's own temporary directory, which `nobody` can traverse.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    copy_dir(&example(), dir.path());
+    let args = [
+        "run",
+        "fraud_drift_management",
+        "--arg",
+        "model=m",
+        "--arg",
+        "drift=0.05",
+    ];
+    assert_eq!(cpl(dir.path(), &args, &[]).code, 0);
+    let log_dir = dir.path().join(".cpl");
+    let make_mode = |path: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    make_mode(dir.path(), 0o755);
+    make_mode(&log_dir.join("runs.db"), 0o444);
+    make_mode(&log_dir, 0o555);
+    let reader = |args: &[&str]| {
+        let mut command = if is_root {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_cpl"),
+            ]);
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_cpl"))
+        };
+        let out = command
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = reader(&["runs"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("fraud_drift_management  succeeded"), "{out}");
+    let (_, out, err) = reader(&["slo", "drift_workflow_health"]);
+    assert!(out.contains("met      success_rate"), "{out}{err}");
+    assert!(!err.contains("run log"), "{err}");
+    make_mode(&log_dir, 0o755);
+}

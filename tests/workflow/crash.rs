@@ -86,7 +86,7 @@ fn signal(pid: u32, name: &str) {
 
 fn only_run(root: &Path) -> cpl::runtime::runlog::RunDetail {
     let log = RunLog::open(&root.join(".cpl/runs.db")).unwrap();
-    let runs = log.list_runs(&RunFilter::default()).unwrap();
+    let runs = log.list_runs(&RunFilter::default()).unwrap().runs;
     assert_eq!(runs.len(), 1, "{runs:?}");
     log.get_run(&runs[0].id).unwrap().unwrap()
 }

@@ -26,7 +26,8 @@ mod types;
 
 pub use recorder::{Memory, MemoryRecorder, MemoryRun, RunRecorder};
 pub use types::{
-    AttemptStatus, Decision, RunDetail, RunFilter, RunId, RunLogError, RunStatus, RunSummary, StepAttempt, StepRecord,
+    AttemptStatus, Decision, RunDetail, RunFilter, RunId, RunListing, RunLogError, RunStatus, RunSummary, StepAttempt,
+    StepRecord,
 };
 
 use std::fmt;
@@ -36,7 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use serde_json::Value;
 
 /// How long a write waits for another process holding the database lock.
@@ -123,13 +124,17 @@ impl SummaryRow {
     }
 
     fn check(self) -> Result<RunSummary, RunLogError> {
+        let in_row = |problem: RunLogError| match problem {
+            RunLogError::Corrupt(what) => RunLogError::Corrupt(format!("run `{}`: {what}", self.id)),
+            other => other,
+        };
         Ok(RunSummary {
+            status: run_status(&self.status).map_err(in_row)?,
+            started_at: timestamp(self.started_at).map_err(in_row)?,
+            ended_at: self.ended_at.map(timestamp).transpose().map_err(in_row)?,
+            duration_ms: self.duration_ms.map(millis),
             id: RunId::new(self.id),
             workflow: self.workflow,
-            status: run_status(&self.status)?,
-            started_at: timestamp(self.started_at)?,
-            ended_at: self.ended_at.map(timestamp).transpose()?,
-            duration_ms: self.duration_ms.map(millis),
             error: self.error,
         })
     }
@@ -181,7 +186,8 @@ impl AttemptRow {
 
 impl RunLog {
     /// Opens (creating it and its directory if needed) the run log at `path` and
-    /// brings its schema up to date.
+    /// brings its schema up to date. Processes that open a new log at the same moment
+    /// wait for each other, up to [`BUSY_TIMEOUT`], rather than fail on its lock.
     pub fn open(path: &Path) -> Result<RunLog, RunLogError> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
@@ -191,30 +197,25 @@ impl RunLog {
                 source,
             })?;
         }
-        let open_failed = |source| RunLogError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut conn = Connection::open(path).map_err(open_failed)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
-            .map_err(open_failed)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(RunLogError::NoWal {
-                path: path.to_path_buf(),
-                mode,
-            });
-        }
-        conn.pragma_update(None, "synchronous", "FULL").map_err(open_failed)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_failed)?;
-        schema::migrate(&mut conn, path)?;
-        Ok(RunLog {
+        let conn = until_unlocked(|| connect(path))?;
+        Ok(RunLog::with_connection(conn, path))
+    }
+
+    /// Opens an existing run log for reading only: it is never created, upgraded or
+    /// written, so a log on a read-only file or file system can still be listed and
+    /// measured. A log written by an older cpl is refused with a hint to upgrade it.
+    pub fn open_read_only(path: &Path) -> Result<RunLog, RunLogError> {
+        let conn = until_unlocked(|| connect_read_only(path))?;
+        Ok(RunLog::with_connection(conn, path))
+    }
+
+    fn with_connection(conn: Connection, path: &Path) -> RunLog {
+        RunLog {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             clock: Arc::new(Timestamp::now),
             synced: AtomicBool::new(true),
-        })
+        }
     }
 
     /// Replaces the wall clock used for start and end times (for tests and replays).
@@ -406,8 +407,9 @@ impl RunLog {
         Ok(())
     }
 
-    /// Runs matching `filter`, newest first.
-    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, RunLogError> {
+    /// Runs matching `filter`, newest first. A row this binary cannot read is set
+    /// apart in [`RunListing::unreadable`], and the others are still listed.
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<RunListing, RunLogError> {
         let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM runs");
         let mut conditions = Vec::new();
         let mut args = Vec::new();
@@ -433,11 +435,29 @@ impl RunLog {
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args), SummaryRow::read)
             .map_err(&failed)?;
-        let mut runs = Vec::new();
+        let mut listing = RunListing::default();
         for row in rows {
-            runs.push(row.map_err(&failed)?.check()?);
+            let row = match row {
+                Ok(row) => row,
+                // A value of the wrong SQL type: this row is damaged, not the log.
+                Err(
+                    e @ (rusqlite::Error::InvalidColumnType(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::IntegralValueOutOfRange(..)),
+                ) => {
+                    listing
+                        .unreadable
+                        .push(RunLogError::Corrupt(format!("a row of `runs`: {e}")));
+                    continue;
+                }
+                Err(e) => return Err(failed(e)),
+            };
+            match row.check() {
+                Ok(run) => listing.runs.push(run),
+                Err(problem) => listing.unreadable.push(problem),
+            }
         }
-        Ok(runs)
+        Ok(listing)
     }
 
     /// One run with its steps, attempts and decisions; `None` if there is no such run.
@@ -542,6 +562,115 @@ impl RunLog {
             stats.push((run_status(&status)?, millis(duration)));
         }
         Ok(stats)
+    }
+}
+
+/// Runs `attempt` again while another process holds the database's lock, until
+/// [`BUSY_TIMEOUT`]. SQLite's busy handler covers ordinary reads and writes, but not
+/// every step of opening: switching a new file to WAL takes a lock without waiting.
+fn until_unlocked<T>(mut attempt: impl FnMut() -> Result<T, RunLogError>) -> Result<T, RunLogError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match attempt() {
+            Err(e) if e.is_busy() && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// A read-write connection to the log at `path`, checked, in WAL mode and migrated.
+fn connect(path: &Path) -> Result<Connection, RunLogError> {
+    let open_failed = |source| open_error(path, source);
+    let mut conn = Connection::open(path).map_err(open_failed)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+    verify_integrity(&conn, path)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+        .map_err(open_failed)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(RunLogError::NoWal {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    conn.pragma_update(None, "synchronous", "FULL").map_err(open_failed)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(open_failed)?;
+    schema::migrate(&mut conn, path)?;
+    Ok(conn)
+}
+
+/// A read-only connection to the existing log at `path`, checked, at the current schema.
+fn connect_read_only(path: &Path) -> Result<Connection, RunLogError> {
+    match checked_read_only(path, path.as_os_str()) {
+        // A WAL log needs a shared-memory file beside it, which a reader that may not
+        // write the directory cannot create. Such a log cannot change under this reader's
+        // feet either, so SQLite may read it as immutable: no locks, no shared memory.
+        Err(RunLogError::Open { source, .. })
+            if matches!(
+                source.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+            ) =>
+        {
+            checked_read_only(path, std::ffi::OsStr::new(&immutable_uri(path)))
+        }
+        done => done,
+    }
+}
+
+fn checked_read_only(path: &Path, name: &std::ffi::OsStr) -> Result<Connection, RunLogError> {
+    let open_failed = |source| open_error(path, source);
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(name, flags).map_err(open_failed)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+    verify_integrity(&conn, path)?;
+    schema::require_current(&conn, path)?;
+    Ok(conn)
+}
+
+/// `file:` URI of `path` opened read-only and immutable, with the characters a URI
+/// gives a meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.to_string_lossy().bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    uri
+}
+
+/// A file that is not an SQLite database, or whose pages are damaged, is reported with
+/// its path on open, not as a puzzling error in the middle of a run.
+fn verify_integrity(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
+        .map_err(|source| open_error(path, source))?;
+    if verdict == "ok" {
+        Ok(())
+    } else {
+        Err(RunLogError::Damaged {
+            path: path.to_path_buf(),
+            detail: verdict,
+        })
+    }
+}
+
+/// An error while opening: a file that is not a database is damaged, not unopenable.
+fn open_error(path: &Path, source: rusqlite::Error) -> RunLogError {
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => RunLogError::Damaged {
+            path: path.to_path_buf(),
+            detail: source.to_string(),
+        },
+        _ => RunLogError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 

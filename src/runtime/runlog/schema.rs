@@ -76,6 +76,28 @@ fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
+/// Checks that a log opened read-only is at [`latest_version`]: it cannot be migrated.
+pub(super) fn require_current(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
+    let latest = latest_version();
+    let found = user_version(conn).map_err(|source| RunLogError::Database {
+        action: "read the schema version",
+        source,
+    })?;
+    match found.cmp(&latest) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(RunLogError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: latest,
+        }),
+        std::cmp::Ordering::Less => Err(RunLogError::TooOld {
+            path: path.to_path_buf(),
+            found,
+            supported: latest,
+        }),
+    }
+}
+
 /// Brings the database up to [`latest_version`], one transaction per migration.
 ///
 /// Each migration takes the write lock first (`BEGIN IMMEDIATE`) and re-reads the

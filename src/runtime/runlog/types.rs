@@ -231,6 +231,14 @@ pub struct RunDetail {
     pub decisions: Vec<Decision>,
 }
 
+/// What [`super::RunLog::list_runs`] found: the runs it could read, newest first, and a
+/// problem for each row it could not.
+#[derive(Debug, Default)]
+pub struct RunListing {
+    pub runs: Vec<RunSummary>,
+    pub unreadable: Vec<RunLogError>,
+}
+
 /// Which runs [`super::RunLog::list_runs`] returns, newest first.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunFilter {
@@ -286,6 +294,33 @@ pub enum RunLogError {
     NotAnEnd,
     /// A value in the database is not what this binary wrote.
     Corrupt(String),
+    /// The file is not an SQLite database, or SQLite finds its pages damaged.
+    Damaged {
+        path: PathBuf,
+        detail: String,
+    },
+    /// Written by an older cpl, and opened read-only, so it cannot be upgraded.
+    TooOld {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+}
+
+impl RunLogError {
+    /// Whether another process held the database's lock past the wait.
+    pub fn is_busy(&self) -> bool {
+        let source = match self {
+            RunLogError::Open { source, .. }
+            | RunLogError::Migration { source, .. }
+            | RunLogError::Database { source, .. } => source,
+            _ => return false,
+        };
+        matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 impl fmt::Display for RunLogError {
@@ -326,6 +361,17 @@ impl fmt::Display for RunLogError {
             }
             RunLogError::NotAnEnd => f.write_str("a run cannot finish with status `running`"),
             RunLogError::Corrupt(what) => write!(f, "the run log holds an unexpected value: {what}"),
+            RunLogError::Damaged { path, detail } => write!(
+                f,
+                "the run log `{}` is damaged or is not a run log: {detail}",
+                path.display()
+            ),
+            RunLogError::TooOld { path, found, supported } => write!(
+                f,
+                "the run log `{}` has schema version {found}, older than this cpl's {supported}, \
+                 and is read-only here; run `cpl run` once with write access to upgrade it",
+                path.display()
+            ),
         }
     }
 }
