@@ -205,33 +205,39 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A CSV cell holding a list: items separated by `;`, each with its own span.
+    /// A CSV cell holding a list: items separated by `;`, each with its own span. The items
+    /// come from the decoded cell text; the file's text only places them.
     fn cell_list(&mut self, node: &Node, text: &str, elem: &Type, field: Option<&FieldType>) -> Value {
         if text.trim().is_empty() {
             return Value::list(Vec::new());
         }
-        let raw = self.text.get(node.start as usize..node.end as usize).unwrap_or("");
-        let (inner, offset) = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-            Some(inner) => (inner, node.start as usize + 1),
-            None => (raw, node.start as usize),
+        let written = self.text.get(node.start as usize..node.end as usize).unwrap_or("");
+        let offsets = decoded_offsets(written, text);
+        let place = |from: usize, to: usize| match &offsets {
+            Some(map) => match (map.get(from), map.get(to)) {
+                (Some(&start), Some(&end)) => (node.start as usize + start, node.start as usize + end),
+                _ => (node.start as usize, node.end as usize),
+            },
+            None => (node.start as usize, node.end as usize),
         };
         let mut items = Vec::new();
         let mut at = 0;
-        for part in inner.split(';') {
+        for part in text.split(';') {
             let lead = part.len() - part.trim_start().len();
             let item = part.trim();
-            let start = offset + at + lead;
+            let from = at + lead;
             at += part.len() + 1;
             if item.is_empty() {
                 continue;
             }
+            let (start, end) = place(from, from + item.len());
             let cell = Node::new(
                 NodeKind::Cell {
-                    text: item.replace("\"\"", "\""),
+                    text: item.to_string(),
                     quoted: false,
                 },
                 start,
-                start + item.len(),
+                end,
             );
             items.push(self.value(&cell, elem, field));
         }
@@ -382,4 +388,27 @@ impl<'a> Walker<'a> {
             NodeKind::Map(entries) => self.map(entries, &Type::Json, None),
         }
     }
+}
+
+/// For each byte of a decoded CSV cell, and for its end, the offset of that byte in the
+/// cell as written (`written`, quotes included). `None` when the written text does not
+/// decode to it by the usual rules (the `csv` crate reads a stray quote leniently): the
+/// caller then places every item at the whole cell.
+fn decoded_offsets(written: &str, decoded: &str) -> Option<Vec<usize>> {
+    let raw = written.as_bytes();
+    let quoted = raw.first() == Some(&b'"');
+    let mut at = usize::from(quoted);
+    let mut offsets = Vec::with_capacity(decoded.len() + 1);
+    for &byte in decoded.as_bytes() {
+        offsets.push(at);
+        let escaped_quote = quoted && byte == b'"';
+        let width = if escaped_quote { 2 } else { 1 };
+        let matches = raw.get(at..at + width).is_some_and(|w| w.iter().all(|&b| b == byte));
+        if !matches {
+            return None;
+        }
+        at += width;
+    }
+    offsets.push(at);
+    Some(offsets)
 }
