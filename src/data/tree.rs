@@ -32,6 +32,8 @@ pub(crate) enum NodeKind {
     /// An integer too large for 64 bits, as written.
     BigInt(String),
     Float(f64),
+    /// A float too large to hold (it would be infinity), as written.
+    HugeFloat(String),
     Str(String),
     /// A CSV cell: text typed by the schema. `quoted` tells `""` from an empty cell.
     Cell {
@@ -68,7 +70,7 @@ impl Node {
             NodeKind::Null | NodeKind::Absent => Kind::Null,
             NodeKind::Bool(_) => Kind::Bool,
             NodeKind::Int(_) | NodeKind::BigInt(_) => Kind::Int,
-            NodeKind::Float(_) => Kind::Float,
+            NodeKind::Float(_) | NodeKind::HugeFloat(_) => Kind::Float,
             NodeKind::Str(_) | NodeKind::Cell { .. } => Kind::Str,
             NodeKind::Datetime(_) => Kind::Datetime,
             NodeKind::List(_) => Kind::List,
@@ -171,7 +173,8 @@ impl<'a> Walker<'a> {
             (NodeKind::Int(n), Type::Int) => Ok(Value::Int(*n)),
             (NodeKind::Int(n), Type::Float) => Ok(Value::Float(*n as f64)),
             (NodeKind::BigInt(text), Type::Int) => Err(problem::out_of_range(text)),
-            (NodeKind::BigInt(text), Type::Float) => Ok(Value::Float(text.parse().unwrap_or(f64::NAN))),
+            (NodeKind::BigInt(text), Type::Float) => big_float(text),
+            (NodeKind::HugeFloat(text), Type::Float) => Err(problem::float_out_of_range(text)),
             (NodeKind::Float(x), Type::Float) => Ok(Value::Float(*x)),
             (NodeKind::Datetime(text), Type::Timestamp) => convert::from_text(program, target, text, convert::new_str),
             (NodeKind::Str(text), Type::Ref(kind)) => Ok(self.reference(node, *kind, text, field)),
@@ -374,20 +377,36 @@ impl<'a> Walker<'a> {
         Value::Map(Arc::new(values))
     }
 
-    /// A `json` value: any data, untyped (duplicate keys are still reported).
+    /// A `json` value: any data, untyped (duplicate keys are still reported). A number
+    /// no value can hold is reported at its place and stands as `null`, like any value
+    /// of the wrong type.
     fn untyped(&mut self, node: &Node) -> Value {
-        match &node.kind {
-            NodeKind::Null | NodeKind::Absent => Value::Null,
-            NodeKind::Bool(b) => Value::Bool(*b),
-            NodeKind::Int(n) => Value::Int(*n),
-            NodeKind::BigInt(text) => Value::Float(text.parse().unwrap_or(f64::NAN)),
-            NodeKind::Float(x) => Value::Float(*x),
-            NodeKind::Str(text) | NodeKind::Datetime(text) => Value::str(text),
-            NodeKind::Cell { text, .. } => convert::from_cell(self.program, &Type::Json, text).unwrap_or(Value::Null),
-            NodeKind::List(items) => Value::list(items.iter().map(|item| self.untyped(item)).collect()),
-            NodeKind::Map(entries) => self.map(entries, &Type::Json, None),
-        }
+        let read = match &node.kind {
+            NodeKind::Null | NodeKind::Absent => Ok(Value::Null),
+            NodeKind::Bool(b) => Ok(Value::Bool(*b)),
+            NodeKind::Int(n) => Ok(Value::Int(*n)),
+            NodeKind::BigInt(text) => big_float(text),
+            NodeKind::Float(x) => Ok(Value::Float(*x)),
+            NodeKind::HugeFloat(text) => Err(problem::float_out_of_range(text)),
+            NodeKind::Str(text) | NodeKind::Datetime(text) => Ok(Value::str(text)),
+            NodeKind::Cell { text, .. } => Ok(convert::json_cell(text)),
+            NodeKind::List(items) => Ok(Value::list(items.iter().map(|item| self.untyped(item)).collect())),
+            NodeKind::Map(entries) => Ok(self.map(entries, &Type::Json, None)),
+        };
+        read.unwrap_or_else(|problem| {
+            let at = self.node_span(node);
+            self.report(at, problem);
+            Value::Null
+        })
     }
+}
+
+/// An integer too large for 64 bits where a float is taken: the nearest float, or a
+/// problem when even a float cannot hold it.
+fn big_float(text: &str) -> Result<Value, Problem> {
+    convert::big_int_as_float(text)
+        .map(Value::Float)
+        .ok_or_else(|| problem::float_out_of_range(text))
 }
 
 /// For each byte of a decoded CSV cell, and for its end, the offset of that byte in the
