@@ -5,7 +5,10 @@
 //! cell for a list holds items separated by `;`; an unquoted empty cell is "no value" (the
 //! field's default, `null` when optional, an empty list, else missing) while a quoted one
 //! (`""`) is the empty string. Header problems (unknown, duplicate or missing columns) are
-//! reported once, not once per row.
+//! reported once, not once per row. A column with an empty header cell (spreadsheets
+//! export trailing ones) is ignored while its cells are blank; a value in it is reported.
+//! Any line end (`\n`, `\r\n`, `\r`) gives the same values and positions: values are
+//! the decoded cells, and spans only place them.
 
 use crate::check::{FieldType, Type};
 use crate::diagnostics::{Code, Diagnostic};
