@@ -120,7 +120,9 @@ pub(crate) fn parse(
         let cells = cell_spans(text, start, record.len());
         let end = cells.last().map_or(start, |c| c.1);
         if record.len() != header.len() {
-            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+            // A blank line holds nothing; a line `""` holds an empty string and is reported.
+            let blank = matches!(cells.as_slice(), [(_, _, false)]) && record.get(0).is_some_and(str::is_empty);
+            if blank {
                 continue;
             }
             let at = Span::new(file, base + start, base + end);

@@ -374,3 +374,20 @@ fn every_example_decides_the_same_with_its_data_saved_any_way() {
     }
     assert!(resaved_files > 0, "no data file was saved again");
 }
+
+/// A line holding only `""` is a row with one empty string, not a blank line: it is
+/// reported like any row of the wrong length, never skipped in silence.
+#[test]
+fn a_row_of_one_quoted_empty_cell_is_reported_not_skipped() {
+    let (mut world, id) = svc_world();
+    let text = "id,note,tags,ports,zone\r\na,,,,eu\r\n\"\"\r\n\r\nb,,,,us\r\n";
+    let file = world.file("svc.csv", text);
+    let loaded = world.load_entities(file, id, "svcs");
+    assert_eq!(loaded.items().len(), 2);
+    insta::assert_snapshot!(world.render(&loaded.diags), @r#"
+    error[E0411] row has 1 cells, the header has 5
+      --> svc.csv:3:1 `""`: this row
+        + svc.csv:1:1 `id,note,tags,ports,zone`: the header
+      help: give every row one cell per column; quote cells that contain commas
+    "#);
+}
