@@ -113,12 +113,48 @@ pub(crate) fn from_cell(program: &Program, ty: &Type, text: &str) -> Result<Valu
             _ => Err(problem::invalid_text("bool", trimmed, "not `true` or `false`")),
         },
         Type::Null => Err(problem::wrong_type(program, ty, Found::Str)),
-        Type::Json | Type::Unknown | Type::Error => Ok(serde_json::from_str::<serde_json::Value>(text)
-            .map(|json| Value::from_json(&json))
-            .unwrap_or_else(|_| Value::str(text))),
+        Type::Json | Type::Unknown | Type::Error => Ok(json_cell(text)),
         Type::Version | Type::Timestamp | Type::Duration | Type::Enum(_) => from_text(program, ty, trimmed, new_str),
         _ => from_text(program, ty, text, new_str),
     }
+}
+
+/// An integer too large for 64 bits (as written: a sign, a `0x`, `0o` or `0b` prefix and
+/// `_` separators allowed) as the nearest float. `None` when the text is not such an
+/// integer or the float would be infinite: the caller reports it, never a NaN or an
+/// infinity in its place.
+pub(crate) fn big_int_as_float(text: &str) -> Option<f64> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, text.get(1..)?),
+        Some(b'+') => (false, text.get(1..)?),
+        _ => (false, text),
+    };
+    let (radix, digits) = match unsigned.get(..2) {
+        Some("0x" | "0X") => (16, unsigned.get(2..)?),
+        Some("0o" | "0O") => (8, unsigned.get(2..)?),
+        Some("0b" | "0B") => (2, unsigned.get(2..)?),
+        _ => (10, unsigned),
+    };
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = if radix == 10 {
+        digits.parse::<f64>().ok()?
+    } else {
+        digits
+            .chars()
+            .filter_map(|c| c.to_digit(radix))
+            .fold(0.0, |sum, digit| sum * f64::from(radix) + f64::from(digit))
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    value.is_finite().then_some(value)
+}
+
+/// A CSV cell for a `json` field: the JSON it holds, or, when it is not JSON, its text as
+/// a string (so `crm` needs no quotes); nothing in it is dropped.
+pub(crate) fn json_cell(text: &str) -> Value {
+    serde_json::from_str::<serde_json::Value>(text).map_or_else(|_| Value::str(text), |json| Value::from_json(&json))
 }
 
 /// Splits `"key"` or `"key@^1.2"` into the key and the requirement, checking the

@@ -5,7 +5,10 @@
 //! cell for a list holds items separated by `;`; an unquoted empty cell is "no value" (the
 //! field's default, `null` when optional, an empty list, else missing) while a quoted one
 //! (`""`) is the empty string. Header problems (unknown, duplicate or missing columns) are
-//! reported once, not once per row.
+//! reported once, not once per row. A column with an empty header cell (spreadsheets
+//! export trailing ones) is ignored while its cells are blank; a value in it is reported.
+//! Any line end (`\n`, `\r\n`, `\r`) gives the same values and positions: values are
+//! the decoded cells, and spans only place them.
 
 use crate::check::{FieldType, Type};
 use crate::diagnostics::{Code, Diagnostic};
@@ -46,10 +49,10 @@ pub(crate) fn parse(
     let mut records = reader.records();
     let header = match records.next() {
         None => return Ok(None),
-        Some(Err(error)) => return Err(Box::new(csv_error(file, base, &error))),
+        Some(Err(error)) => return Err(Box::new(csv_error(file, text, base, &error))),
         Some(Ok(header)) => header,
     };
-    let header_start = header.position().map_or(0, |p| p.byte() as usize);
+    let header_start = record_start(text, &header);
     let header_cells = cell_spans(text, header_start, header.len());
     let header_end = header_cells.last().map_or(header_start, |c| c.1);
     let mut diags = Vec::new();
@@ -57,7 +60,14 @@ pub(crate) fn parse(
     // Every named column, accepted or not: a rejected one is not also "missing".
     let mut seen: Vec<Vec<Seg>> = Vec::new();
     let mut rejected: Vec<Vec<Seg>> = Vec::new();
-    for (name, &(start, end, quoted)) in header.iter().zip(&header_cells) {
+    // Columns with an empty header cell, as spreadsheets export: (index, header cell).
+    let mut unnamed: Vec<(usize, Span)> = Vec::new();
+    for (index, (name, &(start, end, quoted))) in header.iter().zip(&header_cells).enumerate() {
+        if name.trim().is_empty() {
+            unnamed.push((index, Span::new(file, base + start, base + end)));
+            columns.push(None);
+            continue;
+        }
         let content = if quoted { start + 1 } else { start };
         let segs = split_header(name, base + content);
         let span = Span::new(file, base + start, base + end);
@@ -102,15 +112,17 @@ pub(crate) fn parse(
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                diags.push(csv_error(file, base, &error));
+                diags.push(csv_error(file, text, base, &error));
                 break;
             }
         };
-        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let start = record_start(text, &record);
         let cells = cell_spans(text, start, record.len());
         let end = cells.last().map_or(start, |c| c.1);
         if record.len() != header.len() {
-            if record.len() == 1 && record.get(0).is_some_and(str::is_empty) {
+            // A blank line holds nothing; a line `""` holds an empty string and is reported.
+            let blank = matches!(cells.as_slice(), [(_, _, false)]) && record.get(0).is_some_and(str::is_empty);
+            if blank {
                 continue;
             }
             let at = Span::new(file, base + start, base + end);
@@ -125,6 +137,15 @@ pub(crate) fn parse(
             );
             continue;
         }
+        unnamed.retain(|&(index, header_cell)| {
+            let Some(cell) = value_in_unnamed(&record, &cells, index) else {
+                return true;
+            };
+            let at = Span::new(file, base + cell.0, base + cell.1);
+            diags.push(unnamed_column_value(at, header_cell));
+            // One diagnostic per column: its first value is enough to point at it.
+            false
+        });
         let mut entries = Vec::new();
         for ((column, cell), &(cell_start, cell_end, quoted)) in columns.iter().zip(record.iter()).zip(&cells) {
             let Some(segs) = column else { continue };
@@ -146,6 +167,25 @@ pub(crate) fn parse(
         rows.push(Node::new(NodeKind::Map(entries), base + start, base + end));
     }
     Ok(Some(Rows { rows, diags }))
+}
+
+/// The span of the cell at `index` when it holds a value (anything but an unquoted blank).
+fn value_in_unnamed(
+    record: &csv::StringRecord,
+    cells: &[(usize, usize, bool)],
+    index: usize,
+) -> Option<(usize, usize)> {
+    let text = record.get(index)?;
+    let &(start, end, quoted) = cells.get(index)?;
+    (quoted || !text.trim().is_empty()).then_some((start, end))
+}
+
+/// A value in a column whose header cell is empty: it would belong to no field.
+fn unnamed_column_value(at: Span, header_cell: Span) -> Diagnostic {
+    Diagnostic::new(Code::MalformedData, "a value in a column with no name")
+        .at(at, "this value belongs to no field")
+        .with_label(header_cell, "this header cell is empty")
+        .with_help("name the column in the header, or empty its cells")
 }
 
 fn same_path(a: &[Seg], b: &[Seg]) -> bool {
@@ -313,6 +353,19 @@ fn empty_groups_to_cells(entries: &mut [Entry]) {
     }
 }
 
+/// Where a record's first cell begins. The `csv` crate may place a record that follows a
+/// `\r\n` at its `\n`; a record never begins with a line end (blank lines are skipped),
+/// so any line-end bytes at that place belong to the line before.
+fn record_start(text: &str, record: &csv::StringRecord) -> usize {
+    let at = record.position().map_or(0, |p| p.byte() as usize);
+    skip_line_ends(text, at)
+}
+
+fn skip_line_ends(text: &str, at: usize) -> usize {
+    let rest = text.as_bytes().get(at..).unwrap_or(&[]);
+    at + rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count()
+}
+
 /// Byte ranges (and whether quoted) of the cells of the record starting at `start`.
 fn cell_spans(text: &str, start: usize, count: usize) -> Vec<(usize, usize, bool)> {
     let bytes = text.as_bytes();
@@ -345,8 +398,8 @@ fn cell_spans(text: &str, start: usize, count: usize) -> Vec<(usize, usize, bool
     cells
 }
 
-fn csv_error(file: FileId, base: usize, error: &csv::Error) -> Diagnostic {
-    let offset = base + error.position().map_or(0, |p| p.byte() as usize);
+fn csv_error(file: FileId, text: &str, base: usize, error: &csv::Error) -> Diagnostic {
+    let offset = base + skip_line_ends(text, error.position().map_or(0, |p| p.byte() as usize));
     let message = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => "a cell is not valid UTF-8".to_string(),
         _ => error.to_string(),

@@ -254,6 +254,16 @@ pub(crate) fn out_of_range(text: &str) -> Problem {
     )
 }
 
+/// A number too large for a float (it would be infinity), as written.
+pub(crate) fn float_out_of_range(text: &str) -> Problem {
+    Problem::new(
+        Code::WrongDataType,
+        format!("number `{text}` is out of range"),
+        "too large for a 64-bit float",
+    )
+    .help("write a smaller number, or `inf` where infinity is meant")
+}
+
 pub(crate) fn constraint_failed(field: &FieldType, text: &str, value: &Value) -> Problem {
     Problem::new(
         Code::ConstraintFailed,

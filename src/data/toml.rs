@@ -75,13 +75,24 @@ fn node(value: &Spanned<DeValue<'_>>, base: usize) -> Node {
             Ok(n) => NodeKind::Int(n),
             Err(_) => NodeKind::BigInt(n.to_string()),
         },
-        DeValue::Float(x) => NodeKind::Float(x.as_str().parse().unwrap_or(f64::NAN)),
+        DeValue::Float(x) => float(x.as_str()),
         DeValue::Boolean(b) => NodeKind::Bool(*b),
         DeValue::Datetime(d) => NodeKind::Datetime(d.to_string()),
         DeValue::Array(items) => NodeKind::List(items.iter().map(|item| node(item, base)).collect()),
         DeValue::Table(table) => NodeKind::Map(entries(table, base)),
     };
     Node::new(kind, base + span.start, base + span.end)
+}
+
+/// A TOML float as written: the parser gives it in Rust's syntax. One too large for a
+/// float (`1e400`) is kept as written to be reported where it is used, never read as
+/// infinity; `inf` and `nan` are written as such.
+fn float(written: &str) -> NodeKind {
+    match written.parse::<f64>() {
+        Ok(x) if x.is_finite() || written.contains("inf") => NodeKind::Float(x),
+        Ok(x) if x.is_nan() => NodeKind::Float(x),
+        _ => NodeKind::HugeFloat(written.to_string()),
+    }
 }
 
 fn parse_error(file: FileId, text: &str, base: usize, error: &toml::de::Error) -> Diagnostic {

@@ -32,6 +32,8 @@ pub(crate) enum NodeKind {
     /// An integer too large for 64 bits, as written.
     BigInt(String),
     Float(f64),
+    /// A float too large to hold (it would be infinity), as written.
+    HugeFloat(String),
     Str(String),
     /// A CSV cell: text typed by the schema. `quoted` tells `""` from an empty cell.
     Cell {
@@ -68,7 +70,7 @@ impl Node {
             NodeKind::Null | NodeKind::Absent => Kind::Null,
             NodeKind::Bool(_) => Kind::Bool,
             NodeKind::Int(_) | NodeKind::BigInt(_) => Kind::Int,
-            NodeKind::Float(_) => Kind::Float,
+            NodeKind::Float(_) | NodeKind::HugeFloat(_) => Kind::Float,
             NodeKind::Str(_) | NodeKind::Cell { .. } => Kind::Str,
             NodeKind::Datetime(_) => Kind::Datetime,
             NodeKind::List(_) => Kind::List,
@@ -171,7 +173,8 @@ impl<'a> Walker<'a> {
             (NodeKind::Int(n), Type::Int) => Ok(Value::Int(*n)),
             (NodeKind::Int(n), Type::Float) => Ok(Value::Float(*n as f64)),
             (NodeKind::BigInt(text), Type::Int) => Err(problem::out_of_range(text)),
-            (NodeKind::BigInt(text), Type::Float) => Ok(Value::Float(text.parse().unwrap_or(f64::NAN))),
+            (NodeKind::BigInt(text), Type::Float) => big_float(text),
+            (NodeKind::HugeFloat(text), Type::Float) => Err(problem::float_out_of_range(text)),
             (NodeKind::Float(x), Type::Float) => Ok(Value::Float(*x)),
             (NodeKind::Datetime(text), Type::Timestamp) => convert::from_text(program, target, text, convert::new_str),
             (NodeKind::Str(text), Type::Ref(kind)) => Ok(self.reference(node, *kind, text, field)),
@@ -205,33 +208,39 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// A CSV cell holding a list: items separated by `;`, each with its own span.
+    /// A CSV cell holding a list: items separated by `;`, each with its own span. The items
+    /// come from the decoded cell text; the file's text only places them.
     fn cell_list(&mut self, node: &Node, text: &str, elem: &Type, field: Option<&FieldType>) -> Value {
         if text.trim().is_empty() {
             return Value::list(Vec::new());
         }
-        let raw = self.text.get(node.start as usize..node.end as usize).unwrap_or("");
-        let (inner, offset) = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-            Some(inner) => (inner, node.start as usize + 1),
-            None => (raw, node.start as usize),
+        let written = self.text.get(node.start as usize..node.end as usize).unwrap_or("");
+        let offsets = decoded_offsets(written, text);
+        let place = |from: usize, to: usize| match &offsets {
+            Some(map) => match (map.get(from), map.get(to)) {
+                (Some(&start), Some(&end)) => (node.start as usize + start, node.start as usize + end),
+                _ => (node.start as usize, node.end as usize),
+            },
+            None => (node.start as usize, node.end as usize),
         };
         let mut items = Vec::new();
         let mut at = 0;
-        for part in inner.split(';') {
+        for part in text.split(';') {
             let lead = part.len() - part.trim_start().len();
             let item = part.trim();
-            let start = offset + at + lead;
+            let from = at + lead;
             at += part.len() + 1;
             if item.is_empty() {
                 continue;
             }
+            let (start, end) = place(from, from + item.len());
             let cell = Node::new(
                 NodeKind::Cell {
-                    text: item.replace("\"\"", "\""),
+                    text: item.to_string(),
                     quoted: false,
                 },
                 start,
-                start + item.len(),
+                end,
             );
             items.push(self.value(&cell, elem, field));
         }
@@ -368,18 +377,57 @@ impl<'a> Walker<'a> {
         Value::Map(Arc::new(values))
     }
 
-    /// A `json` value: any data, untyped (duplicate keys are still reported).
+    /// A `json` value: any data, untyped (duplicate keys are still reported). A number
+    /// no value can hold is reported at its place and stands as `null`, like any value
+    /// of the wrong type.
     fn untyped(&mut self, node: &Node) -> Value {
-        match &node.kind {
-            NodeKind::Null | NodeKind::Absent => Value::Null,
-            NodeKind::Bool(b) => Value::Bool(*b),
-            NodeKind::Int(n) => Value::Int(*n),
-            NodeKind::BigInt(text) => Value::Float(text.parse().unwrap_or(f64::NAN)),
-            NodeKind::Float(x) => Value::Float(*x),
-            NodeKind::Str(text) | NodeKind::Datetime(text) => Value::str(text),
-            NodeKind::Cell { text, .. } => convert::from_cell(self.program, &Type::Json, text).unwrap_or(Value::Null),
-            NodeKind::List(items) => Value::list(items.iter().map(|item| self.untyped(item)).collect()),
-            NodeKind::Map(entries) => self.map(entries, &Type::Json, None),
-        }
+        let read = match &node.kind {
+            NodeKind::Null | NodeKind::Absent => Ok(Value::Null),
+            NodeKind::Bool(b) => Ok(Value::Bool(*b)),
+            NodeKind::Int(n) => Ok(Value::Int(*n)),
+            NodeKind::BigInt(text) => big_float(text),
+            NodeKind::Float(x) => Ok(Value::Float(*x)),
+            NodeKind::HugeFloat(text) => Err(problem::float_out_of_range(text)),
+            NodeKind::Str(text) | NodeKind::Datetime(text) => Ok(Value::str(text)),
+            NodeKind::Cell { text, .. } => Ok(convert::json_cell(text)),
+            NodeKind::List(items) => Ok(Value::list(items.iter().map(|item| self.untyped(item)).collect())),
+            NodeKind::Map(entries) => Ok(self.map(entries, &Type::Json, None)),
+        };
+        read.unwrap_or_else(|problem| {
+            let at = self.node_span(node);
+            self.report(at, problem);
+            Value::Null
+        })
     }
+}
+
+/// An integer too large for 64 bits where a float is taken: the nearest float, or a
+/// problem when even a float cannot hold it.
+fn big_float(text: &str) -> Result<Value, Problem> {
+    convert::big_int_as_float(text)
+        .map(Value::Float)
+        .ok_or_else(|| problem::float_out_of_range(text))
+}
+
+/// For each byte of a decoded CSV cell, and for its end, the offset of that byte in the
+/// cell as written (`written`, quotes included). `None` when the written text does not
+/// decode to it by the usual rules (the `csv` crate reads a stray quote leniently): the
+/// caller then places every item at the whole cell.
+fn decoded_offsets(written: &str, decoded: &str) -> Option<Vec<usize>> {
+    let raw = written.as_bytes();
+    let quoted = raw.first() == Some(&b'"');
+    let mut at = usize::from(quoted);
+    let mut offsets = Vec::with_capacity(decoded.len() + 1);
+    for &byte in decoded.as_bytes() {
+        offsets.push(at);
+        let escaped_quote = quoted && byte == b'"';
+        let width = if escaped_quote { 2 } else { 1 };
+        let matches = raw.get(at..at + width).is_some_and(|w| w.iter().all(|&b| b == byte));
+        if !matches {
+            return None;
+        }
+        at += width;
+    }
+    offsets.push(at);
+    Some(offsets)
 }

@@ -59,6 +59,13 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
 /// Bytes to text: binary content and invalid UTF-8 are reported with their position.
 pub fn decode(bytes: Vec<u8>, shown: &str) -> Result<String, Diagnostic> {
     let head = bytes.get(..bytes.len().min(8192)).unwrap_or(&[]);
+    if let Some(encoding) = utf16_encoding(head) {
+        return Err(
+            Diagnostic::new(Code::NotUtf8, format!("`{shown}` is {encoding}, not UTF-8"))
+                .with_note("cpl reads UTF-8 text, with or without a byte order mark")
+                .with_help("save the file as UTF-8 (in Excel: \"CSV UTF-8\"; in an editor: \"UTF-8\" encoding)"),
+        );
+    }
     if let Some(at) = head.iter().position(|&b| b == 0) {
         return Err(
             Diagnostic::new(Code::BinaryFile, format!("`{shown}` looks like a binary file"))
@@ -77,6 +84,39 @@ pub fn decode(bytes: Vec<u8>, shown: &str) -> Result<String, Diagnostic> {
             ))
             .with_help("save the file as UTF-8")
     })
+}
+
+/// The UTF-16 (or UTF-32) encoding a file's start shows: its byte order mark, or, with
+/// none, ASCII text with a NUL byte beside every character. Read as UTF-8 such a file
+/// would be garbage or "binary"; naming the encoding tells the user what to change.
+fn utf16_encoding(head: &[u8]) -> Option<&'static str> {
+    match head {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian)"),
+        _ => {
+            let pairs = head.get(..head.len().min(64) & !1).unwrap_or(&[]);
+            let ascii_then_nul = |text: usize| {
+                pairs.len() >= 4
+                    && pairs.chunks_exact(2).all(|pair| {
+                        let (c, z) = if text == 0 {
+                            (pair.first(), pair.get(1))
+                        } else {
+                            (pair.get(1), pair.first())
+                        };
+                        c.is_some_and(|&c| c != 0 && c.is_ascii()) && z == Some(&0)
+                    })
+            };
+            if ascii_then_nul(0) {
+                Some("UTF-16 (little-endian)")
+            } else if ascii_then_nul(1) {
+                Some("UTF-16 (big-endian)")
+            } else {
+                None
+            }
+        }
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -134,5 +174,38 @@ mod tests {
         let err = decode(b"ok\nab\xffcd".to_vec(), "x.cp").unwrap_err();
         assert_eq!(err.code, Code::NotUtf8);
         assert!(err.notes[0].contains("line 2, column 3"), "{:?}", err.notes);
+    }
+
+    #[test]
+    fn utf16_is_named_with_or_without_a_byte_order_mark() {
+        let utf16 = |text: &str, big: bool, bom: bool| -> Vec<u8> {
+            let units = bom.then_some(0xFEFF).into_iter().chain(text.encode_utf16());
+            units
+                .flat_map(|u| if big { u.to_be_bytes() } else { u.to_le_bytes() })
+                .collect()
+        };
+        for (big, bom, named) in [
+            (false, true, "UTF-16 (little-endian)"),
+            (true, true, "UTF-16 (big-endian)"),
+            (false, false, "UTF-16 (little-endian)"),
+            (true, false, "UTF-16 (big-endian)"),
+        ] {
+            let err = decode(utf16("name,owner\r\na,b\r\n", big, bom), "t.csv").unwrap_err();
+            assert_eq!(err.code, Code::NotUtf8);
+            assert_eq!(err.message, format!("`t.csv` is {named}, not UTF-8"));
+            assert!(
+                err.help
+                    .as_deref()
+                    .is_some_and(|h| h.contains("save the file as UTF-8"))
+            );
+        }
+        let err = decode(vec![0xFF, 0xFE, 0, 0, b'a', 0, 0, 0], "t.csv").unwrap_err();
+        assert!(err.message.contains("UTF-32"), "{}", err.message);
+        // A UTF-8 byte order mark is fine, and a lone NUL is still a binary file.
+        assert_eq!(decode(b"\xEF\xBB\xBFa,b\n".to_vec(), "t.csv").unwrap(), "\u{feff}a,b\n");
+        assert_eq!(
+            decode(b"abcdef\0gh".to_vec(), "t.csv").unwrap_err().code,
+            Code::BinaryFile
+        );
     }
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod csv;
 mod json;
 mod limits;
+mod line_endings;
 mod parts;
 mod registry;
 mod robust;

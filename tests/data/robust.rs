@@ -193,3 +193,49 @@ fn the_registry_and_locator_can_be_shared_between_threads() {
     shared::<Registry>();
     shared::<Locator>();
 }
+
+/// A number no 64-bit value holds is never replaced in silence: an integer too large for
+/// `int` becomes the nearest float where a float or `json` is taken (as JSON does), and
+/// a number too large even for a float is reported where it is written, in every format.
+#[test]
+fn numbers_too_large_are_approximated_or_reported_never_nan_or_infinity() {
+    let schema = "entity n {\n  key id: string\n  x: float?\n  j: json?\n}\n";
+    let mut world = World::new(schema);
+    let id = world.entity(
+        "n",
+        vec![f("id", Type::String), f("x", opt(Type::Float)), f("j", opt(Type::Json))],
+    );
+    let toml = world.file(
+        "n.toml",
+        "[[ns]]\nid = \"hex\"\nx = 0xFFFF_FFFF_FFFF_FFFF_FF\nj = 0o7777_7777_7777_7777_7777_77\n\n[[ns]]\nid = \"dec\"\nx = 99_999_999_999_999_999_999\nj = -99999999999999999999\n\n[[ns]]\nid = \"huge\"\nx = 1e400\nj = -2e999\n\n[[ns]]\nid = \"special\"\nx = -inf\nj = 1.5\n",
+    );
+    let yaml = world.file(
+        "n.yaml",
+        "- id: y\n  x: 99999999999999999999\n  j: 18446744073709551616\n",
+    );
+    // serde-saphyr itself refuses a YAML number a float cannot hold: the file is malformed.
+    let huge_yaml = world.file("huge.yaml", "- id: yhuge\n  x: 1e400\n");
+    let loaded = world.load(&[
+        (toml, list(Type::Entity(id)), "ns"),
+        (yaml, list(Type::Entity(id)), "ns"),
+        (huge_yaml, list(Type::Entity(id)), "ns"),
+    ]);
+    let json = |doc: usize| loaded.values[doc].as_ref().map(|v| v.to_json(false).to_string());
+    assert_eq!(
+        json(0).unwrap(),
+        r#"[{"id":"hex","x":4.722366482869645e+21,"j":7.378697629483821e+19},{"id":"dec","x":1e+20,"j":-1e+20},{"id":"huge","x":null,"j":null},{"id":"special","x":null,"j":1.5}]"#
+    );
+    let Value::List(rows) = loaded.values[0].as_ref().unwrap() else {
+        panic!()
+    };
+    let Value::Float(minus_inf) = field(&rows.items[3], "x") else {
+        panic!()
+    };
+    assert!(
+        minus_inf.is_infinite() && minus_inf.is_sign_negative(),
+        "`-inf` is written as such"
+    );
+    assert_eq!(json(1).unwrap(), r#"[{"id":"y","x":1e+20,"j":1.8446744073709552e+19}]"#);
+    assert!(loaded.values[2].is_none());
+    insta::assert_snapshot!(world.render(&loaded.diags));
+}
