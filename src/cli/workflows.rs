@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::args::{split_assignment, typed_value};
-use super::commands::{open, unknown_item};
+use super::commands::{Inputs, open, unknown_item};
 use super::session::{self, root};
 use super::{Exit, Output, interrupt};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Binds a `source … = input`: `--input plan=tfplan.json`.
     #[arg(long, value_name = "NAME=FILE")]
     pub input: Vec<String>,
+    /// The format of `--input NAME=-` (standard input) and of input files without a
+    /// known extension: json, yaml, toml or csv.
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
     /// Print the plan (order, conditions, what would be called); call and record nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -111,7 +115,13 @@ fn runlog_error(e: &RunLogError) -> Diagnostic {
 
 /// `cpl run WORKFLOW`.
 pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
-    let session = match open(project, &args.input, None, None, out) {
+    let session = match open(
+        project,
+        Inputs::new(&args.input, &args.input_format),
+        None,
+        None,
+        out,
+    ) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -445,7 +455,7 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
 
 /// `cpl slo [NAME]`.
 pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
-    let session = match open(project, &[], None, None, out) {
+    let session = match open(project, Inputs::NONE, None, None, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -535,7 +545,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
         out.fatal(Diagnostic::new(Code::InvalidArg, format!("`cpl graph` cannot write `{format}`")).with_help(help));
         return Exit::Error;
     }
-    let session = match open(project, &[], None, None, &out) {
+    let session = match open(project, Inputs::NONE, None, None, &out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
