@@ -101,6 +101,13 @@ pub(super) fn open(
 }
 
 fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mut Output) -> CommandResult {
+    let paths = match super::paths::expand(paths) {
+        Ok(paths) => paths,
+        Err(problems) => {
+            out.diagnostics(&problems, &crate::source::SourceMap::new(), None);
+            return Ok(Exit::Error);
+        }
+    };
     let start = match (project, paths.first()) {
         (Some(p), _) => Some(p.to_path_buf()),
         (None, Some(first)) => {
@@ -129,6 +136,13 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mu
             .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
             .collect();
         let sources = &session.project.sources;
+        let outside = super::paths::outside_project(&paths, sources, &session.project.root);
+        // With no `.cp` file at all, that (E0014, below) is what to say, not each path.
+        let has_files = !diagnostics.iter().any(|d| d.code == Code::NoSourceFiles);
+        if has_files && !outside.is_empty() {
+            out.diagnostics(&outside, sources, None);
+            return Ok(leave(session, Exit::Error));
+        }
         diagnostics = diagnostics
             .into_iter()
             .filter(

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::args::{split_assignment, typed_value};
 use super::commands::{Inputs, open, unknown_item};
 use super::session::{self, root};
-use super::{Exit, Output, interrupt};
+use super::{Exit, Output, interrupt, paths};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::eval::Value;
 use crate::ir::{ItemRef, Param, Program};
@@ -377,6 +377,10 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         Err(exit) => return exit,
     };
     let path = runlog_path(args.runlog.as_deref(), &root, &config);
+    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
+        out.fatal(problem);
+        return Exit::Error;
+    }
     let log = match existing_log(&path, out) {
         Ok(log) => log,
         Err(exit) => return exit,
@@ -478,6 +482,10 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
     };
     let root = &session.project.root;
     let path = runlog_path(args.runlog.as_deref(), root, &session.project.config);
+    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
+        out.fatal(problem);
+        return Exit::Error;
+    }
     let log = match RunLog::open(&path) {
         Ok(log) => log,
         Err(e) => {
