@@ -34,10 +34,9 @@ pub fn parse_inputs(raw: &[String], format: Option<&str>) -> Result<Vec<Input>, 
             let (name, path) = split_assignment(text, "input")?;
             if path.is_empty() {
                 return Err(
-                    Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file"))
-                        .with_help(format!(
-                            "write `--input {name}=path/to/file.json`, or `--input {name}=-` for standard input"
-                        )),
+                    Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file")).with_help(format!(
+                        "write `--input {name}=path/to/file.json`, or `--input {name}=-` for standard input"
+                    )),
                 );
             }
             Ok(Input {
@@ -68,8 +67,12 @@ fn input_format(raw: Option<&str>) -> Result<Option<FileKind>, Diagnostic> {
         return Ok(Some(*kind));
     }
     let names = INPUT_FORMATS.iter().map(|(name, _)| *name);
-    let help = did_you_mean(&wanted, names.clone())
-        .unwrap_or_else(|| format!("the formats are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+    let help = did_you_mean(&wanted, names.clone()).unwrap_or_else(|| {
+        format!(
+            "the formats are {}",
+            names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        )
+    });
     Err(Diagnostic::new(Code::InvalidArg, format!("`--input-format {raw}` is not a data format")).with_help(help))
 }
 

@@ -115,13 +115,7 @@ fn runlog_error(e: &RunLogError) -> Diagnostic {
 
 /// `cpl run WORKFLOW`.
 pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
-    let session = match open(
-        project,
-        Inputs::new(&args.input, &args.input_format),
-        None,
-        None,
-        out,
-    ) {
+    let session = match open(project, Inputs::new(&args.input, &args.input_format), None, None, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };

@@ -66,8 +66,11 @@ pub fn read_stream(stream: impl Read, shown: &str, limit: u64) -> Result<String,
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError {
-            diagnostic: Diagnostic::new(Code::UnreadableFile, format!("cannot read `{shown}`: {}", io_reason(&e)))
-                .with_help("check the path and its permissions"),
+            diagnostic: Diagnostic::new(
+                Code::UnreadableFile,
+                format!("cannot read `{shown}`: {}", io_reason(&e)),
+            )
+            .with_help("check the path and its permissions"),
         })?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
         return Err(ReadError {

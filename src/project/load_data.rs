@@ -314,11 +314,7 @@ fn unknown_input(program: &Program, name: &str, gate: Option<&crate::ir::GateDef
 
 /// What `--input NAME=…` binds: the gate's `input NAME` before a project-level
 /// `source NAME = input`, with its type and declared name.
-fn input_target(
-    program: &Program,
-    gate: Option<&crate::ir::GateDef>,
-    name: &str,
-) -> Option<(Target, Type, Arc<str>)> {
+fn input_target(program: &Program, gate: Option<&crate::ir::GateDef>, name: &str) -> Option<(Target, Type, Arc<str>)> {
     if let Some(input) = gate.and_then(|g| g.inputs.iter().find(|i| *i.name == *name)) {
         return Some((Target::GateInput, input.ty.clone(), input.name.clone()));
     }
@@ -410,11 +406,8 @@ fn real_path(input: &Input) -> Option<PathBuf> {
 
 /// An input whose data gave no value and no error to say why: never read as absent.
 fn input_without_value(item: &Pending) -> Diagnostic {
-    let d = Diagnostic::new(
-        Code::MalformedData,
-        format!("`--input {}` gave no value", item.name),
-    )
-    .with_help("check that the file holds the declared data");
+    let d = Diagnostic::new(Code::MalformedData, format!("`--input {}` gave no value", item.name))
+        .with_help("check that the file holds the declared data");
     match item.files.first() {
         Some(file) => d.at(Span::new(*file, 0, 0), "this file"),
         None => d,
