@@ -604,6 +604,11 @@ fn an_input_with_an_unknown_name_gets_a_suggestion() {
     let (status, _, err) = cpl(dir.path(), &["gate", "deploy", "--input", "nxt=ok.json"]);
     assert_eq!(status, 2);
     assert!(err.contains("E0604") && err.contains("did you mean `next`?"), "{err}");
+    // With a mistyped gate, the gate is what is unknown, not its input.
+    let (status, _, err) = cpl(dir.path(), &["gate", "deplo", "--input", "next=ok.json"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("E0603") && err.contains("did you mean `deploy`?"), "{err}");
+    assert!(!err.contains("E0604"), "{err}");
 }
 
 #[test]

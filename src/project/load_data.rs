@@ -130,7 +130,11 @@ impl Project {
                 continue;
             }
             let Some((target, ty, name)) = input_target(&self.program, gate_def, &input.name) else {
-                data.fatal.push(unknown_input(&self.program, &input.name, gate_def));
+                // Of a gate that does not exist, the inputs are not known: the command
+                // says the gate is unknown rather than that the input is.
+                if gate.is_none() || gate_def.is_some() {
+                    data.fatal.push(unknown_input(&self.program, &input.name, gate_def));
+                }
                 continue;
             };
             data.given_inputs.push(name.clone());
