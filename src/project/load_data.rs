@@ -347,21 +347,17 @@ fn given_twice(input: &Input, earlier: &[Input]) -> Option<Diagnostic> {
             .with_help("give each input once"),
         );
     }
-    if input.is_stdin() {
-        if let Some(first) = earlier.iter().find(|e| e.is_stdin()) {
-            return Some(
-                Diagnostic::new(
-                    Code::InputGivenTwice,
-                    format!(
-                        "standard input is given to both `--input {}=-` and `--input {}=-`",
-                        first.name, input.name
-                    ),
-                )
-                .with_help("standard input can be read only once; pass the other input as a file"),
-            );
-        }
-    }
-    None
+    let first = earlier.iter().find(|e| e.is_stdin()).filter(|_| input.is_stdin())?;
+    Some(
+        Diagnostic::new(
+            Code::InputGivenTwice,
+            format!(
+                "standard input is given to both `--input {}=-` and `--input {}=-`",
+                first.name, input.name
+            ),
+        )
+        .with_help("standard input can be read only once; pass the other input as a file"),
+    )
 }
 
 /// The text of an input, from its file or standard input, within the data size limit.
