@@ -35,6 +35,7 @@ fn fleet(c: &mut Criterion) {
         let inputs = [Input {
             name: "fleet".into(),
             path: input.clone(),
+            format: None,
         }];
         let host = FixedHost::default();
         let mut group = c.benchmark_group(format!("fleet-{n}"));

@@ -3,8 +3,9 @@
 //! exactly what the binary prints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,6 +21,36 @@ fn cpl(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .env("CPL_NOW", "2026-11-22T12:00:00Z")
         .output()
         .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// `cpl` as [`cpl`] runs it, with `stdin` written to its standard input through a pipe
+/// (by a thread, so a child that stops reading early does not block the test).
+fn cpl_with_stdin(dir: &Path, args: &[&str], stdin: impl std::io::Read + Send + 'static) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cpl"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("CPL_NOW", "2026-11-22T12:00:00Z")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut stdin = stdin;
+        // The child may stop reading (at the size limit) and close the pipe: not a failure.
+        let _ = std::io::copy(&mut stdin, &mut pipe);
+        let _ = pipe.flush();
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8(output.stdout).unwrap(),
@@ -485,4 +516,296 @@ fn the_readme_snippet_checks_on_its_own() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.starts_with("ok: 1 file, "), "{out}");
     assert!(!err.contains("error"), "{err}");
+}
+
+/// A project with a gate input, a project-level input and a policy reading it, for the
+/// `--input` tests; the returned directory holds `ok.json`, a valid plan.
+fn input_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cp"),
+        "type plan_doc = { changes: [string] }\n\
+         source plan: plan_doc = input\n\
+         policy small_plan {\n  level hard\n  deny when len(plan.changes) > 2 => \"too many changes\"\n}\n\
+         policy small(p: plan_doc) {\n  level hard\n  deny when len(p.changes) > 2 => \"too many changes\"\n}\n\
+         gate deploy {\n  input next: plan_doc\n  policies [small(p: next)]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("ok.json"), r#"{"changes": ["a"]}"#).unwrap();
+    dir
+}
+
+#[test]
+fn a_broken_input_file_is_shown_for_what_it_is_and_never_passes() {
+    let dir = input_project();
+    let files: &[(&str, &[u8], &str, &str)] = &[
+        (
+            "truncated.json",
+            b"{\"changes\": [\"a\",",
+            "E0411",
+            "truncated.json:1:17",
+        ),
+        ("empty.json", b"", "E0411", "data file is empty"),
+        ("bad.yaml", b"changes:\n  - a\n   - b: [\n", "E0411", "bad.yaml:"),
+        (
+            "utf16.json",
+            b"\xff\xfe{\0}\0",
+            "E0011",
+            "is UTF-16 (little-endian), not UTF-8",
+        ),
+        ("binary.json", b"\x7fELF\0\0\x01", "E0013", "looks like a binary file"),
+        (
+            "latin1.json",
+            b"{\"changes\": [\"caf\xe9\"]}",
+            "E0011",
+            "line 1, column 18",
+        ),
+    ];
+    for (file, bytes, code, shown) in files {
+        std::fs::write(dir.path().join(file), bytes).unwrap();
+        let input = format!("next={file}");
+        let (status, out, err) = cpl(dir.path(), &["gate", "deploy", "--input", &input]);
+        assert_eq!(status, 1, "{file}: {out}{err}");
+        assert!(err.contains(code) && err.contains(shown), "{file}: {err}");
+        assert!(err.contains(&format!("[{file}:")), "{file}: {err}");
+        assert!(
+            !err.contains("E0415") && !err.contains("needs its input"),
+            "{file}: {err}"
+        );
+        assert!(!out.contains("passed"), "{file}: {out}");
+        // A project-level input read by `eval` and `policy` fails the same way.
+        let input = format!("plan={file}");
+        let (status, _, err) = cpl(dir.path(), &["eval", "len(plan.changes)", "--input", &input]);
+        assert_eq!(status, 1, "{file}: {err}");
+        assert!(err.contains(code) && !err.contains("not given"), "{file}: {err}");
+        let (status, out, err) = cpl(dir.path(), &["policy", "small_plan", "--input", &input]);
+        assert_eq!(status, 1, "{file}: {out}{err}");
+        assert!(err.contains(code) && !err.contains("not given"), "{file}: {err}");
+    }
+    // The good file passes, so the failures above are the files' own.
+    assert_eq!(cpl(dir.path(), &["gate", "deploy", "--input", "next=ok.json"]).0, 0);
+    assert_eq!(
+        cpl(dir.path(), &["policy", "small_plan", "--input", "plan=ok.json"]).0,
+        0
+    );
+}
+
+#[test]
+fn missing_is_said_only_of_an_input_not_given() {
+    let dir = input_project();
+    let (status, _, err) = cpl(dir.path(), &["gate", "deploy"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("E0415") && err.contains("needs its input `next`"), "{err}");
+    let (status, _, err) = cpl(dir.path(), &["eval", "len(plan.changes)"]);
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("E0415") && err.contains("`plan`, which was not given"),
+        "{err}"
+    );
+    // A file that does not exist is not a missing input either: the path is named.
+    let (status, _, err) = cpl(dir.path(), &["gate", "deploy", "--input", "next=nope.json"]);
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("E0010") && err.contains("`nope.json`: no such file"),
+        "{err}"
+    );
+    assert!(!err.contains("E0415"), "{err}");
+}
+
+#[test]
+fn an_input_given_twice_is_an_error_naming_both() {
+    let dir = input_project();
+    std::fs::write(dir.path().join("other.json"), r#"{"changes": []}"#).unwrap();
+    let (status, _, err) = cpl(
+        dir.path(),
+        &[
+            "gate",
+            "deploy",
+            "--input",
+            "next=ok.json",
+            "--input",
+            "next=other.json",
+        ],
+    );
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains("E0606") && err.contains("`--input next` is given twice: `ok.json` and `other.json`"),
+        "{err}"
+    );
+    let (status, _, err) = cpl_with_stdin(
+        dir.path(),
+        &[
+            "gate",
+            "deploy",
+            "--input",
+            "next=-",
+            "--input",
+            "plan=-",
+            "--input-format",
+            "json",
+        ],
+        &br#"{"changes": []}"#[..],
+    );
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains("E0606") && err.contains("`--input next=-` and `--input plan=-`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_input_with_an_unknown_name_gets_a_suggestion() {
+    let dir = input_project();
+    let (status, _, err) = cpl(dir.path(), &["gate", "deploy", "--input", "nxt=ok.json"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("E0604") && err.contains("did you mean `next`?"), "{err}");
+    // With a mistyped gate, the gate is what is unknown, not its input.
+    let (status, _, err) = cpl(dir.path(), &["gate", "deplo", "--input", "next=ok.json"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("E0603") && err.contains("did you mean `deploy`?"), "{err}");
+    assert!(!err.contains("E0604"), "{err}");
+}
+
+#[test]
+fn standard_input_is_read_with_its_format_given() {
+    let dir = input_project();
+    let big = r#"{"changes": ["a", "b", "c"]}"#;
+    let gate = ["gate", "deploy", "--input", "next=-", "--input-format", "json"];
+    let (status, out, err) = cpl_with_stdin(dir.path(), &gate, &br#"{"changes": ["a"]}"#[..]);
+    assert_eq!(status, 0, "{out}{err}");
+    let (status, _, err) = cpl_with_stdin(dir.path(), &gate, big.as_bytes());
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("E0701") && err.contains("too many changes"), "{err}");
+    // Broken data on standard input is pointed at there.
+    let (status, _, err) = cpl_with_stdin(dir.path(), &gate, &b"{\"changes\": [1"[..]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("E0411") && err.contains("[<stdin>:1:"), "{err}");
+    // YAML, by `--input-format yaml`.
+    let (status, out, err) = cpl_with_stdin(
+        dir.path(),
+        &[
+            "eval",
+            "len(plan.changes)",
+            "--input",
+            "plan=-",
+            "--input-format",
+            "yaml",
+        ],
+        &b"changes:\n  - a\n  - b\n"[..],
+    );
+    assert_eq!((status, out.trim()), (0, "2"), "{err}");
+    // Without `--input-format`, standard input has no name to tell its format by.
+    let (status, _, err) = cpl_with_stdin(
+        dir.path(),
+        &["gate", "deploy", "--input", "next=-"],
+        &br#"{"changes": []}"#[..],
+    );
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("E0607") && err.contains("standard input") && err.contains("--input-format json"),
+        "{err}"
+    );
+    let (status, _, err) = cpl_with_stdin(
+        dir.path(),
+        &["gate", "deploy", "--input", "next=-", "--input-format", "jsn"],
+        &br#"{"changes": []}"#[..],
+    );
+    assert_eq!(status, 2);
+    assert!(err.contains("E0601") && err.contains("did you mean `json`?"), "{err}");
+}
+
+#[test]
+fn a_file_without_a_known_extension_needs_its_format_given() {
+    let dir = input_project();
+    std::fs::write(dir.path().join("plan"), r#"{"changes": ["a"]}"#).unwrap();
+    std::fs::write(dir.path().join("plan.txt"), "changes:\n  - a\n").unwrap();
+    for file in ["plan", "plan.txt"] {
+        let input = format!("next={file}");
+        let (status, _, err) = cpl(dir.path(), &["gate", "deploy", "--input", &input]);
+        assert_eq!(status, 2, "{err}");
+        assert!(
+            err.contains("E0607") && err.contains(&format!("`{file}`")) && err.contains("--input-format"),
+            "{err}"
+        );
+    }
+    let with_format = |file: &str, format: &str| {
+        let input = format!("next={file}");
+        cpl(
+            dir.path(),
+            &["gate", "deploy", "--input", &input, "--input-format", format],
+        )
+    };
+    assert_eq!(with_format("plan", "json").0, 0);
+    assert_eq!(with_format("plan.txt", "yaml").0, 0);
+    // The extension, when known, says the format: `ok.json` is not read as YAML.
+    assert_eq!(with_format("ok.json", "csv").0, 0);
+}
+
+/// A pipe has no size to check beforehand: reading stops just past the data limit.
+#[test]
+fn standard_input_beyond_the_data_limit_is_refused() {
+    let dir = input_project();
+    let limit = cpl::project::MAX_DATA_BYTES;
+    let endless = std::io::repeat(b' ').take(limit + 1024 * 1024);
+    let (status, _, err) = cpl_with_stdin(
+        dir.path(),
+        &["gate", "deploy", "--input", "next=-", "--input-format", "json"],
+        endless,
+    );
+    assert_eq!(status, 1, "{err}");
+    assert!(
+        err.contains("E0012") && err.contains("`<stdin>` is more than the 256 MiB limit"),
+        "{err}"
+    );
+}
+
+#[test]
+fn command_line_paths_that_match_nothing_are_errors() {
+    let root = repo();
+    let check = |path: &str| cpl(&root, &["check", path]);
+    let (status, _, err) = check("examples/repo-governance/nonexist.cp");
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("E0608") && err.contains("`examples/repo-governance/nonexist.cp` does not exist"),
+        "{err}"
+    );
+    let (status, _, err) = check("examples/repo-governance/nope/*.cp");
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("`examples/repo-governance/nope/*.cp` matches no file"),
+        "{err}"
+    );
+    let (status, _, err) = check("examples/repo-governance/[.cp");
+    assert_eq!(status, 2);
+    assert!(err.contains("is not a valid pattern"), "{err}");
+    let (status, _, err) = check("examples/repo-governance/README.md");
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("`examples/repo-governance/README.md` is not one of the project's files"),
+        "{err}"
+    );
+    // A quoted glob that matches is expanded, and checks.
+    let (status, out, err) = check("examples/repo-governance/*.cp");
+    assert_eq!(status, 0, "{out}{err}");
+    // Each bad path is reported, not only the first.
+    let (status, _, err) = cpl(&root, &["check", "a.cp", "b/*.cp"]);
+    assert_eq!(status, 2);
+    assert!(
+        err.contains("`a.cp` does not exist") && err.contains("`b/*.cp` matches no file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_log_named_on_the_command_line_must_exist_to_be_read() {
+    let dir = example("fraud-drift");
+    for command in ["runs", "slo"] {
+        let (status, _, err) = cpl(&dir, &[command, "--runlog", "no/such/runs.db"]);
+        assert_eq!(status, 2, "{command}: {err}");
+        assert!(
+            err.contains("E0608") && err.contains("`--runlog no/such/runs.db` does not exist"),
+            "{err}"
+        );
+    }
+    assert!(!dir.join("no").exists());
 }

@@ -25,23 +25,55 @@ pub fn split_assignment<'a>(text: &'a str, flag: &str) -> Result<(&'a str, &'a s
     }
 }
 
-/// `--input name=file` options; paths are relative to the current directory.
-pub fn parse_inputs(raw: &[String]) -> Result<Vec<Input>, Diagnostic> {
+/// `--input name=file` options; paths are relative to the current directory, and `-`
+/// is standard input. `format` is `--input-format`.
+pub fn parse_inputs(raw: &[String], format: Option<&str>) -> Result<Vec<Input>, Diagnostic> {
+    let format = input_format(format)?;
     raw.iter()
         .map(|text| {
             let (name, path) = split_assignment(text, "input")?;
             if path.is_empty() {
                 return Err(
-                    Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file"))
-                        .with_help(format!("write `--input {name}=path/to/file.json`")),
+                    Diagnostic::new(Code::InvalidArg, format!("`--input {text}` names no file")).with_help(format!(
+                        "write `--input {name}=path/to/file.json`, or `--input {name}=-` for standard input"
+                    )),
                 );
             }
             Ok(Input {
                 name: name.to_string(),
                 path: PathBuf::from(path),
+                format,
             })
         })
         .collect()
+}
+
+/// The data formats `--input-format` names.
+const INPUT_FORMATS: &[(&str, FileKind)] = &[
+    ("json", FileKind::Json),
+    ("yaml", FileKind::Yaml),
+    ("toml", FileKind::Toml),
+    ("csv", FileKind::Csv),
+];
+
+/// `--input-format FORMAT`: the format of standard input and of input files whose
+/// extension names none.
+fn input_format(raw: Option<&str>) -> Result<Option<FileKind>, Diagnostic> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let wanted = raw.trim().to_ascii_lowercase();
+    if let Some((_, kind)) = INPUT_FORMATS.iter().find(|(name, _)| *name == wanted) {
+        return Ok(Some(*kind));
+    }
+    let names = INPUT_FORMATS.iter().map(|(name, _)| *name);
+    let help = did_you_mean(&wanted, names.clone()).unwrap_or_else(|| {
+        format!(
+            "the formats are {}",
+            names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        )
+    });
+    Err(Diagnostic::new(Code::InvalidArg, format!("`--input-format {raw}` is not a data format")).with_help(help))
 }
 
 /// Policy arguments from `--arg` options, by parameter, read as each parameter's type.

@@ -17,10 +17,34 @@ use crate::syntax::ast::ItemKind;
 pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
     let project = cli.project.clone();
     let result = match cli.command {
-        Command::Check { paths, input } => check(project.as_deref(), &paths, &input, out),
-        Command::Eval { expr, input } => eval(project.as_deref(), &expr, &input, out),
-        Command::Policy { name, arg, input } => policy(project.as_deref(), &name, &arg, &input, out),
-        Command::Gate { name, input, overrides } => gate(project.as_deref(), &name, &input, &overrides, out),
+        Command::Check {
+            paths,
+            input,
+            input_format,
+        } => check(project.as_deref(), &paths, Inputs::new(&input, &input_format), out),
+        Command::Eval {
+            expr,
+            input,
+            input_format,
+        } => eval(project.as_deref(), &expr, Inputs::new(&input, &input_format), out),
+        Command::Policy {
+            name,
+            arg,
+            input,
+            input_format,
+        } => policy(project.as_deref(), &name, &arg, Inputs::new(&input, &input_format), out),
+        Command::Gate {
+            name,
+            input,
+            input_format,
+            overrides,
+        } => gate(
+            project.as_deref(),
+            &name,
+            Inputs::new(&input, &input_format),
+            &overrides,
+            out,
+        ),
         Command::Explain { code } => Ok(explain(&code, out)),
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
@@ -35,11 +59,30 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
 
 type CommandResult = Result<Exit, Box<Diagnostic>>;
 
+/// A command's `--input NAME=FILE` options and its `--input-format`.
+#[derive(Clone, Copy)]
+pub(super) struct Inputs<'a> {
+    raw: &'a [String],
+    format: Option<&'a str>,
+}
+
+impl<'a> Inputs<'a> {
+    /// For commands that take no input.
+    pub const NONE: Inputs<'static> = Inputs { raw: &[], format: None };
+
+    pub fn new(raw: &'a [String], format: &'a Option<String>) -> Inputs<'a> {
+        Inputs {
+            raw,
+            format: format.as_deref(),
+        }
+    }
+}
+
 /// Loads a session, or stops with its problems: project errors mean the input was
 /// found wanting (exit 1); nothing is evaluated on a program that does not check.
 pub(super) fn open(
     project: Option<&Path>,
-    inputs: &[String],
+    inputs: Inputs<'_>,
     expression: Option<&str>,
     gate: Option<&str>,
     out: &Output,
@@ -48,7 +91,7 @@ pub(super) fn open(
         out.fatal(d);
         Exit::Error
     };
-    let inputs = parse_inputs(inputs).map_err(fatal)?;
+    let inputs = parse_inputs(inputs.raw, inputs.format).map_err(fatal)?;
     let root = root(project).map_err(fatal)?;
     let session = Session::open(&root, &inputs, expression, gate).map_err(fatal)?;
     if let Some(d) = session.data.fatal.first() {
@@ -58,7 +101,14 @@ pub(super) fn open(
     Ok(session)
 }
 
-fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut Output) -> CommandResult {
+fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mut Output) -> CommandResult {
+    let paths = match super::paths::expand(paths) {
+        Ok(paths) => paths,
+        Err(problems) => {
+            out.diagnostics(&problems, &crate::source::SourceMap::new(), None);
+            return Ok(Exit::Error);
+        }
+    };
     let start = match (project, paths.first()) {
         (Some(p), _) => Some(p.to_path_buf()),
         (None, Some(first)) => {
@@ -87,6 +137,13 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
             .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
             .collect();
         let sources = &session.project.sources;
+        let outside = super::paths::outside_project(&paths, sources, &session.project.root);
+        // With no `.cp` file at all, that (E0014, below) is what to say, not each path.
+        let has_files = !diagnostics.iter().any(|d| d.code == Code::NoSourceFiles);
+        if has_files && !outside.is_empty() {
+            out.diagnostics(&outside, sources, None);
+            return Ok(leave(session, Exit::Error));
+        }
         diagnostics = diagnostics
             .into_iter()
             .filter(
@@ -113,7 +170,7 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: &[String], out: &mut
     Ok(leave(session, exit))
 }
 
-fn eval(project: Option<&Path>, expr: &str, inputs: &[String], out: &mut Output) -> CommandResult {
+fn eval(project: Option<&Path>, expr: &str, inputs: Inputs<'_>, out: &mut Output) -> CommandResult {
     let session = match open(project, inputs, Some(expr), None, out) {
         Ok(s) => s,
         Err(exit) => return Ok(exit),
@@ -165,7 +222,7 @@ fn policy(
     project: Option<&Path>,
     name: &str,
     raw_args: &[String],
-    inputs: &[String],
+    inputs: Inputs<'_>,
     out: &mut Output,
 ) -> CommandResult {
     let session = match open(project, inputs, None, None, out) {
@@ -236,7 +293,7 @@ fn policy(
 fn gate(
     project: Option<&Path>,
     name: &str,
-    inputs: &[String],
+    inputs: Inputs<'_>,
     overrides: &[String],
     out: &mut Output,
 ) -> CommandResult {
@@ -281,7 +338,7 @@ fn gate(
     }
     problems.extend(missing_inputs(&session, &used, &format!("gate `{name}`")));
     for input in &def.inputs {
-        if !session.data.gate_inputs.iter().any(|(n, _)| *n == input.name) {
+        if !session.data.input_given(&input.name) {
             problems.push(
                 Diagnostic::new(
                     Code::MissingInput,
@@ -342,16 +399,15 @@ fn gate(
 }
 
 /// Inputs (`source … = input`) that `used` reads but that were not given: each is an
-/// error naming it, and the command cannot run (exit 2).
+/// error naming it, and the command cannot run (exit 2). An input that was given but
+/// whose data did not load is not missing: its own diagnostics say what is wrong.
 fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
     let program = &session.project.program;
     used.sources
         .iter()
-        .filter_map(|id| program.sources.get(id.index()).map(|s| (id, s)))
-        .filter(|(id, s)| {
-            matches!(s.origin, SourceOrigin::Input) && session.data.sources.get(id.index()).is_none_or(Option::is_none)
-        })
-        .map(|(_, s)| {
+        .filter_map(|id| program.sources.get(id.index()))
+        .filter(|s| matches!(s.origin, SourceOrigin::Input) && !session.data.input_given(&s.name))
+        .map(|s| {
             Diagnostic::new(
                 Code::MissingInput,
                 format!("{what} reads the input `{}`, which was not given", s.name),

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod interrupt;
 mod output;
+mod paths;
 mod session;
 mod workflows;
 
@@ -68,6 +69,10 @@ pub enum Command {
         /// Also validate an input: `--input plan=tfplan.json`.
         #[arg(long, value_name = "NAME=FILE")]
         input: Vec<String>,
+        /// The format of `--input NAME=-` (standard input) and of input files without a
+        /// known extension: json, yaml, toml or csv.
+        #[arg(long, value_name = "FORMAT")]
+        input_format: Option<String>,
     },
     /// Evaluate an expression in the project and print its value as JSON.
     #[command(
@@ -78,6 +83,10 @@ pub enum Command {
         expr: String,
         #[arg(long, value_name = "NAME=FILE")]
         input: Vec<String>,
+        /// The format of `--input NAME=-` (standard input) and of input files without a
+        /// known extension: json, yaml, toml or csv.
+        #[arg(long, value_name = "FORMAT")]
+        input_format: Option<String>,
     },
     /// Evaluate one policy and print its decision.
     #[command(
@@ -90,15 +99,23 @@ pub enum Command {
         arg: Vec<String>,
         #[arg(long, value_name = "NAME=FILE")]
         input: Vec<String>,
+        /// The format of `--input NAME=-` (standard input) and of input files without a
+        /// known extension: json, yaml, toml or csv.
+        #[arg(long, value_name = "FORMAT")]
+        input_format: Option<String>,
     },
     /// Run a gate, as CI does: exit 0 when it passes, 1 when it fails.
     #[command(
-        after_help = "Examples:\n  cpl gate registry_valid\n  cpl gate cloud_plan --input plan=tfplan.json --override no_deprecated_tools --format github"
+        after_help = "Examples:\n  cpl gate registry_valid\n  cpl gate cloud_plan --input plan=tfplan.json --override no_deprecated_tools --format github\n  terraform show -json tfplan | cpl gate cloud_plan --input plan=- --input-format json"
     )]
     Gate {
         name: String,
         #[arg(long, value_name = "NAME=FILE")]
         input: Vec<String>,
+        /// The format of `--input NAME=-` (standard input) and of input files without a
+        /// known extension: json, yaml, toml or csv.
+        #[arg(long, value_name = "FORMAT")]
+        input_format: Option<String>,
         /// Let a soft policy's denials through (hard policies cannot be overridden).
         #[arg(long = "override", value_name = "POLICY")]
         overrides: Vec<String>,

@@ -8,9 +8,9 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::args::{split_assignment, typed_value};
-use super::commands::{open, unknown_item};
+use super::commands::{Inputs, open, unknown_item};
 use super::session::{self, root};
-use super::{Exit, Output, interrupt};
+use super::{Exit, Output, interrupt, paths};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::eval::Value;
 use crate::ir::{ItemRef, Param, Program};
@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Binds a `source … = input`: `--input plan=tfplan.json`.
     #[arg(long, value_name = "NAME=FILE")]
     pub input: Vec<String>,
+    /// The format of `--input NAME=-` (standard input) and of input files without a
+    /// known extension: json, yaml, toml or csv.
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
     /// Print the plan (order, conditions, what would be called); call and record nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -111,7 +115,7 @@ fn runlog_error(e: &RunLogError) -> Diagnostic {
 
 /// `cpl run WORKFLOW`.
 pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
-    let session = match open(project, &args.input, None, None, out) {
+    let session = match open(project, Inputs::new(&args.input, &args.input_format), None, None, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -368,6 +372,10 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         Err(exit) => return exit,
     };
     let path = runlog_path(args.runlog.as_deref(), &root, &config);
+    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
+        out.fatal(problem);
+        return Exit::Error;
+    }
     let log = match existing_log(&path, out) {
         Ok(log) => log,
         Err(exit) => return exit,
@@ -457,7 +465,7 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
 
 /// `cpl slo [NAME]`.
 pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
-    let session = match open(project, &[], None, None, out) {
+    let session = match open(project, Inputs::NONE, None, None, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
@@ -480,6 +488,10 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
     };
     let root = &session.project.root;
     let path = runlog_path(args.runlog.as_deref(), root, &session.project.config);
+    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
+        out.fatal(problem);
+        return Exit::Error;
+    }
     // Measuring only reads: an existing log is opened read-only, so a log on a read-only
     // file can be measured; a missing one is created empty.
     let opened = if path.exists() {
@@ -554,7 +566,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
         out.fatal(Diagnostic::new(Code::InvalidArg, format!("`cpl graph` cannot write `{format}`")).with_help(help));
         return Exit::Error;
     }
-    let session = match open(project, &[], None, None, &out) {
+    let session = match open(project, Inputs::NONE, None, None, &out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };

@@ -136,6 +136,9 @@ codes! {
     UnknownItem = "E0603", Error, "no such item";
     UnknownInput = "E0604", Error, "unknown input";
     InvalidOverride = "E0605", Error, "invalid override";
+    InputGivenTwice = "E0606", Error, "input given twice";
+    UnknownInputFormat = "E0607", Error, "input format not known";
+    NoSuchPath = "E0608", Error, "path matches nothing";
 
     // Decisions.
     HardDenial = "E0701", Error, "denied by a hard policy";

@@ -1,6 +1,7 @@
 //! Reading files safely: a size limit, binary files and bad UTF-8 become diagnostics
 //! that say where the problem is, never a panic or a garbled parse.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -46,13 +47,40 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
             "split the file, or check that this is the file you meant",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let file = std::fs::File::open(path).map_err(|e| {
         fail(
             Code::UnreadableFile,
             format!("cannot read `{shown}`: {}", io_reason(&e)),
             "check the path and its permissions",
         )
     })?;
+    read_stream(file, shown, limit)
+}
+
+/// Reads a stream (standard input, a pipe, a file) as UTF-8 text. At most `limit + 1`
+/// bytes are read: a pipe or a growing file has no size to check beforehand, so going
+/// past the limit is what shows it is too large.
+pub fn read_stream(stream: impl Read, shown: &str, limit: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    stream
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError {
+            diagnostic: Diagnostic::new(
+                Code::UnreadableFile,
+                format!("cannot read `{shown}`: {}", io_reason(&e)),
+            )
+            .with_help("check the path and its permissions"),
+        })?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(ReadError {
+            diagnostic: Diagnostic::new(
+                Code::FileTooLarge,
+                format!("`{shown}` is more than the {} MiB limit", limit / (1024 * 1024)),
+            )
+            .with_help("split the data, or check that this is what you meant to pass"),
+        });
+    }
     decode(bytes, shown).map_err(|diagnostic| ReadError { diagnostic })
 }
 
@@ -207,5 +235,16 @@ mod tests {
             decode(b"abcdef\0gh".to_vec(), "t.csv").unwrap_err().code,
             Code::BinaryFile
         );
+    }
+
+    #[test]
+    fn a_stream_is_read_up_to_its_limit_and_no_further() {
+        let text = read_stream(&b"0123456789"[..], "<stdin>", 10).unwrap();
+        assert_eq!(text, "0123456789");
+        let err = read_stream(&b"0123456789a"[..], "<stdin>", 10).unwrap_err();
+        assert_eq!(err.diagnostic.code, Code::FileTooLarge);
+        // An endless stream stops at the limit rather than filling memory.
+        let err = read_stream(std::io::repeat(b' '), "<stdin>", 10).unwrap_err();
+        assert_eq!(err.diagnostic.code, Code::FileTooLarge);
     }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{MAX_DATA_BYTES, Project, display_path, read_text};
+use super::{MAX_DATA_BYTES, Project, display_path, read_stream, read_text};
 use crate::check::Type;
 use crate::data::{Loader, Registry};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
@@ -13,11 +13,36 @@ use crate::eval::{Env, Host, Value};
 use crate::ir::{Program, SourceOrigin};
 use crate::source::{FileId, FileKind, SourceMap, Span};
 
-/// `--input name=file`.
+/// `--input name=file`, or `--input name=-` for standard input.
 #[derive(Clone, Debug)]
 pub struct Input {
     pub name: String,
+    /// The file, relative to the current directory, or [`STDIN`].
     pub path: PathBuf,
+    /// The format `--input-format` gives: for standard input, and for a file whose
+    /// extension names no data format.
+    pub format: Option<FileKind>,
+}
+
+/// The path that stands for standard input in `--input name=-`.
+pub const STDIN: &str = "-";
+
+/// How standard input is named in reports.
+const STDIN_SHOWN: &str = "<stdin>";
+
+impl Input {
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == STDIN
+    }
+
+    /// The input's name in reports: its path as given, or `<stdin>`.
+    fn shown(&self) -> String {
+        if self.is_stdin() {
+            STDIN_SHOWN.to_string()
+        } else {
+            self.path.display().to_string()
+        }
+    }
 }
 
 /// The data of a run.
@@ -28,6 +53,9 @@ pub struct DataSet {
     pub sources: Vec<Option<Value>>,
     /// Values for the `input`s of the gate being run.
     pub gate_inputs: Vec<(Arc<str>, Value)>,
+    /// The names of the inputs given with `--input`, whether or not their data loaded:
+    /// an input is missing only when it is not among them.
+    pub given_inputs: Vec<Arc<str>>,
     /// Problems in the data.
     pub diagnostics: Vec<Diagnostic>,
     /// Problems that stop the command: an unknown input name, an unreadable input file.
@@ -37,12 +65,21 @@ pub struct DataSet {
     pub registry: Option<Registry>,
 }
 
+impl DataSet {
+    /// Whether `--input name=…` was given (and named something that takes an input).
+    pub fn input_given(&self, name: &str) -> bool {
+        self.given_inputs.iter().any(|given| &**given == name)
+    }
+}
+
 /// A file read for a source, before parsing.
 struct Pending {
     target: Target,
     files: Vec<FileId>,
     ty: Type,
     name: Arc<str>,
+    /// Whether the data came from `--input`, which must give a value.
+    from_input: bool,
 }
 
 enum Target {
@@ -80,46 +117,56 @@ impl Project {
                         files,
                         ty: source.ty.clone(),
                         name: source.name.clone(),
+                        from_input: false,
                     });
                 }
             }
         }
         let gate_def = gate.and_then(|g| self.program.gate(g)).map(|(_, def)| def);
-        for input in inputs {
-            let source = self
-                .program
-                .sources
-                .iter()
-                .enumerate()
-                .find(|(_, s)| *s.name == input.name && matches!(s.origin, SourceOrigin::Input));
-            let gate_input = gate_def.and_then(|g| g.inputs.iter().find(|i| *i.name == input.name));
-            let (target, ty, name) = match (gate_input, source) {
-                (Some(gi), _) => (Target::GateInput, gi.ty.clone(), gi.name.clone()),
-                (None, Some((index, s))) => (Target::Source(index), s.ty.clone(), s.name.clone()),
-                (None, None) => {
+        for (index, input) in inputs.iter().enumerate() {
+            let earlier = inputs.get(..index).unwrap_or(&[]);
+            if let Some(problem) = given_twice(input, earlier) {
+                data.fatal.push(problem);
+                continue;
+            }
+            let Some((target, ty, name)) = input_target(&self.program, gate_def, &input.name) else {
+                // Of a gate that does not exist, the inputs are not known: the command
+                // says the gate is unknown rather than that the input is.
+                if gate.is_none() || gate_def.is_some() {
                     data.fatal.push(unknown_input(&self.program, &input.name, gate_def));
+                }
+                continue;
+            };
+            data.given_inputs.push(name.clone());
+            let shown = input.shown();
+            let text = match read_input(input, &shown) {
+                Ok(text) => text,
+                Err(problem) if problem.code == Code::UnreadableFile => {
+                    data.fatal.push(problem);
+                    continue;
+                }
+                Err(problem) => {
+                    // Read but not text: the input was given, and it is what is wrong.
+                    let id = self.sources.add(shown, real_path(input), FileKind::Json, "");
+                    data.diagnostics.push(problem.at(Span::new(id, 0, 0), "this file"));
                     continue;
                 }
             };
-            let shown = input.path.display().to_string();
-            match read_text(&input.path, &shown, MAX_DATA_BYTES) {
-                Ok(text) => {
-                    let kind = FileKind::from_path(&input.path).unwrap_or(FileKind::Json);
-                    let path = input.path.canonicalize().unwrap_or_else(|_| input.path.clone());
-                    let id = self.sources.add(shown, Some(path), kind, text);
-                    pending.push(Pending {
-                        target,
-                        files: vec![id],
-                        ty,
-                        name,
-                    });
+            let kind = match input_format(input, &shown) {
+                Ok(kind) => kind,
+                Err(problem) => {
+                    data.fatal.push(problem);
+                    continue;
                 }
-                Err(error) => {
-                    let mut d = error.diagnostic;
-                    d.message = format!("{} (for `--input {}`)", d.message, input.name);
-                    data.fatal.push(d);
-                }
-            }
+            };
+            let id = self.sources.add(shown, real_path(input), kind, text);
+            pending.push(Pending {
+                target,
+                files: vec![id],
+                ty,
+                name,
+                from_input: true,
+            });
         }
         if !data.fatal.is_empty() {
             timer.stop();
@@ -132,6 +179,9 @@ impl Project {
         let mut diagnostics = Vec::new();
         for item in &pending {
             let value = loader.load_source(&item.files, &item.ty, &item.name, &mut diagnostics);
+            if value.is_none() && item.from_input && !diagnostics.iter().any(Diagnostic::is_error) {
+                diagnostics.push(input_without_value(item));
+            }
             if let Some(value) = value {
                 data.record_count += match &value {
                     Value::List(list) => list.items.len(),
@@ -264,4 +314,102 @@ fn unknown_input(program: &Program, name: &str, gate: Option<&crate::ir::GateDef
         }
     });
     Diagnostic::new(Code::UnknownInput, format!("nothing takes an input named `{name}`")).with_help(help)
+}
+
+/// What `--input NAME=…` binds: the gate's `input NAME` before a project-level
+/// `source NAME = input`, with its type and declared name.
+fn input_target(program: &Program, gate: Option<&crate::ir::GateDef>, name: &str) -> Option<(Target, Type, Arc<str>)> {
+    if let Some(input) = gate.and_then(|g| g.inputs.iter().find(|i| *i.name == *name)) {
+        return Some((Target::GateInput, input.ty.clone(), input.name.clone()));
+    }
+    program
+        .sources
+        .iter()
+        .enumerate()
+        .find(|(_, s)| *s.name == *name && matches!(s.origin, SourceOrigin::Input))
+        .map(|(index, s)| (Target::Source(index), s.ty.clone(), s.name.clone()))
+}
+
+/// An input given a second time, or a second input read from standard input (which
+/// can be read only once): either would leave one of the two unread, so neither is.
+fn given_twice(input: &Input, earlier: &[Input]) -> Option<Diagnostic> {
+    if let Some(first) = earlier.iter().find(|e| e.name == input.name) {
+        return Some(
+            Diagnostic::new(
+                Code::InputGivenTwice,
+                format!(
+                    "`--input {}` is given twice: `{}` and `{}`",
+                    input.name,
+                    first.shown(),
+                    input.shown()
+                ),
+            )
+            .with_help("give each input once"),
+        );
+    }
+    let first = earlier.iter().find(|e| e.is_stdin()).filter(|_| input.is_stdin())?;
+    Some(
+        Diagnostic::new(
+            Code::InputGivenTwice,
+            format!(
+                "standard input is given to both `--input {}=-` and `--input {}=-`",
+                first.name, input.name
+            ),
+        )
+        .with_help("standard input can be read only once; pass the other input as a file"),
+    )
+}
+
+/// The text of an input, from its file or standard input, within the data size limit.
+fn read_input(input: &Input, shown: &str) -> Result<String, Diagnostic> {
+    let read = if input.is_stdin() {
+        read_stream(std::io::stdin().lock(), shown, MAX_DATA_BYTES)
+    } else {
+        read_text(&input.path, shown, MAX_DATA_BYTES)
+    };
+    read.map_err(|error| {
+        let mut d = error.diagnostic;
+        d.message = format!("{} (for `--input {}`)", d.message, input.name);
+        d
+    })
+}
+
+/// The input's format: its file's extension when that names a data format, else
+/// `--input-format`. Nothing is guessed from the content.
+fn input_format(input: &Input, shown: &str) -> Result<FileKind, Diagnostic> {
+    let by_extension = if input.is_stdin() {
+        None
+    } else {
+        FileKind::from_path(&input.path).filter(|k| *k != FileKind::Cpl)
+    };
+    by_extension.or(input.format).ok_or_else(|| {
+        let message = if input.is_stdin() {
+            format!("the format of standard input for `--input {}` is not known", input.name)
+        } else {
+            format!(
+                "the format of `{shown}` for `--input {}` is not known: its name does not end in `.json`, `.yaml`, `.yml`, `.toml` or `.csv`",
+                input.name
+            )
+        };
+        Diagnostic::new(Code::UnknownInputFormat, message)
+            .with_help("say it with `--input-format json` (or `yaml`, `toml`, `csv`)")
+    })
+}
+
+/// The input's file on disk, for reports that link to it; none for standard input.
+fn real_path(input: &Input) -> Option<PathBuf> {
+    if input.is_stdin() {
+        return None;
+    }
+    Some(input.path.canonicalize().unwrap_or_else(|_| input.path.clone()))
+}
+
+/// An input whose data gave no value and no error to say why: never read as absent.
+fn input_without_value(item: &Pending) -> Diagnostic {
+    let d = Diagnostic::new(Code::MalformedData, format!("`--input {}` gave no value", item.name))
+        .with_help("check that the file holds the declared data");
+    match item.files.first() {
+        Some(file) => d.at(Span::new(*file, 0, 0), "this file"),
+        None => d,
+    }
 }

@@ -7,8 +7,8 @@ mod files;
 mod load_data;
 
 pub use config::{CONFIG_FILE, Config};
-pub use files::{MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_text};
-pub use load_data::{DataSet, Input};
+pub use files::{MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_stream, read_text};
+pub use load_data::{DataSet, Input, STDIN};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

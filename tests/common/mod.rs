@@ -117,6 +117,7 @@ pub fn run_fixture(path: &Path) -> String {
         .map(|(name, file)| Input {
             name: name.clone(),
             path: root.join(file),
+            format: None,
         })
         .collect();
     let gate = d.gates.first().map(String::as_str);
