@@ -5,6 +5,7 @@
 
 mod builtins;
 mod cast;
+mod convert;
 mod decision;
 mod env;
 mod error;
