@@ -535,6 +535,63 @@ fn input_project() -> tempfile::TempDir {
     dir
 }
 
+/// A project with a waiver that expired before the pinned clock (`CPL_NOW` is
+/// 2026-11-22): policy `no_deprecated_deps` is waived for `search` until 2026-11-01.
+fn project_with_an_expired_waiver() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cp"),
+        r#"entity artifact {
+  key id: string
+  deprecated: bool = false
+  depends_on: [string] = []
+}
+
+const ARTIFACTS: [artifact] = [
+  { id: "legacy", deprecated: true },
+  { id: "search", depends_on: ["legacy"] },
+]
+
+policy no_deprecated_deps {
+  level soft
+  for a in ARTIFACTS
+  deny when "legacy" in a.depends_on => "`{a.id}` depends on `legacy`"
+}
+
+policy ids_are_short {
+  for a in ARTIFACTS
+  deny when len(a.id) > 20 => "`{a.id}` is too long"
+}
+
+waiver search_on_legacy {
+  policy no_deprecated_deps
+  subject "search"
+  until 2026-11-01
+  owner "search-team"
+  reason "moving off legacy"
+}
+
+gate registry_valid {
+  policies [no_deprecated_deps]
+}
+
+gate names_valid {
+  policies [ids_are_short]
+}
+
+workflow announce() {
+  step say = log("hello")
+}
+
+workflow review() {
+  step decide = no_deprecated_deps()
+}
+"#,
+    )
+    .unwrap();
+    dir
+}
+
 #[test]
 fn a_broken_input_file_is_shown_for_what_it_is_and_never_passes() {
     let dir = input_project();
@@ -808,4 +865,56 @@ fn a_run_log_named_on_the_command_line_must_exist_to_be_read() {
         );
     }
     assert!(!dir.join("no").exists());
+}
+
+#[test]
+fn an_expired_waiver_is_an_error_of_check() {
+    let dir = project_with_an_expired_waiver();
+    let (code, out, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let all = format!("{out}{err}");
+    assert!(all.contains("E0304"), "{all}");
+    assert!(all.contains("waiver `search_on_legacy` expired on 2026-11-01"), "{all}");
+}
+
+#[test]
+fn an_expired_waiver_fails_the_gate_and_policy_of_its_policy_beside_the_violation() {
+    let dir = project_with_an_expired_waiver();
+    for args in [&["gate", "registry_valid"][..], &["policy", "no_deprecated_deps"][..]] {
+        let (code, out, err) = cpl(dir.path(), args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        let all = format!("{out}{err}");
+        assert!(all.contains("error[E0304]"), "{args:?}: {all}");
+        assert!(
+            all.contains("error[E0702]: `search` depends on `legacy`"),
+            "{args:?}: {all}"
+        );
+        assert!(
+            all.contains("no longer waived: rule 1, for `search`"),
+            "{args:?}: {all}"
+        );
+    }
+}
+
+#[test]
+fn an_expired_waiver_does_not_stop_what_does_not_evaluate_its_policy() {
+    let dir = project_with_an_expired_waiver();
+    let (code, out, err) = cpl(dir.path(), &["gate", "names_valid"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!format!("{out}{err}").contains("E0304"), "{out}{err}");
+    let (code, out, err) = cpl(dir.path(), &["eval", "1+1"]);
+    assert_eq!((code, out.trim()), (0, "2"), "{err}");
+    let (code, out, err) = cpl(dir.path(), &["run", "announce"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn an_expired_waiver_fails_a_workflow_step_that_decides_its_policy() {
+    let dir = project_with_an_expired_waiver();
+    let (code, out, err) = cpl(dir.path(), &["run", "review"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("an expired waiver `search_on_legacy` (until 2026-11-01)"),
+        "{out}{err}"
+    );
 }

@@ -207,6 +207,100 @@ fn decide_in_parts(n: i64, (k1, k2): (i64, i64), parts: Parts) -> String {
     )
 }
 
+/// Data as a cpl literal and as the JSON it must stay: nulls, bools, ints, floats with a
+/// fraction (so the two notations agree), short strings, lists and records.
+fn data_literal() -> impl Strategy<Value = (String, serde_json::Value)> {
+    let leaf = prop_oneof![
+        Just(("null".to_string(), serde_json::Value::Null)),
+        any::<bool>().prop_map(|b| (b.to_string(), serde_json::Value::Bool(b))),
+        (-1000i64..1000).prop_map(|n| (format!("({n})"), serde_json::Value::from(n))),
+        (-1000i64..1000, prop::sample::select(&[0.25, 0.5, 0.75][..])).prop_map(|(n, f)| {
+            let x = n as f64 + f;
+            (format!("({x})"), serde_json::Value::from(x))
+        }),
+        "[a-z0-9 .]{0,6}".prop_map(|s| (format!("\"{s}\""), serde_json::Value::from(s))),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|items| {
+                let text: Vec<String> = items.iter().map(|(t, _)| t.clone()).collect();
+                let json = items.into_iter().map(|(_, j)| j).collect();
+                (format!("[{}]", text.join(", ")), serde_json::Value::Array(json))
+            }),
+            prop::collection::btree_map("[a-z]{1,3}", inner, 0..4).prop_map(|fields| {
+                let text: Vec<String> = fields.iter().map(|(k, (t, _))| format!("\"{k}\": {t}")).collect();
+                let json = fields.into_iter().map(|(k, (_, j))| (k, j)).collect();
+                (format!("{{ {} }}", text.join(", ")), serde_json::Value::Object(json))
+            }),
+        ]
+    })
+}
+
+/// Types a cast may name. Versions, times and durations are left out: a string is how
+/// data writes them, and `as` reads it as one (a new value, not the same string).
+const CAST_TARGETS: &[&str] = &[
+    "bool",
+    "int",
+    "float",
+    "string",
+    "int?",
+    "string?",
+    "[int]",
+    "[string]",
+    "[json]",
+    "map[int]",
+    "{ a: int }",
+    "{ a: json? }",
+    "json",
+];
+
+/// `DOC as T` for `DOC: json` holding `literal`: the value it gives as JSON, or `None` for
+/// an evaluation error. Panics if the cast does not check: from `json`, every cast may
+/// succeed.
+fn cast_json(literal: &str, target: &str) -> Option<serde_json::Value> {
+    let project = format!("const DOC: json = {literal}\n");
+    let expression = format!("DOC as {target}");
+    let mut sources = SourceMap::new();
+    let file = sources.add("cast.cp", None, FileKind::Cpl, project.as_str());
+    let parsed = cpl::syntax::parse_file(file, &project);
+    let expr_file = sources.add("<expression>", None, FileKind::CommandLine, expression.as_str());
+    let (expr, problems) = cpl::syntax::parse_expression(expr_file, &expression);
+    assert!(problems.is_empty(), "{expression}: {problems:?}");
+    let options = CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let (checked, expression_checked) = check_with(&[parsed.module], &sources, &options, Some(&expr));
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{project}: {:?}",
+        checked.diagnostics
+    );
+    let (checked_expr, expr_problems) = expression_checked.unwrap();
+    assert!(!expr_problems.has_errors(), "{expression}: {expr_problems:?}");
+    let host = FixedHost::default();
+    let env = Env::new(&checked.program, &sources, &[], &host);
+    let mut frame = new_frame(checked_expr.locals);
+    env.eval(&checked_expr.expr, &mut frame).ok().map(|v| v.to_json(false))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// `as` checks and never converts: on any data, a cast either fails or gives the
+    /// data back unchanged (an int cast to `float` is the same number).
+    #[test]
+    fn a_cast_of_data_fails_or_returns_it_unchanged(
+        (literal, json) in data_literal(),
+        target in prop::sample::select(CAST_TARGETS),
+    ) {
+        if let Some(result) = cast_json(&literal, target) {
+            let widened = target.starts_with("float")
+                && json.as_i64().is_some_and(|n| result.as_f64() == Some(n as f64));
+            prop_assert!(result == json || widened, "`{literal} as {target}` gave {result}");
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 

@@ -292,6 +292,20 @@ impl<'a> Checker<'a> {
                 out.push(arg(self, 1, Some(&Type::String)));
                 Type::Bool
             }
+            ToString | ToInt | ToFloat => {
+                let x = arg(self, 0, None);
+                match &x.ty {
+                    t if t.is_unconstrained() || converts(builtin, t) => {}
+                    Type::Optional(inner) if converts(builtin, inner) => self.maybe_null_argument(&x, builtin),
+                    _ => self.wrong_argument(&x, builtin, conversion_sources(builtin)),
+                }
+                out.push(x);
+                match builtin {
+                    ToInt => Type::Int,
+                    ToFloat => Type::Float,
+                    _ => Type::String,
+                }
+            }
         };
         (out, ty)
     }
@@ -307,6 +321,17 @@ impl<'a> Checker<'a> {
             _ => "a record or `json` data",
         };
         self.wrong_argument(x, builtin, what);
+    }
+
+    /// A conversion of a value that may be null: null has no string or number form.
+    fn maybe_null_argument(&mut self, x: &ir::Expr, builtin: Builtin) {
+        let text = super::expr::shorten(self.source_text(x.span));
+        let shown = self.display(&x.ty);
+        self.report(
+            Diagnostic::new(Code::MaybeNull, format!("`{text}` may be null"))
+                .at(x.span, format!("this is `{shown}`"))
+                .with_help(format!("give a default first: `{}({text} ?? …)`", builtin.name())),
+        );
     }
 
     fn wrong_argument(&mut self, x: &ir::Expr, builtin: Builtin, wanted: &str) {
@@ -329,6 +354,37 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Whether a conversion built-in takes a value of type `t`. `json` is checked when the
+/// call runs; an optional value must be given a default first, and a secret is never
+/// turned into a string.
+pub(super) fn converts(builtin: Builtin, t: &Type) -> bool {
+    match builtin {
+        Builtin::ToString => matches!(
+            t,
+            Type::Bool
+                | Type::Int
+                | Type::Float
+                | Type::String
+                | Type::Enum(_)
+                | Type::Duration
+                | Type::Timestamp
+                | Type::Version
+                | Type::Json
+        ),
+        Builtin::ToInt => matches!(t, Type::Int | Type::Float | Type::String | Type::Json),
+        Builtin::ToFloat => matches!(t, Type::Int | Type::Float | Type::String | Type::Json),
+        _ => false,
+    }
+}
+
+fn conversion_sources(builtin: Builtin) -> &'static str {
+    match builtin {
+        Builtin::ToInt => "a number or a string of digits",
+        Builtin::ToFloat => "a number or a string that holds one",
+        _ => "a plain value (a bool, number, string, duration, timestamp or version)",
+    }
+}
+
 fn orderable(t: &Type) -> bool {
     matches!(
         t,
@@ -347,9 +403,8 @@ fn arity(builtin: Builtin) -> (usize, usize) {
     use Builtin::*;
     match builtin {
         Now => (0, 0),
-        Len | Count | Sum | Abs | Lower | Upper | Trim | Keys | Values | Secret | Sha256 | FileSha256 | Digest => {
-            (1, 1)
-        }
+        Len | Count | Sum | Abs | Lower | Upper | Trim | Keys | Values | Secret | Sha256 | FileSha256 | Digest
+        | ToString | ToInt | ToFloat => (1, 1),
         Split | Join | Contains | StartsWith | EndsWith | Matches | Satisfies | VerifySignature => (2, 2),
         Env => (1, 2),
         Min | Max => (1, usize::MAX),
@@ -381,5 +436,6 @@ pub fn signature(builtin: Builtin) -> &'static str {
         FileSha256 => "path",
         Digest => "entity",
         VerifySignature => "entity, public_key",
+        ToString | ToInt | ToFloat => "x",
     }
 }

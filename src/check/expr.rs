@@ -9,7 +9,7 @@ use super::scope::Frame;
 use super::{Checker, FieldType, Owner, RecordType, Type};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
 use crate::eval::Value;
-use crate::ir::{self, ExprKind, ItemRef};
+use crate::ir::{self, Builtin, ExprKind, ItemRef};
 use crate::source::Span;
 use crate::syntax::ast::{self, Literal};
 
@@ -748,27 +748,27 @@ impl<'a> Checker<'a> {
         );
     }
 
-    /// `value as T`: a checked conversion.
+    /// `value as T`: a checked cast. It never converts, so a cast that no value of the
+    /// static type can pass is an error that names the conversion to use instead.
     fn cast(&mut self, value: ir::Expr, to: Type, span: Span) -> ir::Expr {
         let from = value.ty.clone();
-        let possible = match (&from, &to) {
-            (Type::Error | Type::Unknown, _) | (_, Type::Error) => true,
-            (Type::Json, _) | (_, Type::Json) => true,
-            (Type::Optional(inner), target) => {
-                assignable(&self.program, inner, target) || assignable(&self.program, &from, target)
-            }
-            (Type::String, Type::Version | Type::Timestamp | Type::Duration | Type::Int | Type::Float) => true,
-            (Type::Int, Type::Float) | (Type::Float, Type::Int) => true,
-            (Type::String, Type::Enum(_)) => true,
-            (_, Type::String) => !matches!(from, Type::List(_) | Type::Record(_) | Type::Map(_) | Type::Secret),
-            _ => assignable(&self.program, &from, &to),
-        };
-        if !possible {
+        if !self.castable(&from, &to) {
             let (a, b) = (self.display(&from), self.display(&to));
+            let help = match conversion(&from, &to) {
+                Some(function) => {
+                    format!("`as` checks a type and never converts: use `{function}(x)` to convert")
+                }
+                None => "`as` checks a type and never converts: it narrows `json` data and optional values, \
+                         and reads strings as versions, times and durations"
+                    .to_string(),
+            };
             self.report(
-                Diagnostic::new(Code::InvalidCast, format!("a value of type `{a}` can never be a `{b}`"))
-                    .at(span, "this cast always fails")
-                    .with_help("`as` converts `json` data and optional values, and parses strings into versions, times and numbers"),
+                Diagnostic::new(
+                    Code::InvalidCast,
+                    format!("a value of type `{a}` can never be {}", a_or_an(&b)),
+                )
+                .at(span, "this cast always fails")
+                .with_help(help),
             );
             return ir::Expr::error(span);
         }
@@ -780,6 +780,23 @@ impl<'a> Checker<'a> {
             to,
             span,
         )
+    }
+
+    /// Whether some value of type `from` passes `as to`: `to` is `json`, the value is
+    /// `json`, `to` is a supertype (the cast only states it), or a subtype the value may
+    /// have (a narrowing). A string may also be a version, time or duration, as data
+    /// writes them.
+    fn castable(&self, from: &Type, to: &Type) -> bool {
+        let target = to.strip_optional();
+        match (from, target) {
+            (Type::Error | Type::Unknown, _) | (_, Type::Error) => true,
+            (Type::Json, _) | (_, Type::Json) => true,
+            (Type::Optional(inner), _) => self.castable(inner, target) || assignable(&self.program, from, to),
+            (Type::String, Type::Version | Type::Timestamp | Type::Duration) => true,
+            // A number never holds the other kind: `2.0` is not an `int` (`int(x)` is).
+            (Type::Float, Type::Int) | (Type::Secret, Type::String) => false,
+            _ => assignable(&self.program, from, to) || assignable(&self.program, target, from),
+        }
     }
 
     // -----------------------------------------------------------------------
@@ -1044,4 +1061,27 @@ pub(super) fn shorten(text: &str) -> &str {
         end -= 1;
     }
     line.get(..end).unwrap_or(line)
+}
+
+/// ``an `int` ``, ``a `[int]` ``: a type name in backquotes with its article.
+fn a_or_an(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} `{type_name}`")
+}
+
+/// The built-in that converts a `from` to a `to`, for the help of a cast that cannot
+/// succeed.
+fn conversion(from: &Type, to: &Type) -> Option<&'static str> {
+    let from = from.strip_optional();
+    let function = match to.strip_optional() {
+        Type::String => Builtin::ToString,
+        Type::Int => Builtin::ToInt,
+        Type::Float => Builtin::ToFloat,
+        _ => return None,
+    };
+    super::builtins::converts(function, from).then(|| function.name())
 }

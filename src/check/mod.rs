@@ -5,8 +5,9 @@
 //! so one mistake is reported once. Items whose text failed to parse are remembered by
 //! name, so their uses are not reported as unknown.
 //!
-//! **Invariant:** the checker does no I/O. The clock (`now`, for waiver expiry) comes
-//! in through [`CheckOptions`].
+//! **Invariant:** the checker does no I/O and reads no clock: whether a waiver has
+//! expired is decided where its policy is evaluated (`eval::waivers`), so an expired
+//! waiver stops only the commands that evaluate that policy.
 
 mod assign;
 mod builtins;
@@ -35,7 +36,8 @@ use crate::syntax::ast::{self, ItemKind, Module};
 /// Inputs of the checker that come from outside the program.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
-    /// The current time, for waiver expiry.
+    /// The current time. The checker's result does not depend on it (waiver expiry is
+    /// decided at evaluation); callers keep one clock for the whole command.
     pub now: jiff::Timestamp,
 }
 
@@ -79,10 +81,10 @@ pub fn check(modules: &[Module], sources: &SourceMap, options: &CheckOptions) ->
 pub fn check_with(
     modules: &[Module],
     sources: &SourceMap,
-    options: &CheckOptions,
+    _options: &CheckOptions,
     expression: Option<&ast::Expr>,
 ) -> (Checked, Option<(CheckedExpr, Diagnostics)>) {
-    let mut checker = Checker::new(sources, options);
+    let mut checker = Checker::new(sources);
     let mut ordered: Vec<&Module> = modules.iter().collect();
     ordered.sort_by(|a, b| sources.name(a.file).cmp(sources.name(b.file)));
     checker.collect(&ordered);
@@ -128,7 +130,6 @@ enum Progress {
 
 pub(crate) struct Checker<'a> {
     sources: &'a SourceMap,
-    options: &'a CheckOptions,
     diags: Diagnostics,
     program: Program,
     /// The declaration of every project-level name.
@@ -163,10 +164,9 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(sources: &'a SourceMap, options: &'a CheckOptions) -> Checker<'a> {
+    fn new(sources: &'a SourceMap) -> Checker<'a> {
         Checker {
             sources,
-            options,
             diags: Diagnostics::new(),
             program: Program::default(),
             decls: ir::NameMap::default(),

@@ -405,20 +405,8 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            if let Some(until) = waiver.until
-                && until <= self.options.now
-            {
-                let date = waiver.until_text.clone();
-                self.report(
-                    Diagnostic::new(
-                        Code::WaiverExpired,
-                        format!("waiver `{}` expired on {date}", item.name.name),
-                    )
-                    .at(waiver.until_span, "this date has passed")
-                    .with_help("renew it with a new date and reason, or remove it and fix what it waived"),
-                );
-                waiver.until = Some(until);
-            }
+            // Expiry is not checked here: an expired waiver is an error only of the
+            // commands that evaluate its policy (and of `cpl check`), not of every command.
             self.program.waivers.push(waiver);
         }
     }

@@ -9,7 +9,7 @@ use super::args::{parse_inputs, policy_args};
 use super::session::{Session, root};
 use super::{Cli, Command, Exit, Output};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Env, apply_waivers, new_frame};
+use crate::eval::{Env, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame};
 use crate::ir::{ItemRef, SourceOrigin, SourcesUsed};
 use crate::report::{self, Context, Format};
 use crate::syntax::ast::ItemKind;
@@ -131,6 +131,8 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mu
         Err(exit) => return Ok(exit),
     };
     let mut diagnostics = session.diagnostics();
+    diagnostics.extend(expired_waiver_diagnostics(&session.project.program, session.host.now));
+    diagnostics.sort();
     if !paths.is_empty() {
         let wanted: Vec<PathBuf> = paths
             .iter()
@@ -265,6 +267,7 @@ fn policy(
     let result = apply_waivers(program, decision, env.host.now());
     let mut all: Vec<Diagnostic> = diagnostics.into_vec();
     all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
+    all.extend(decision_expiry_diagnostics(program, &result));
     all.extend(report::unused_waiver_diagnostics(&env, &result.unused));
     match out.format {
         Format::Json => out.json(&json!({
@@ -281,7 +284,7 @@ fn policy(
         }
         _ => out.diagnostics(&all, env.sources, session.anchor()),
     }
-    let exit = if result.decision.allowed() {
+    let exit = if result.decision.allowed() && !result.has_expired_waivers() {
         Exit::Success
     } else {
         Exit::Failure
@@ -368,6 +371,7 @@ fn gate(
             &policy.result,
             Context::Gate(policy.verdict),
         ));
+        all.extend(decision_expiry_diagnostics(program, &policy.result));
     }
     all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
     match out.format {

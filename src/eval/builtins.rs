@@ -237,6 +237,9 @@ impl Env<'_> {
                 let key = self.string_arg(next(), 1, builtin, arg_exprs, span)?;
                 Value::Bool(verify_entity_signature(&entity, &key, at(0), at(1))?)
             }
+            ToString => super::convert::to_string(next(), at(0))?,
+            ToInt => super::convert::to_int(next(), at(0))?,
+            ToFloat => super::convert::to_float(next(), at(0))?,
         })
     }
 

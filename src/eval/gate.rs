@@ -1,6 +1,7 @@
 //! Gates, with HashiCorp Sentinel's enforcement levels: an advisory denial is reported
 //! and never fails; a soft denial fails unless the caller overrides that policy by name;
-//! a hard denial always fails; an indeterminate decision always fails.
+//! a hard denial always fails; an indeterminate decision always fails; so does a policy
+//! with an expired waiver, whatever its level (the expiry is an error, not a denial).
 
 use std::sync::Arc;
 
@@ -140,6 +141,9 @@ impl Env<'_> {
 fn verdict(result: &Waived, overridden: bool) -> Verdict {
     use super::decision::Outcome;
     let decision = &result.decision;
+    if result.has_expired_waivers() {
+        return Verdict::Failed;
+    }
     match decision.outcome {
         Outcome::Indeterminate => Verdict::Failed,
         Outcome::Allow => Verdict::Passed,

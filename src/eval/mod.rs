@@ -5,6 +5,7 @@
 
 mod builtins;
 mod cast;
+mod convert;
 mod decision;
 mod env;
 mod error;
@@ -25,4 +26,6 @@ pub use explain::render;
 pub use expr::{Frame, conforms, new_frame};
 pub use gate::{GateResult, PolicyResult, Verdict};
 pub use value::{DataPath, List, Origin, OriginAt, PathSeg, Record, RefSlot, Shape, Value, format_float};
-pub use waivers::{Waived, apply_waivers, in_force};
+pub use waivers::{
+    Expired, Waived, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, has_expired, in_force,
+};

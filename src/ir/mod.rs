@@ -540,6 +540,10 @@ pub enum Builtin {
     FileSha256,
     Digest,
     VerifySignature,
+    /// Conversions: `as` only checks a type, these change it.
+    ToString,
+    ToInt,
+    ToFloat,
 }
 
 impl Builtin {
@@ -569,6 +573,9 @@ impl Builtin {
         ("file_sha256", Builtin::FileSha256),
         ("digest", Builtin::Digest),
         ("verify_signature", Builtin::VerifySignature),
+        ("string", Builtin::ToString),
+        ("int", Builtin::ToInt),
+        ("float", Builtin::ToFloat),
     ];
 
     pub fn lookup(name: &str) -> Option<Builtin> {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use cpl::check::CheckOptions;
 use cpl::diagnostics::Diagnostic;
-use cpl::eval::{Env, FixedHost, apply_waivers, new_frame};
+use cpl::eval::{Env, FixedHost, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame};
 use cpl::project::{Input, Project};
 use cpl::report::{self, Context, Format, RenderOptions};
 
@@ -125,6 +125,10 @@ pub fn run_fixture(path: &Path) -> String {
     let mut diagnostics: Vec<Diagnostic> = project.diagnostics.clone().into_vec();
     diagnostics.extend(data.fatal.iter().cloned());
     diagnostics.extend(data.diagnostics.iter().cloned());
+    // What stops evaluation: expired waivers do not; they are errors of `check` (shown
+    // here) and of each decision of their policy (shown with it).
+    let blocked = diagnostics.iter().any(Diagnostic::is_error);
+    diagnostics.extend(expired_waiver_diagnostics(&project.program, d.now));
     let render = |diags: &[Diagnostic]| {
         let text = report::render_to_string(
             diags,
@@ -146,7 +150,7 @@ pub fn run_fixture(path: &Path) -> String {
         || !d.evals.is_empty()
         || !d.policies.is_empty()
         || !d.gates.is_empty();
-    if stage_eval && !diagnostics.iter().any(Diagnostic::is_error) {
+    if stage_eval && !blocked {
         let env = Env::new(&project.program, &project.sources, &data.sources, &host);
         for expr in &d.evals {
             out.push_str(&eval_expression(&root, &options, &inputs, &host, expr, &mut all_codes));
@@ -187,7 +191,9 @@ pub fn run_fixture(path: &Path) -> String {
                 writeln!(out, "--- decide `{name}` with {}", shown.join(" ")).unwrap();
             }
             writeln!(out, "--- {}", report::decision_line(&result)).unwrap();
-            emit(&mut out, report::decision_diagnostics(&env, &result, Context::Policy));
+            let mut diags = report::decision_diagnostics(&env, &result, Context::Policy);
+            diags.extend(decision_expiry_diagnostics(&project.program, &result));
+            emit(&mut out, diags);
         }
         for gate in &d.gates {
             let (id, _) = project.program.gate(gate).unwrap();
@@ -207,6 +213,7 @@ pub fn run_fixture(path: &Path) -> String {
             let mut diags = Vec::new();
             for p in &result.policies {
                 diags.extend(report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict)));
+                diags.extend(decision_expiry_diagnostics(&project.program, &p.result));
             }
             diags.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
             emit(&mut out, diags);

@@ -321,6 +321,12 @@ impl Run<'_, '_, '_> {
             self.failed(step, started, AttemptStatus::Failed, error, None, false);
             return;
         }
+        if let Some(expired) = expired_waiver_text(env.program, &result) {
+            let message = self.redactor.text(&format!("policy `{}` has {expired}", decision.name));
+            let error = self.failure(step, Code::StepFailed, &message, None);
+            self.failed(step, started, AttemptStatus::Failed, error, None, false);
+            return;
+        }
         let value = decision.to_value(env);
         let shown = self.redactor.value(&value);
         self.succeeded(step, started, value, shown, false);
@@ -575,5 +581,21 @@ fn revealed(value: &Value) -> String {
     match value {
         Value::Secret(s) | Value::Str(s) => s.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// `an expired waiver `w` (until 2027-03-31)`, when the decision has one: an error
+/// of the step, as it is of every gate that includes the policy.
+fn expired_waiver_text(program: &crate::ir::Program, result: &crate::eval::Waived) -> Option<String> {
+    let names: Vec<String> = result
+        .expired
+        .iter()
+        .filter_map(|e| program.waivers.get(e.waiver.index()))
+        .map(|w| format!("`{}` (until {})", w.name, w.until_text))
+        .collect();
+    match names.len() {
+        0 => None,
+        1 => Some(format!("an expired waiver {}", names.join(""))),
+        _ => Some(format!("expired waivers {}", names.join(", "))),
     }
 }
