@@ -13,12 +13,24 @@ impl<'a> Checker<'a> {
     /// calls can be checked in any order.
     pub(super) fn declare_signatures(&mut self) {
         self.check_type_aliases();
+        // Constants first, so a parameter's default can name one.
+        for item in self.const_items.clone() {
+            let placeholder = ir::ConstDef {
+                name: item.name.name.clone(),
+                ty: Type::Error,
+                value: ir::Expr::error(item.span),
+                locals: 0,
+                span: item.name.span,
+            };
+            self.program.consts.push(placeholder);
+            self.const_progress.push(Progress::Todo);
+        }
         for item in self.fn_items.clone() {
             let ItemKind::Fn(decl) = &item.kind else {
                 continue;
             };
             let mut frame = Frame::new();
-            let params = self.declare_params(&decl.params, &mut frame);
+            let params = self.declare_param_types(&decl.params, &mut frame);
             let ret = self.resolve_type(&decl.ret);
             self.program.functions.push(ir::FnDef {
                 name: item.name.name.clone(),
@@ -37,7 +49,7 @@ impl<'a> Checker<'a> {
             let params = decl
                 .params
                 .as_ref()
-                .map(|p| self.declare_params(p, &mut frame))
+                .map(|p| self.declare_param_types(p, &mut frame))
                 .unwrap_or_default();
             self.program.policies.push(ir::PolicyDef {
                 name: item.name.name.clone(),
@@ -51,17 +63,92 @@ impl<'a> Checker<'a> {
                 docs: item.docs.clone(),
             });
         }
-        for item in self.const_items.clone() {
-            let placeholder = ir::ConstDef {
-                name: item.name.name.clone(),
-                ty: Type::Error,
-                value: ir::Expr::error(item.span),
-                locals: 0,
-                span: item.name.span,
+    }
+
+    /// Checks the defaults of every function's and policy's parameters, once every
+    /// signature and constant is declared: a default may call a function or read a
+    /// constant declared anywhere, and a call back into its own item is a cycle.
+    pub(super) fn check_param_defaults(&mut self) {
+        for (index, item) in self.fn_items.clone().into_iter().enumerate() {
+            let ItemKind::Fn(decl) = &item.kind else {
+                continue;
             };
-            self.program.consts.push(placeholder);
-            self.const_progress.push(Progress::Todo);
+            let id = FnId(u32::try_from(index).unwrap_or(u32::MAX));
+            let params = self.program.functions.get(index).map(|f| signature(&f.params)).unwrap_or_default();
+            let defaults = self.param_defaults(&decl.params, &params, Owner::Fn(id));
+            if let Some(function) = self.program.functions.get_mut(index) {
+                for (param, default) in function.params.iter_mut().zip(defaults) {
+                    param.default = default;
+                }
+            }
         }
+        for (index, item) in self.policy_items.clone().into_iter().enumerate() {
+            let ItemKind::Policy(decl) = &item.kind else {
+                continue;
+            };
+            let Some(written) = &decl.params else {
+                continue;
+            };
+            let id = ir::PolicyId(u32::try_from(index).unwrap_or(u32::MAX));
+            let params = self.program.policies.get(index).map(|p| signature(&p.params)).unwrap_or_default();
+            let defaults = self.param_defaults(written, &params, Owner::Policy(id));
+            if let Some(policy) = self.program.policies.get_mut(index) {
+                for (param, default) in policy.params.iter_mut().zip(defaults) {
+                    param.default = default;
+                }
+            }
+        }
+    }
+
+    /// The checked default of each parameter, seeing the parameters before it.
+    fn param_defaults(&mut self, written: &[ast::Param], params: &[ParamSlot], owner: Owner) -> Vec<Option<ir::Expr>> {
+        let saved_owner = self.owner.replace(owner);
+        let mut defaults = Vec::with_capacity(params.len());
+        let mut frame = Frame::new();
+        for (param, (name, ty, span)) in written.iter().zip(params) {
+            defaults.push(param.default.as_ref().map(|d| self.check_expr(d, &mut frame, ty)));
+            frame.declare(name.clone(), ty.clone(), *span);
+        }
+        self.owner = saved_owner;
+        defaults
+    }
+
+}
+
+/// A parameter's name, type and span: what its frame slot needs.
+type ParamSlot = (ast::Name, Type, crate::source::Span);
+
+fn signature(params: &[ir::Param]) -> Vec<ParamSlot> {
+    params.iter().map(|p| (p.name.clone(), p.ty.clone(), p.span)).collect()
+}
+
+impl Checker<'_> {
+    /// Declares parameters as the first locals of a frame, their defaults left to
+    /// [`Checker::check_param_defaults`].
+    pub(super) fn declare_param_types(&mut self, params: &[ast::Param], frame: &mut Frame) -> Vec<ir::Param> {
+        let mut out: Vec<ir::Param> = Vec::new();
+        for param in params {
+            let ty = self.resolve_type(&param.ty);
+            if let Some(previous) = out.iter().find(|p| p.name == param.name.name) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        format!("parameter `{}` is declared twice", param.name.name),
+                    )
+                    .at(param.name.span, "declared again here")
+                    .with_label(previous.span, "first declared here"),
+                );
+            }
+            let local = frame.declare(param.name.name.clone(), ty.clone(), param.name.span);
+            out.push(ir::Param {
+                name: param.name.name.clone(),
+                ty,
+                default: None,
+                local,
+                span: param.name.span,
+            });
+        }
+        out
     }
 
     /// Declares parameters as the first locals of a frame, checking their defaults.

@@ -300,6 +300,7 @@ impl<'a> Checker<'a> {
         self.declare_entities();
         self.resolve_entities();
         self.declare_signatures();
+        self.check_param_defaults();
         self.check_sources();
         for id in 0..self.const_items.len() {
             self.ensure_const(ir::ConstId(index(id + 1)));

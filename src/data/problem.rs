@@ -255,13 +255,25 @@ pub(crate) fn out_of_range(text: &str) -> Problem {
 }
 
 /// A number too large for a float (it would be infinity), as written.
+/// A float cpl cannot hold: too large for 64 bits, or not a number at all (TOML's `nan`
+/// and `inf`). cpl's numbers are finite, as JSON's are, and as YAML and CSV data are held
+/// to.
 pub(crate) fn float_out_of_range(text: &str) -> Problem {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("nan") || lower.contains("inf") {
+        return Problem::new(
+            Code::WrongDataType,
+            format!("`{text}` is not a finite number"),
+            "cpl's numbers are finite",
+        )
+        .help("write a finite number; for \"no value\", make the field optional and leave it out");
+    }
     Problem::new(
         Code::WrongDataType,
         format!("number `{text}` is out of range"),
         "too large for a 64-bit float",
     )
-    .help("write a smaller number, or `inf` where infinity is meant")
+    .help("write a smaller number")
 }
 
 pub(crate) fn constraint_failed(field: &FieldType, text: &str, value: &Value) -> Problem {

@@ -84,13 +84,12 @@ fn node(value: &Spanned<DeValue<'_>>, base: usize) -> Node {
     Node::new(kind, base + span.start, base + span.end)
 }
 
-/// A TOML float as written: the parser gives it in Rust's syntax. One too large for a
-/// float (`1e400`) is kept as written to be reported where it is used, never read as
-/// infinity; `inf` and `nan` are written as such.
+/// A TOML float as written: the parser gives it in Rust's syntax. One that is not finite
+/// (`1e400`, `inf`, `nan`) is kept as written, to be reported where it is used: cpl's
+/// numbers are finite, as in JSON, YAML and CSV data.
 fn float(written: &str) -> NodeKind {
     match written.parse::<f64>() {
-        Ok(x) if x.is_finite() || written.contains("inf") => NodeKind::Float(x),
-        Ok(x) if x.is_nan() => NodeKind::Float(x),
+        Ok(x) if x.is_finite() => NodeKind::Float(x),
         _ => NodeKind::HugeFloat(written.to_string()),
     }
 }

@@ -118,14 +118,19 @@ fn mul(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
             Value::Duration(d.checked_mul(*n).ok_or_else(|| overflow(span))?)
         }
         (Value::Duration(d), Value::Float(x)) | (Value::Float(x), Value::Duration(d)) => {
-            let nanos = d.nanos() as f64 * x;
-            if !nanos.is_finite() || nanos.abs() > i64::MAX as f64 {
-                return Err(overflow(span));
-            }
-            Value::Duration(Duration::from_nanos(nanos as i64))
+            Value::Duration(scaled_duration(d.nanos() as f64 * x, span)?)
         }
         _ => float_op(l, r, span, "*", |a, b| a * b)?,
     })
+}
+
+/// A duration scaled by a float, in nanoseconds: an overflow, or a NaN from a NaN
+/// factor, is an error rather than a duration saturated to its limit.
+fn scaled_duration(nanos: f64, span: Span) -> EvalResult<Duration> {
+    if !nanos.is_finite() || nanos.abs() >= i64::MAX as f64 {
+        return Err(overflow(span));
+    }
+    Ok(Duration::from_nanos(nanos as i64))
 }
 
 fn div(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
@@ -139,7 +144,7 @@ fn div(l: &Value, r: &Value, span: Span) -> EvalResult<Value> {
         (Value::Duration(d), Value::Int(n)) => Value::Duration(Duration::from_nanos(
             d.nanos().checked_div(*n).ok_or_else(|| overflow(span))?,
         )),
-        (Value::Duration(d), Value::Float(x)) => Value::Duration(Duration::from_nanos((d.nanos() as f64 / x) as i64)),
+        (Value::Duration(d), Value::Float(x)) => Value::Duration(scaled_duration(d.nanos() as f64 / x, span)?),
         (Value::Duration(a), Value::Duration(b)) => {
             if b.nanos() == 0 {
                 return Err(zero());
