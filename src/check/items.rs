@@ -74,7 +74,12 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let id = FnId(u32::try_from(index).unwrap_or(u32::MAX));
-            let params = self.program.functions.get(index).map(|f| signature(&f.params)).unwrap_or_default();
+            let params = self
+                .program
+                .functions
+                .get(index)
+                .map(|f| signature(&f.params))
+                .unwrap_or_default();
             let defaults = self.param_defaults(&decl.params, &params, Owner::Fn(id));
             if let Some(function) = self.program.functions.get_mut(index) {
                 for (param, default) in function.params.iter_mut().zip(defaults) {
@@ -90,7 +95,12 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let id = ir::PolicyId(u32::try_from(index).unwrap_or(u32::MAX));
-            let params = self.program.policies.get(index).map(|p| signature(&p.params)).unwrap_or_default();
+            let params = self
+                .program
+                .policies
+                .get(index)
+                .map(|p| signature(&p.params))
+                .unwrap_or_default();
             let defaults = self.param_defaults(written, &params, Owner::Policy(id));
             if let Some(policy) = self.program.policies.get_mut(index) {
                 for (param, default) in policy.params.iter_mut().zip(defaults) {
@@ -112,7 +122,6 @@ impl<'a> Checker<'a> {
         self.owner = saved_owner;
         defaults
     }
-
 }
 
 /// A parameter's name, type and span: what its frame slot needs.

@@ -151,7 +151,64 @@ pub enum Command {
 /// (see `syntax::prescan::MAX_NESTING` and `syntax::MAX_EXPR_DEPTH`), well within the
 /// main thread's stack.
 pub fn main() -> ExitCode {
-    run(Cli::parse()).into()
+    match Cli::try_parse() {
+        Ok(cli) => run(cli).into(),
+        Err(error) => argument_error(&error).into(),
+    }
+}
+
+/// A command line clap refused. Help and version go to standard output as clap prints
+/// them. A mistake is reported in the format the command line asked for, so a CI job
+/// reading `--format json` or `sarif` gets a document it can parse, not clap's text.
+fn argument_error(error: &clap::Error) -> Exit {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return Exit::Success;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let format = requested_format(&args).and_then(|f| Output::new(&f).ok());
+    match format {
+        Some(out) if out.format != crate::report::Format::Human => {
+            // clap's text is the message, its continuation lines (the names it is about)
+            // and, after a blank line, the usage.
+            let rendered = error.render().to_string();
+            let (message, rest) = rendered.split_once("\n\n").unwrap_or((&rendered, ""));
+            let message = message
+                .trim_start_matches("error: ")
+                .lines()
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut diagnostic = crate::diagnostics::Diagnostic::new(crate::diagnostics::Code::InvalidArg, message)
+                .with_help("`cpl --help` lists the commands, `cpl COMMAND --help` their options");
+            if let Some(usage) = rest.lines().find(|l| l.starts_with("Usage:")) {
+                diagnostic = diagnostic.with_note(usage.to_string());
+            }
+            out.fatal(diagnostic);
+        }
+        _ => {
+            let _ = error.print();
+        }
+    }
+    Exit::Error
+}
+
+/// The value of `--format` on a command line clap could not parse.
+fn requested_format(args: &[String]) -> Option<String> {
+    let mut found = None;
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if let Some(value) = word.strip_prefix("--format=") {
+            found = Some(value.to_string());
+        } else if word == "--format" {
+            found = words.next().cloned();
+        }
+    }
+    found
 }
 
 /// Runs a parsed command line.

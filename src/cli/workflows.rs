@@ -160,10 +160,22 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         let plan = plan(&env, compiled);
         match out.format {
             Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "plan": runs::plan_json(&plan) })),
-            _ => {
+            Format::Human => {
                 for line in runs::plan_lines(&plan) {
                     out.line(&line);
                 }
+            }
+            // A plan is not a list of findings: in a findings format it would be read
+            // as "nothing found", or would break the consumer's parser.
+            _ => {
+                out.fatal(
+                    Diagnostic::new(
+                        Code::InvalidArg,
+                        format!("`--dry-run` prints a plan, which has no `{}` form", out.format.as_str()),
+                    )
+                    .with_help("use `--format human` or `--format json`"),
+                );
+                return Exit::Error;
             }
         }
         return Exit::Success;
