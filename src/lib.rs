@@ -11,6 +11,7 @@ pub mod compile;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
+pub mod graph;
 pub mod hash;
 pub mod ir;
 pub mod project;

@@ -147,3 +147,19 @@ fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
+
+/// A workflow of 200 000 steps, each `after` the one before, compiles: the cycle search
+/// over its steps walks the chain without recursing (petgraph's own search recursed once
+/// per step). `src/graph.rs` tests a cycle of a million nodes the same way.
+#[test]
+fn a_chain_of_200_000_steps_compiles_on_the_default_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = 200_000;
+    let mut text = String::from("workflow w() {\n  step s0 = log(\"x\")\n");
+    for i in 1..steps {
+        text.push_str(&format!("  step s{i} = log(\"x\") after s{}\n", i - 1));
+    }
+    std::fs::write(dir.path().join("main.cp"), format!("{text}}}\n")).unwrap();
+    let (code, err) = cpl(dir.path(), &["check"]);
+    assert_eq!(code, 0, "exit {code}\n{}", tail(&err));
+}

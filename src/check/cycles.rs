@@ -19,18 +19,27 @@ impl<'a> Checker<'a> {
         for list in edges.values_mut() {
             list.sort_by_key(|(to, span)| (*to, span.start));
         }
-        let mut nodes: Vec<Owner> = edges.keys().copied().collect();
+        // Every item that calls or is called, numbered in order for the graph helper.
+        let mut nodes: Vec<Owner> = self.calls.iter().flat_map(|(from, to, _)| [*from, *to]).collect();
         nodes.sort();
-        let components = strongly_connected(&nodes, &edges);
-        for component in components {
-            let cyclic = component.len() > 1
-                || component
-                    .first()
-                    .is_some_and(|n| edges.get(n).is_some_and(|out| out.iter().any(|(to, _)| to == n)));
-            if !cyclic {
+        nodes.dedup();
+        let number = |owner: &Owner| nodes.binary_search(owner).ok();
+        let successor = |n: usize, i: usize| {
+            let from = nodes.get(n)?;
+            edges.get(from)?.get(i).and_then(|(to, _)| number(to))
+        };
+        let callers: Vec<usize> = edges
+            .keys()
+            .filter_map(number)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for component in crate::graph::strongly_connected(nodes.len(), callers, successor) {
+            if !crate::graph::is_cycle(&component, successor) {
                 continue;
             }
-            self.report_cycle(&component, &edges);
+            let members: Vec<Owner> = component.iter().filter_map(|&n| nodes.get(n).copied()).collect();
+            self.report_cycle(&members, &edges);
         }
     }
 
@@ -88,78 +97,4 @@ impl<'a> Checker<'a> {
         };
         name.map(|n| n.to_string()).unwrap_or_default()
     }
-}
-
-/// Tarjan's algorithm, iterative so a long chain of calls cannot exhaust the stack.
-fn strongly_connected(nodes: &[Owner], edges: &Edges) -> Vec<Vec<Owner>> {
-    #[derive(Clone, Copy)]
-    struct Info {
-        index: usize,
-        low: usize,
-        on_stack: bool,
-    }
-    let mut info: HashMap<Owner, Info> = HashMap::new();
-    let mut stack: Vec<Owner> = Vec::new();
-    let mut components = Vec::new();
-    let mut next_index = 0;
-    let empty = Vec::new();
-    for &root in nodes {
-        if info.contains_key(&root) {
-            continue;
-        }
-        // (node, position in its edge list)
-        let mut work: Vec<(Owner, usize)> = vec![(root, 0)];
-        while let Some((node, position)) = work.pop() {
-            if position == 0 && !info.contains_key(&node) {
-                info.insert(
-                    node,
-                    Info {
-                        index: next_index,
-                        low: next_index,
-                        on_stack: true,
-                    },
-                );
-                next_index += 1;
-                stack.push(node);
-            }
-            let out = edges.get(&node).unwrap_or(&empty);
-            if let Some((child, _)) = out.get(position) {
-                work.push((node, position + 1));
-                match info.get(child).copied() {
-                    None => work.push((*child, 0)),
-                    Some(child_info) if child_info.on_stack => {
-                        if let Some(n) = info.get_mut(&node) {
-                            n.low = n.low.min(child_info.index);
-                        }
-                    }
-                    Some(_) => {}
-                }
-                continue;
-            }
-            // All children done: propagate low-link to the parent and pop a component.
-            let Some(node_info) = info.get(&node).copied() else {
-                continue;
-            };
-            if let Some((parent, _)) = work.last() {
-                let parent = *parent;
-                if let Some(p) = info.get_mut(&parent) {
-                    p.low = p.low.min(node_info.low);
-                }
-            }
-            if node_info.low == node_info.index {
-                let mut component = Vec::new();
-                while let Some(member) = stack.pop() {
-                    if let Some(m) = info.get_mut(&member) {
-                        m.on_stack = false;
-                    }
-                    component.push(member);
-                    if member == node {
-                        break;
-                    }
-                }
-                components.push(component);
-            }
-        }
-    }
-    components
 }

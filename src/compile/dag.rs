@@ -5,7 +5,6 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::StepId;
@@ -38,10 +37,17 @@ impl Dag {
     /// and each step with an edge to itself, as a component of its own. Members are in
     /// declaration order; components are ordered by their first member.
     pub(super) fn cycles(&self) -> Vec<Vec<StepId>> {
+        // petgraph's own `tarjan_scc` recurses once per step of a chain.
+        let successors: Vec<Vec<usize>> = self
+            .graph
+            .node_indices()
+            .map(|n| self.graph.neighbors(n).map(NodeIndex::index).collect())
+            .collect();
+        let successor = |n: usize, i: usize| successors.get(n).and_then(|out| out.get(i)).copied();
         let mut out = Vec::new();
-        for component in tarjan_scc(&self.graph) {
+        for component in crate::graph::strongly_connected(successors.len(), [], successor) {
             if component.len() > 1 {
-                let mut members: Vec<StepId> = component.into_iter().map(step_of).collect();
+                let mut members: Vec<StepId> = component.into_iter().map(StepId::from_index).collect();
                 members.sort();
                 out.push(members);
             }

@@ -292,72 +292,18 @@ impl<'e> Graph<'e> {
         self.edges.get(from..to).unwrap_or(&[])
     }
 
-    /// Tarjan's algorithm, iteratively: the components that hold a cycle (more than one
-    /// node, or a node referring to itself).
+    /// The components that hold a cycle (more than one node, or a node referring to
+    /// itself), entered from the nodes that refer to others, in order.
     fn strongly_connected(&self) -> Vec<Vec<u32>> {
         let nodes = self.starts.len().saturating_sub(1);
-        let mut order = vec![u32::MAX; nodes];
-        let mut low = vec![0u32; nodes];
-        let mut on_stack = vec![false; nodes];
-        let mut stack: Vec<u32> = Vec::new();
-        let mut components = Vec::new();
-        let mut counter = 0u32;
-        let mut call: Vec<(u32, usize)> = Vec::new();
-        let sources: Vec<u32> = {
-            let mut s: Vec<u32> = self.edges.iter().map(|e| e.0).collect();
-            s.dedup();
-            s
-        };
-        for root in sources {
-            if order.get(root as usize).is_none_or(|&o| o != u32::MAX) {
-                continue;
-            }
-            call.push((root, 0));
-            while let Some(&(node, next)) = call.last() {
-                let n = node as usize;
-                if get(&order, n) == u32::MAX {
-                    set(&mut order, n, counter);
-                    set(&mut low, n, counter);
-                    counter += 1;
-                    stack.push(node);
-                    set(&mut on_stack, n, true);
-                }
-                let out = self.out(node);
-                if let Some(&(_, to, _)) = out.get(next) {
-                    if let Some(top) = call.last_mut() {
-                        top.1 += 1;
-                    }
-                    let t = to as usize;
-                    if get(&order, t) == u32::MAX {
-                        call.push((to, 0));
-                    } else if on_stack.get(t) == Some(&true) {
-                        let lowest = get(&low, n).min(get(&order, t));
-                        set(&mut low, n, lowest);
-                    }
-                    continue;
-                }
-                call.pop();
-                if let Some(&(parent, _)) = call.last() {
-                    let lowest = get(&low, parent as usize).min(get(&low, n));
-                    set(&mut low, parent as usize, lowest);
-                }
-                if get(&low, n) == get(&order, n) {
-                    let mut component = Vec::new();
-                    while let Some(member) = stack.pop() {
-                        set(&mut on_stack, member as usize, false);
-                        component.push(member);
-                        if member == node {
-                            break;
-                        }
-                    }
-                    let looped = component.len() > 1 || out.iter().any(|e| e.1 == node);
-                    if looped {
-                        components.push(component);
-                    }
-                }
-            }
-        }
-        components
+        let mut sources: Vec<usize> = self.edges.iter().map(|e| e.0 as usize).collect();
+        sources.dedup();
+        let successor = |node: usize, i: usize| self.out(u32::try_from(node).ok()?).get(i).map(|e| e.1 as usize);
+        crate::graph::strongly_connected(nodes, sources, successor)
+            .into_iter()
+            .filter(|component| crate::graph::is_cycle(component, successor))
+            .map(|component| component.into_iter().filter_map(|n| u32::try_from(n).ok()).collect())
+            .collect()
     }
 
     /// One cycle through a component, from its member with the smallest key, as the
@@ -389,15 +335,5 @@ impl<'e> Graph<'e> {
             }
         }
         None
-    }
-}
-
-fn get(values: &[u32], i: usize) -> u32 {
-    values.get(i).copied().unwrap_or(u32::MAX)
-}
-
-fn set<T>(values: &mut [T], i: usize, value: T) {
-    if let Some(slot) = values.get_mut(i) {
-        *slot = value;
     }
 }
