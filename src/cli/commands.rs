@@ -211,8 +211,8 @@ fn policy(
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "decision": report::decision_json(&env, &result),
-            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "decision": report::decision_json(&env, &result, &out.paths),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             out.line(&report::decision_line(&result));
@@ -312,11 +312,12 @@ fn gate(
         ));
     }
     all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
+    all.extend(out.step_summary(&report::gate_summary_markdown(&result)));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "gate": report::gate_json(&env, &result),
-            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "gate": report::gate_json(&env, &result, &out.paths),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in report::gate_lines(&result) {

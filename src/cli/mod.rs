@@ -52,6 +52,10 @@ pub struct Cli {
     /// Output format: human, json, sarif or github.
     #[arg(long, global = true, default_value = "human", value_name = "FORMAT")]
     pub format: String,
+    /// The directory that file paths in the output are relative to (default: the current
+    /// directory). In CI, the checkout: `--path-base "$GITHUB_WORKSPACE"`.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub path_base: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -149,6 +153,7 @@ pub fn run(cli: Cli) -> Exit {
             let fallback = Output {
                 format: crate::report::Format::Human,
                 color: false,
+                paths: crate::report::PathBase::Project,
             };
             fallback.fatal(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::InvalidArg,
@@ -157,5 +162,12 @@ pub fn run(cli: Cli) -> Exit {
             return Exit::Error;
         }
     };
+    match args::path_base(cli.path_base.as_deref()) {
+        Ok(paths) => out.paths = paths,
+        Err(diagnostic) => {
+            out.fatal(diagnostic);
+            return Exit::Error;
+        }
+    }
     commands::dispatch(cli, &mut out)
 }

@@ -207,7 +207,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
             "version": report::JSON_VERSION,
             "run": runs::run_json(&report),
             "runlog": shown(&path, &root),
-            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in runs::run_lines(&report, &calls, &shown(&path, &root)) {
@@ -499,7 +499,7 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
             "slos": runs::slo_json(&reports),
-            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, sources)).collect::<Vec<_>>(),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in runs::slo_lines(&reports) {
@@ -527,6 +527,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
     let out = Output {
         format: Format::Human,
         color: false,
+        paths: crate::report::PathBase::Project,
     };
     let format = format.trim().to_ascii_lowercase();
     if !GRAPH_FORMATS.contains(&format.as_str()) {

@@ -135,6 +135,7 @@ codes! {
     UnknownItem = "E0603", Error, "no such item";
     UnknownInput = "E0604", Error, "unknown input";
     InvalidOverride = "E0605", Error, "invalid override";
+    StepSummaryUnwritable = "W0606", Warning, "step summary cannot be written";
 
     // Decisions.
     HardDenial = "E0701", Error, "denied by a hard policy";
