@@ -392,6 +392,10 @@ fn labels_in_unknown_files_are_skipped_not_fatal() {
 /// `bad_every`-th of them public, and a hard policy that denies public services. Returns
 /// the project's directory and, for each public service, its name and the 1-based line of
 /// its record.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a temporary directory that cannot be written is a broken test"
+)]
 fn public_services_project(records: usize, bad_every: usize) -> (tempfile::TempDir, Vec<(String, usize)>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -468,4 +472,67 @@ fn human_output_of_thousands_of_findings_in_a_large_file_shows_each_in_its_place
         );
         assert!(block.contains("[main.cp:13:"), "{block}");
     }
+}
+
+#[test]
+fn sarif_files_policy_findings_under_a_rule_per_policy() {
+    use cpl::diagnostics::PolicyRef;
+    let project = Project::new();
+    let span = project.find(project.agents, "deny", 0);
+    let policy = |name: &str, level: &'static str, docs: Option<&str>| PolicyRef {
+        name: name.into(),
+        level,
+        docs: docs.map(Into::into),
+    };
+    let documented = policy("owned", "hard", Some("Every agent has an owner.\nThe owner is paged."));
+    let diags = vec![
+        Diagnostic::new(Code::HardDenial, "agent `a` has no owner")
+            .at(span, "here")
+            .for_policy(documented.clone()),
+        Diagnostic::new(Code::UnknownName, "unknown name `ownr`").at(span, "here"),
+        Diagnostic::new(Code::AdvisoryDenial, "agent `b` is large")
+            .at(span, "here")
+            .with_severity(Severity::Warning)
+            .for_policy(policy("small", "advisory", None)),
+        Diagnostic::new(Code::Waived, "agent `c` has no owner")
+            .at(span, "here")
+            .for_policy(documented),
+    ];
+    let log = report::sarif_log(&diags, &project.sources, &RenderOptions::default());
+    assert_eq!(schema_errors(&sarif_validator(), &log), Vec::<String>::new());
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    // Codes first, then policies by name; the waived finding shares its policy's rule.
+    assert_eq!(ids, ["E0101", "policy/owned", "policy/small"]);
+    assert_eq!(rules[1]["shortDescription"]["text"], "Every agent has an owner. (hard)");
+    assert_eq!(
+        rules[1]["fullDescription"]["text"],
+        "Every agent has an owner.\nThe owner is paged."
+    );
+    assert_eq!(rules[1]["defaultConfiguration"]["level"], "error");
+    assert_eq!(rules[2]["shortDescription"]["text"], "policy `small` (advisory)");
+    assert!(rules[2].get("fullDescription").is_none());
+    assert_eq!(rules[2]["defaultConfiguration"]["level"], "warning");
+    let filed: Vec<(&str, u64, &str)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["ruleIndex"].as_u64().unwrap(),
+                r["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        filed,
+        [
+            ("policy/owned", 1, "error"),
+            ("E0101", 0, "error"),
+            ("policy/small", 2, "warning"),
+            ("policy/owned", 1, "note")
+        ]
+    );
 }
