@@ -531,6 +531,28 @@ mod tests {
     }
 
     #[test]
+    fn snippets_show_their_own_lines_numbered_as_in_the_file() {
+        let text = "a\nb\nc\nd = 1\ne\nf\n";
+        let out = show(text, 6, 7);
+        assert!(out.contains("╭─[x.cp:4:1]"), "{out}");
+        assert!(
+            out.contains(" 3 │ c\n 4 │ d = 1\n   · ┬\n   · ╰── here\n 5 │ e\n"),
+            "{out}"
+        );
+        assert!(!out.contains("│ b") && !out.contains("│ f"), "{out}");
+    }
+
+    #[test]
+    fn long_lines_around_a_label_are_not_its_context() {
+        let long = "x".repeat(LONG_LINE + 1);
+        let text = format!("{long}\nd = 1\n{long}\n");
+        let start = long.len() + 1;
+        let out = show(&text, start, start + 1);
+        assert!(out.contains("╭─[x.cp:2:1]"), "{out}");
+        assert!(!out.contains("xxx"), "{out}");
+    }
+
+    #[test]
     fn spans_inside_a_character_widen_to_it() {
         let out = show("é\n", 0, 1);
         assert!(out.contains(" 1 │ é\n   · ┬\n   · ╰── here\n"), "{out}");
