@@ -212,7 +212,7 @@ impl SourceCode for FileSet<'_> {
         let lines = nearby_lines(vf, local, local + span.len(), context_lines_before, context_lines_after);
         let nearby = text.get(lines.start..lines.end).unwrap_or("");
         let inner = nearby.read_span(
-            &SourceSpan::new((local - lines.start).into(), span.len()),
+            &SourceSpan::new(local.saturating_sub(lines.start).into(), span.len()),
             context_lines_before,
             context_lines_after,
         )?;
