@@ -24,7 +24,12 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),
-        Command::Graph(args) => Ok(super::workflows::graph(project.as_deref(), &args, &cli.format)),
+        Command::Graph(args) => Ok(super::workflows::graph(
+            project.as_deref(),
+            &args,
+            &cli.format,
+            out.paths.clone(),
+        )),
     };
     result.unwrap_or_else(|diagnostic| {
         out.fatal(*diagnostic);

@@ -143,18 +143,25 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Exit {
+    let fallback = Output {
+        format: crate::report::Format::Human,
+        color: false,
+        paths: crate::report::PathBase::Project,
+    };
+    let paths = match args::path_base(cli.path_base.as_deref()) {
+        Ok(paths) => paths,
+        Err(diagnostic) => {
+            fallback.fatal(diagnostic);
+            return Exit::Error;
+        }
+    };
     if let Command::Graph(args) = &cli.command {
         // `--format dot|mermaid` is the graph's own format, not a report format.
-        return workflows::graph(cli.project.as_deref(), args, &cli.format);
+        return workflows::graph(cli.project.as_deref(), args, &cli.format, paths);
     }
     let mut out = match Output::new(&cli.format) {
         Ok(out) => out,
         Err(message) => {
-            let fallback = Output {
-                format: crate::report::Format::Human,
-                color: false,
-                paths: crate::report::PathBase::Project,
-            };
             fallback.fatal(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::InvalidArg,
                 message,
@@ -162,12 +169,6 @@ pub fn run(cli: Cli) -> Exit {
             return Exit::Error;
         }
     };
-    match args::path_base(cli.path_base.as_deref()) {
-        Ok(paths) => out.paths = paths,
-        Err(diagnostic) => {
-            out.fatal(diagnostic);
-            return Exit::Error;
-        }
-    }
+    out.paths = paths;
     commands::dispatch(cli, &mut out)
 }

@@ -523,11 +523,11 @@ const GRAPH_FORMATS: &[&str] = &["human", "dot", "mermaid", "json"];
 
 /// `cpl graph WORKFLOW --format dot|mermaid|json|human`. Runs before the global
 /// `--format` is read as a report format, since `dot` and `mermaid` are not ones.
-pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
+pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str, paths: crate::report::PathBase) -> Exit {
     let out = Output {
         format: Format::Human,
         color: false,
-        paths: crate::report::PathBase::Project,
+        paths,
     };
     let format = format.trim().to_ascii_lowercase();
     if !GRAPH_FORMATS.contains(&format.as_str()) {
@@ -564,7 +564,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
         "mermaid" => stdout(&graph::mermaid(program, sources, compiled)),
         "json" => out.json(&json!({
             "version": report::JSON_VERSION,
-            "graph": graph::json(program, sources, compiled),
+            "graph": graph::json(program, sources, compiled, &out.paths),
         })),
         _ => stdout(&graph::text(program, sources, compiled)),
     }
