@@ -13,14 +13,24 @@ fn repo() -> PathBuf {
 
 /// `cpl` with a fixed clock, no colour and a fixed width, in `dir`.
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
+    cpl_with(dir, args, &[])
+}
+
+/// [`cpl`] with more environment variables. GitHub's own `GITHUB_STEP_SUMMARY` is removed
+/// unless given, so that tests run in CI do not write to the job's summary.
+fn cpl_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cpl"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .output()
-        .unwrap();
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8(output.stdout).unwrap(),
@@ -236,7 +246,8 @@ fn sarif_output_is_valid_sarif() {
         let location = &result["locations"][0]["physicalLocation"];
         assert!(location["artifactLocation"]["uri"].as_str().is_some());
         assert!(location["region"]["startLine"].as_u64().is_some());
-        assert!(result["ruleId"].as_str().unwrap().starts_with('E'));
+        // Violations are filed under their policy's rule.
+        assert!(result["ruleId"].as_str().unwrap().starts_with("policy/"), "{result}");
     }
 }
 
@@ -248,12 +259,13 @@ fn github_output_annotates_files() {
     assert!(
         out.lines().any(
             |l| l.starts_with("::error file=registry/agents/sales_assistant.yaml,line=1,col=1")
-                && l.contains("title=E0702")
+                && l.contains("title=no_deprecated_tools (soft)")
         ),
         "{out}"
     );
     assert!(
-        out.lines().any(|l| l.starts_with("::warning ") && l.contains("W0701")),
+        out.lines()
+            .any(|l| l.starts_with("::warning ") && l.contains("title=stable_tool_versions (advisory)")),
         "{out}"
     );
 }
@@ -435,6 +447,7 @@ fn readme_examples_show_real_output() {
                     .env("NO_COLOR", "1")
                     .env("COLUMNS", "100")
                     .env("CPL_NOW", "2026-11-22T12:00:00Z")
+                    .env_remove("GITHUB_STEP_SUMMARY")
                     .output()
                     .unwrap();
                 let mut actual: Vec<String> = String::from_utf8_lossy(&output.stdout)
@@ -916,5 +929,329 @@ fn an_expired_waiver_fails_a_workflow_step_that_decides_its_policy() {
     assert!(
         format!("{out}{err}").contains("an expired waiver `search_on_legacy` (until 2026-11-01)"),
         "{out}{err}"
+    );
+}
+
+/// Every file path a report names, in any format: snippet headers, annotation files and
+/// the places in their messages, JSON `file`s and locations, SARIF artifact URIs.
+fn paths_in(format: &str, out: &str) -> Vec<String> {
+    let location = regex::Regex::new(r"^(.+?):\d+:\d+$").unwrap();
+    match format {
+        "human" => regex::Regex::new(r"╭─\[(.+?):\d+:\d+\]")
+            .unwrap()
+            .captures_iter(out)
+            .map(|c| c[1].to_string())
+            .collect(),
+        "github" => {
+            let file = regex::Regex::new(r"file=([^,]+),").unwrap();
+            let place = regex::Regex::new(r"%0A([^%\s`]+):\d+:\d+: ").unwrap();
+            file.captures_iter(out)
+                .chain(place.captures_iter(out))
+                .map(|c| c[1].to_string())
+                .collect()
+        }
+        "json" => {
+            let mut found = Vec::new();
+            json_paths(&serde_json::from_str(out).unwrap(), &location, &mut found);
+            found
+        }
+        "sarif" => {
+            let log: serde_json::Value = serde_json::from_str(out).unwrap();
+            let mut found = Vec::new();
+            sarif_uris(&log, &mut found);
+            found
+        }
+        other => panic!("no format {other}"),
+    }
+}
+
+fn json_paths(value: &serde_json::Value, location: &regex::Regex, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value.as_str()) {
+                    ("file", Some(path)) => found.push(path.to_string()),
+                    ("origin" | "rule_location" | "location", Some(place)) => {
+                        found.push(location.captures(place).unwrap()[1].to_string());
+                    }
+                    _ => json_paths(value, location, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_paths(v, location, found)),
+        _ => {}
+    }
+}
+
+fn sarif_uris(value: &serde_json::Value, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(uri) = map.get("artifactLocation").and_then(|a| a["uri"].as_str()) {
+                // The paths of these tests need no percent-encoding.
+                assert!(!uri.contains('%'), "{uri}");
+                found.push(uri.strip_prefix("file://").unwrap_or(uri).to_string());
+            }
+            map.values().for_each(|v| sarif_uris(v, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| sarif_uris(v, found)),
+        _ => {}
+    }
+}
+
+/// The output a format is written to: human diagnostics go to stderr.
+fn report_of(format: &str, out: String, err: String) -> String {
+    if format == "human" { err } else { out }
+}
+
+#[test]
+fn paths_in_reports_are_relative_to_the_working_directory_or_the_path_base() {
+    let plan = "examples/repo-governance/plans/tfplan-public-bucket.json";
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (project, plan_abs) = (example("repo-governance"), repo().join(plan));
+    let (project, plan_abs) = (project.to_str().unwrap(), plan_abs.to_str().unwrap());
+    let base = repo();
+    for format in ["human", "json", "sarif", "github"] {
+        let from_repo = &["--project", "examples/repo-governance", "gate", "cloud_plan"];
+        let mut args = from_repo.to_vec();
+        let input = format!("plan={plan}");
+        args.extend(["--input", &input, "--format", format]);
+        let (code, out, err) = cpl(&repo(), &args);
+        assert_eq!(code, 1, "{format}: {err}");
+        let report = report_of(format, out, err);
+        let paths = paths_in(format, &report);
+        assert!(paths.iter().any(|p| p == plan), "{format}: {paths:?}");
+        assert!(
+            paths.iter().any(|p| p == "examples/repo-governance/policies/cloud.cp"),
+            "{format}: {paths:?}"
+        );
+        for path in &paths {
+            assert!(
+                base.join(path).is_file(),
+                "{format}: `{path}` is not a file under the repository"
+            );
+        }
+
+        // From another directory, with `--path-base` the repository: the same report.
+        let input = format!("plan={plan_abs}");
+        let base_arg = base.to_str().unwrap();
+        let args = [
+            "--project",
+            project,
+            "gate",
+            "cloud_plan",
+            "--input",
+            &input,
+            "--format",
+            format,
+            "--path-base",
+            base_arg,
+        ];
+        let (code, out, err) = cpl(elsewhere.path(), &args);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert_eq!(report_of(format, out, err), report, "{format}");
+
+        // From another directory without it: paths from there, still pointing at the files.
+        let (code, out, err) = cpl(elsewhere.path(), &args[..8]);
+        assert_eq!(code, 1, "{format}: {err}");
+        let paths = paths_in(format, &report_of(format, out, err));
+        assert!(paths.len() >= 4, "{format}: {paths:?}");
+        for path in &paths {
+            assert!(
+                elsewhere.path().join(path).is_file(),
+                "{format}: `{path}` is not a file from the working directory"
+            );
+        }
+    }
+}
+
+#[test]
+fn data_file_paths_in_reports_are_relative_to_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("governance");
+    std::fs::create_dir_all(project.join("registry")).unwrap();
+    std::fs::write(
+        project.join("main.cp"),
+        "entity team {\n  key name: string\n  size: int\n}\n\nsource teams: [team] = \"registry/*.yaml\"\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("registry/core.yaml"), "name: core\nsize: many\n").unwrap();
+    for format in ["human", "json", "sarif", "github"] {
+        let (code, out, err) = cpl(dir.path(), &["check", "--project", "governance", "--format", format]);
+        assert_eq!(code, 1, "{format}: {out}{err}");
+        let paths = paths_in(format, &report_of(format, out, err));
+        assert!(
+            paths.iter().any(|p| p == "governance/registry/core.yaml"),
+            "{format}: {paths:?}"
+        );
+        for path in &paths {
+            assert!(dir.path().join(path).is_file(), "{format}: `{path}`");
+        }
+    }
+}
+
+#[test]
+fn a_path_base_that_is_not_a_directory_stops_the_command() {
+    let (code, out, err) = cpl(&example("repo-governance"), &["check", "--path-base", "no/such/dir"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("error[E0010]: `--path-base no/such/dir` is not a directory"),
+        "{err}"
+    );
+}
+
+fn cloud_plan_sarif() -> serde_json::Value {
+    let (code, out, err) = cpl(
+        &example("repo-governance"),
+        &[
+            "gate",
+            "cloud_plan",
+            "--input",
+            "plan=plans/tfplan-public-bucket.json",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn sarif_has_a_rule_per_policy_described_by_its_doc_comment() {
+    let log = cloud_plan_sarif();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("tests/data/sarif-schema-2.1.0.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "policy/no_public_buckets",
+            "policy/only_registered_services",
+            "policy/prod_changes_approved"
+        ]
+    );
+    let buckets = &rules[0];
+    assert_eq!(
+        buckets["fullDescription"]["text"],
+        "Buckets are private unless the registry says otherwise."
+    );
+    assert_eq!(
+        buckets["shortDescription"]["text"],
+        "Buckets are private unless the registry says otherwise. (hard)"
+    );
+    assert!(
+        buckets["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("policy `no_public_buckets` (hard)")
+    );
+    assert_eq!(buckets["defaultConfiguration"]["level"], "error");
+    // A result names its policy's rule, by id and by index; prod_changes_approved has two.
+    let mut per_rule = vec![0; rules.len()];
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(result["ruleId"], rules[index]["id"], "{result}");
+        per_rule[index] += 1;
+    }
+    assert_eq!(per_rule, [1, 1, 2]);
+}
+
+#[test]
+fn github_annotations_of_violations_are_titled_with_policy_and_level() {
+    let (code, out, _) = cpl(
+        &example("repo-governance"),
+        &[
+            "gate",
+            "cloud_plan",
+            "--input",
+            "plan=plans/tfplan-public-bucket.json",
+            "--format",
+            "github",
+        ],
+    );
+    assert_eq!(code, 1);
+    let titles: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(",title=").nth(1).unwrap().split("::").next().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "only_registered_services (hard)",
+            "no_public_buckets (hard)",
+            "prod_changes_approved (soft)",
+            "prod_changes_approved (soft)"
+        ]
+    );
+    // Other diagnostics keep their code as the title.
+    let (_, out, _) = cpl(
+        &example("repo-governance"),
+        &["gate", "cloud_plan", "--format", "github"],
+    );
+    assert!(out.contains("title=E0415::"), "{out}");
+}
+
+#[test]
+fn gate_appends_a_table_to_the_github_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let env = [("GITHUB_STEP_SUMMARY", summary.as_path())];
+    let governance = example("repo-governance");
+    let failing = ["gate", "cloud_plan", "--input", "plan=plans/tfplan-public-bucket.json"];
+    assert_eq!(cpl_with(&governance, &failing, &env).0, 1);
+    assert_eq!(
+        cpl_with(&governance, &["gate", "registry_valid", "--format", "json"], &env).0,
+        0
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    let expected = "earlier step
+### cpl gate `cloud_plan`: failed
+
+| policy | level | outcome | violations | waived |
+|---|---|---|---:|---:|
+| `only_registered_services` | hard | **deny (fails the gate)** | 1 | 0 |
+| `no_public_buckets` | hard | **deny (fails the gate)** | 1 | 0 |
+| `prod_changes_approved` | soft | **deny (fails the gate)** | 2 | 0 |
+
+### cpl gate `registry_valid`: passed
+";
+    assert!(text.starts_with(expected), "{text}");
+    assert!(
+        text.contains("| `purpose_is_descriptive` | hard | allow (passed) | 0 | 0 |\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_step_summary_that_cannot_be_written_is_a_warning_not_a_silent_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory cannot be appended to.
+    let env = [("GITHUB_STEP_SUMMARY", dir.path())];
+    let governance = example("repo-governance");
+    let (code, out, err) = cpl_with(&governance, &["gate", "registry_valid"], &env);
+    assert_eq!(code, 0, "the gate's verdict stands: {out}{err}");
+    assert!(err.contains("warning[W0609]: cannot append the summary to"), "{err}");
+    assert!(err.contains("(`GITHUB_STEP_SUMMARY`)"), "{err}");
+    let failing = [
+        "gate",
+        "cloud_plan",
+        "--input",
+        "plan=plans/tfplan-public-bucket.json",
+        "--format",
+        "github",
+    ];
+    let (code, out, _) = cpl_with(&governance, &failing, &env);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::warning ") && l.contains("title=W0609")),
+        "{out}"
     );
 }

@@ -204,11 +204,11 @@ fn json() {
 fn json_embeds_the_same_objects() {
     let project = Project::new();
     let diags = project.diagnostics();
-    let document = report::diagnostics_to_json(&diags, &project.sources);
+    let document = report::diagnostics_to_json(&diags, &project.sources, &report::PathBase::Project);
     assert_eq!(document["version"], 1);
     for (i, diag) in diags.iter().enumerate() {
         assert_eq!(
-            report::diagnostic_to_json(diag, &project.sources),
+            report::diagnostic_to_json(diag, &project.sources, &report::PathBase::Project),
             document["diagnostics"][i]
         );
     }
@@ -383,7 +383,156 @@ fn labels_in_unknown_files_are_skipped_not_fatal() {
         );
         assert!(out.contains("unknown name `x`"), "{format}: {out}");
     }
-    let json = report::diagnostic_to_json(&diag, &project.sources);
+    let json = report::diagnostic_to_json(&diag, &project.sources, &report::PathBase::Project);
     assert_eq!(json["file"], Value::Null);
     assert_eq!(json["labels"][0]["line"], Value::Null);
+}
+
+/// A project whose registry is one pretty-printed JSON file of `records` services, every
+/// `bad_every`-th of them public, and a hard policy that denies public services. Returns
+/// the project's directory and, for each public service, its name and the 1-based line of
+/// its record.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a temporary directory that cannot be written is a broken test"
+)]
+fn public_services_project(records: usize, bad_every: usize) -> (tempfile::TempDir, Vec<(String, usize)>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cp"),
+        "entity service {\n  key name: string\n  public: bool\n  description: string\n}\n\n\
+         source services: [service] = \"registry/services.json\"\n\n\
+         /// Services are private.\npolicy no_public_services {\n  level hard\n  for s in services\n  \
+         deny when s.public => \"`{s.name}` is public\"\n}\n",
+    )
+    .unwrap();
+    let description = "a service that does something useful for somebody, described at length ".repeat(2);
+    let mut json = String::from("[\n");
+    let mut public = Vec::new();
+    let mut line = 2;
+    for i in 0..records {
+        let name = format!("svc-{i:06}");
+        let is_public = i % bad_every == 0;
+        if is_public {
+            public.push((name.clone(), line));
+        }
+        let comma = if i + 1 < records { "," } else { "" };
+        json.push_str(&format!(
+            "  {{\n    \"name\": \"{name}\",\n    \"public\": {is_public},\n    \"description\": \"{description}\"\n  }}{comma}\n"
+        ));
+        line += 5;
+    }
+    json.push_str("]\n");
+    std::fs::create_dir(dir.path().join("registry")).unwrap();
+    std::fs::write(dir.path().join("registry/services.json"), json).unwrap();
+    (dir, public)
+}
+
+#[test]
+fn human_output_of_thousands_of_findings_in_a_large_file_shows_each_in_its_place() {
+    use cpl::eval::{Env, FixedHost};
+    // 100 000 records of about 200 bytes: a 20 MB file, and 2 000 violations spread over
+    // it. Rendering used to read the file from its start for every snippet; now each
+    // snippet reads its own lines, and this test checks that they are the right ones.
+    let (dir, public) = public_services_project(100_000, 50);
+    let size = std::fs::metadata(dir.path().join("registry/services.json"))
+        .unwrap()
+        .len();
+    assert!(size > 20_000_000, "{size} bytes");
+    assert_eq!(public.len(), 2_000);
+
+    let options = cpl::check::CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let mut project = cpl::project::Project::load(dir.path(), &options);
+    let host = FixedHost::default();
+    let data = project.load_data(&[], None, &host);
+    assert!(project.diagnostics.is_empty() && data.diagnostics.is_empty());
+    let env = Env::new(&project.program, &project.sources, &data.sources, &host);
+    let (id, _) = project.program.policy("no_public_services").unwrap();
+    let decision = cpl::eval::apply_waivers(&project.program, env.decide(id, &[]), jiff::Timestamp::UNIX_EPOCH);
+    let diags = report::decision_diagnostics(&env, &decision, report::Context::Policy);
+    assert_eq!(diags.len(), 2_000);
+
+    let out = report::render_to_string(&diags, &project.sources, Format::Human, &RenderOptions::default());
+    let findings: Vec<&str> = out.split("\n\n").collect();
+    // One block per finding, then the summary line.
+    assert_eq!(findings.len(), 2_001, "{}", &out[..out.len().min(2_000)]);
+    assert_eq!(findings[2_000].trim(), "error: 2000 errors emitted");
+    for ((name, line), block) in public.iter().zip(&findings) {
+        assert!(block.contains(&format!("error[E0701]: `{name}` is public")), "{block}");
+        assert!(
+            block.contains(&format!("[registry/services.json:{line}:3]")),
+            "{name}: {block}"
+        );
+        // The snippet shows the record's own lines, numbered as in the file.
+        assert!(
+            block.contains(&format!(" {} │     \"name\": \"{name}\",", line + 1)),
+            "{block}"
+        );
+        assert!(block.contains("[main.cp:13:"), "{block}");
+    }
+}
+
+#[test]
+fn sarif_files_policy_findings_under_a_rule_per_policy() {
+    use cpl::diagnostics::PolicyRef;
+    let project = Project::new();
+    let span = project.find(project.agents, "deny", 0);
+    let policy = |name: &str, level: &'static str, docs: Option<&str>| PolicyRef {
+        name: name.into(),
+        level,
+        docs: docs.map(Into::into),
+    };
+    let documented = policy("owned", "hard", Some("Every agent has an owner.\nThe owner is paged."));
+    let diags = vec![
+        Diagnostic::new(Code::HardDenial, "agent `a` has no owner")
+            .at(span, "here")
+            .for_policy(documented.clone()),
+        Diagnostic::new(Code::UnknownName, "unknown name `ownr`").at(span, "here"),
+        Diagnostic::new(Code::AdvisoryDenial, "agent `b` is large")
+            .at(span, "here")
+            .with_severity(Severity::Warning)
+            .for_policy(policy("small", "advisory", None)),
+        Diagnostic::new(Code::Waived, "agent `c` has no owner")
+            .at(span, "here")
+            .for_policy(documented),
+    ];
+    let log = report::sarif_log(&diags, &project.sources, &RenderOptions::default());
+    assert_eq!(schema_errors(&sarif_validator(), &log), Vec::<String>::new());
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    // Codes first, then policies by name; the waived finding shares its policy's rule.
+    assert_eq!(ids, ["E0101", "policy/owned", "policy/small"]);
+    assert_eq!(rules[1]["shortDescription"]["text"], "Every agent has an owner. (hard)");
+    assert_eq!(
+        rules[1]["fullDescription"]["text"],
+        "Every agent has an owner.\nThe owner is paged."
+    );
+    assert_eq!(rules[1]["defaultConfiguration"]["level"], "error");
+    assert_eq!(rules[2]["shortDescription"]["text"], "policy `small` (advisory)");
+    assert!(rules[2].get("fullDescription").is_none());
+    assert_eq!(rules[2]["defaultConfiguration"]["level"], "warning");
+    let filed: Vec<(&str, u64, &str)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["ruleIndex"].as_u64().unwrap(),
+                r["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        filed,
+        [
+            ("policy/owned", 1, "error"),
+            ("E0101", 0, "error"),
+            ("policy/small", 2, "warning"),
+            ("policy/owned", 1, "note")
+        ]
+    );
 }

@@ -76,6 +76,28 @@ fn input_format(raw: Option<&str>) -> Result<Option<FileKind>, Diagnostic> {
     Err(Diagnostic::new(Code::InvalidArg, format!("`--input-format {raw}` is not a data format")).with_help(help))
 }
 
+/// `--path-base DIR`, or the current directory: what paths in reports are relative to.
+/// Canonical, as the paths of the project's files are, so that one is a prefix of the other.
+pub fn path_base(dir: Option<&std::path::Path>) -> Result<crate::report::PathBase, Diagnostic> {
+    let cwd = || {
+        std::env::current_dir().and_then(|dir| dir.canonicalize()).map_err(|e| {
+            Diagnostic::new(Code::UnreadableFile, format!("cannot read the current directory: {e}"))
+                .with_help("paths in reports are relative to it: give `--path-base DIR` instead")
+        })
+    };
+    let base = match dir {
+        None => cwd()?,
+        Some(dir) => dir.canonicalize().ok().filter(|base| base.is_dir()).ok_or_else(|| {
+            Diagnostic::new(
+                Code::UnreadableFile,
+                format!("`--path-base {}` is not a directory", dir.display()),
+            )
+            .with_help("paths in reports are shown relative to it: give an existing directory, such as the checkout")
+        })?,
+    };
+    Ok(crate::report::PathBase::Dir(base))
+}
+
 /// Policy arguments from `--arg` options, by parameter, read as each parameter's type.
 /// Missing required parameters and unknown names are errors that say what exists.
 pub fn policy_args(

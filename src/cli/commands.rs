@@ -49,7 +49,12 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),
-        Command::Graph(args) => Ok(super::workflows::graph(project.as_deref(), &args, &cli.format)),
+        Command::Graph(args) => Ok(super::workflows::graph(
+            project.as_deref(),
+            &args,
+            &cli.format,
+            out.paths.clone(),
+        )),
     };
     result.unwrap_or_else(|diagnostic| {
         out.fatal(*diagnostic);
@@ -272,8 +277,8 @@ fn policy(
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "decision": report::decision_json(&env, &result),
-            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "decision": report::decision_json(&env, &result, &out.paths),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             out.line(&report::decision_line(&result));
@@ -374,11 +379,12 @@ fn gate(
         all.extend(decision_expiry_diagnostics(program, &policy.result));
     }
     all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
+    all.extend(out.step_summary(&report::gate_summary_markdown(&result)));
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "gate": report::gate_json(&env, &result),
-            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "gate": report::gate_json(&env, &result, &out.paths),
+            "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in report::gate_lines(&result) {

@@ -53,6 +53,10 @@ pub struct Cli {
     /// Output format: human, json, sarif or github.
     #[arg(long, global = true, default_value = "human", value_name = "FORMAT")]
     pub format: String,
+    /// The directory that file paths in the output are relative to (default: the current
+    /// directory). In CI, the checkout: `--path-base "$GITHUB_WORKSPACE"`.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub path_base: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -213,17 +217,25 @@ fn requested_format(args: &[String]) -> Option<String> {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Exit {
+    let fallback = Output {
+        format: crate::report::Format::Human,
+        color: false,
+        paths: crate::report::PathBase::Project,
+    };
+    let paths = match args::path_base(cli.path_base.as_deref()) {
+        Ok(paths) => paths,
+        Err(diagnostic) => {
+            fallback.fatal(diagnostic);
+            return Exit::Error;
+        }
+    };
     if let Command::Graph(args) = &cli.command {
         // `--format dot|mermaid` is the graph's own format, not a report format.
-        return workflows::graph(cli.project.as_deref(), args, &cli.format);
+        return workflows::graph(cli.project.as_deref(), args, &cli.format, paths);
     }
     let mut out = match Output::new(&cli.format) {
         Ok(out) => out,
         Err(message) => {
-            let fallback = Output {
-                format: crate::report::Format::Human,
-                color: false,
-            };
             fallback.fatal(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::InvalidArg,
                 message,
@@ -231,5 +243,6 @@ pub fn run(cli: Cli) -> Exit {
             return Exit::Error;
         }
     };
+    out.paths = paths;
     commands::dispatch(cli, &mut out)
 }

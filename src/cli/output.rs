@@ -4,13 +4,19 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::diagnostics::Diagnostic;
-use crate::report::{self, Format, RenderOptions};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::report::{self, Format, PathBase, RenderOptions};
 use crate::source::SourceMap;
+
+/// The environment variable GitHub Actions sets to the job summary's file.
+const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 
 pub struct Output {
     pub format: Format,
     pub color: bool,
+    /// What file paths in the output are relative to: the working directory unless
+    /// `--path-base` says otherwise.
+    pub paths: PathBase,
 }
 
 impl Output {
@@ -18,7 +24,11 @@ impl Output {
         let format: Format = format.parse().map_err(|e: report::UnknownFormat| e.to_string())?;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = !no_color && std::io::stderr().is_terminal();
-        Ok(Output { format, color })
+        Ok(Output {
+            format,
+            color,
+            paths: PathBase::Project,
+        })
     }
 
     pub fn options(&self, anchor: Option<String>) -> RenderOptions {
@@ -27,6 +37,7 @@ impl Output {
             width: terminal_width(),
             summary: true,
             anchor,
+            paths: self.paths.clone(),
         }
     }
 
@@ -54,6 +65,31 @@ impl Output {
         let mut out = std::io::stdout().lock();
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
         let _ = writeln!(out, "{text}");
+    }
+
+    /// Appends `markdown` to the file named by `GITHUB_STEP_SUMMARY`, which GitHub Actions
+    /// shows on the run's summary page; nothing when it is not set. A file that cannot be
+    /// written is a warning: the result stands, but its summary is missing.
+    pub fn step_summary(&self, markdown: &str) -> Option<Diagnostic> {
+        let path = std::env::var_os(STEP_SUMMARY).filter(|path| !path.is_empty())?;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(markdown.as_bytes()));
+        let error = written.err()?;
+        Some(
+            Diagnostic::new(
+                Code::StepSummaryUnwritable,
+                format!(
+                    "cannot append the summary to `{}` (`{STEP_SUMMARY}`): {error}",
+                    std::path::Path::new(&path).display()
+                ),
+            )
+            .with_help(format!(
+                "`{STEP_SUMMARY}` must name a file that can be written, or be unset"
+            )),
+        )
     }
 
     /// An error that stops the command, before any project is loaded.

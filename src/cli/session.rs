@@ -95,15 +95,21 @@ impl Session {
         all
     }
 
-    /// The file that SARIF results without a place are attached to.
+    /// The file that SARIF results without a place are attached to, by its absolute path
+    /// (the report shows it from its path base, as it shows every other file).
     pub fn anchor(&self) -> Option<String> {
-        if self.project.root.join(CONFIG_FILE).is_file() {
-            return Some(CONFIG_FILE.to_string());
+        let config = self.project.root.join(CONFIG_FILE);
+        if config.is_file() {
+            return Some(config.display().to_string());
         }
         self.project
             .sources
             .files()
             .find(|(_, f)| f.kind == crate::source::FileKind::Cpl)
-            .map(|(_, f)| f.name.clone())
+            .map(|(_, f)| {
+                f.path
+                    .as_ref()
+                    .map_or_else(|| f.name.clone(), |p| p.display().to_string())
+            })
     }
 }

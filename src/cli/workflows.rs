@@ -223,7 +223,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
             "version": report::JSON_VERSION,
             "run": runs::run_json(&report),
             "runlog": shown(&path, &root),
-            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources)).collect::<Vec<_>>(),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in runs::run_lines(&report, &calls, &shown(&path, &root)) {
@@ -542,7 +542,7 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
             "slos": runs::slo_json(&reports),
-            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, sources)).collect::<Vec<_>>(),
+            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
             for line in runs::slo_lines(&reports) {
@@ -566,10 +566,11 @@ const GRAPH_FORMATS: &[&str] = &["human", "dot", "mermaid", "json"];
 
 /// `cpl graph WORKFLOW --format dot|mermaid|json|human`. Runs before the global
 /// `--format` is read as a report format, since `dot` and `mermaid` are not ones.
-pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
+pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str, paths: crate::report::PathBase) -> Exit {
     let out = Output {
         format: Format::Human,
         color: false,
+        paths,
     };
     let format = format.trim().to_ascii_lowercase();
     if !GRAPH_FORMATS.contains(&format.as_str()) {
@@ -606,7 +607,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str) -> Exit {
         "mermaid" => stdout(&graph::mermaid(program, sources, compiled)),
         "json" => out.json(&json!({
             "version": report::JSON_VERSION,
-            "graph": graph::json(program, sources, compiled),
+            "graph": graph::json(program, sources, compiled, &out.paths),
         })),
         _ => stdout(&graph::text(program, sources, compiled)),
     }

@@ -139,6 +139,7 @@ codes! {
     InputGivenTwice = "E0606", Error, "input given twice";
     UnknownInputFormat = "E0607", Error, "input format not known";
     NoSuchPath = "E0608", Error, "path matches nothing";
+    StepSummaryUnwritable = "W0609", Warning, "step summary cannot be written";
 
     // Decisions.
     HardDenial = "E0701", Error, "denied by a hard policy";

@@ -9,6 +9,8 @@ pub use codes::{Code, CodeInfo};
 pub use explain::explanation;
 pub use suggest::{did_you_mean, suggest};
 
+use std::sync::Arc;
+
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,6 +51,19 @@ pub struct Diagnostic {
     /// How to fix it, when known.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The policy a finding comes from (a violation, a warning, a waived violation), for
+    /// reports that group findings by policy: a SARIF rule per policy, GitHub titles.
+    pub policy: Option<PolicyRef>,
+}
+
+/// The policy behind a finding, as reports name and describe it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyRef {
+    pub name: Arc<str>,
+    /// `hard`, `soft` or `advisory`.
+    pub level: &'static str,
+    /// The policy's doc comment (`///`), when it has one.
+    pub docs: Option<Arc<str>>,
 }
 
 impl Diagnostic {
@@ -62,6 +77,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            policy: None,
         }
     }
 
@@ -97,6 +113,11 @@ impl Diagnostic {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    pub fn for_policy(mut self, policy: PolicyRef) -> Diagnostic {
+        self.policy = Some(policy);
         self
     }
 

@@ -4,7 +4,8 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use super::position::PathBase;
+use crate::diagnostics::{Code, Diagnostic, PolicyRef, Severity};
 use crate::eval::{Decision, Env, Failure, GateResult, Verdict, Violation, Waived};
 use crate::ir::Level;
 use crate::syntax::ast::RuleKind;
@@ -101,7 +102,7 @@ fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Dia
         violation.policy,
         violation.level.as_str()
     );
-    let mut d = Diagnostic::new(code, violation.message.clone());
+    let mut d = Diagnostic::new(code, violation.message.clone()).for_policy(policy_ref(env, violation));
     d = match &violation.origin {
         Some(origin) => {
             let span = env.origin_span(origin);
@@ -128,6 +129,20 @@ fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Dia
     d
 }
 
+/// The policy a violation breaks, with its doc comment.
+fn policy_ref(env: &Env<'_>, violation: &Violation) -> PolicyRef {
+    let docs = env
+        .program
+        .policy(&violation.policy)
+        .and_then(|(_, def)| def.docs.as_deref())
+        .map(Into::into);
+    PolicyRef {
+        name: violation.policy.clone(),
+        level: violation.level.as_str(),
+        docs,
+    }
+}
+
 fn failure_diagnostic(env: &Env<'_>, decision: &Decision, failure: &Failure) -> Diagnostic {
     let mut d = failure.error.to_diagnostic();
     let whom = match &failure.subject {
@@ -141,8 +156,9 @@ fn failure_diagnostic(env: &Env<'_>, decision: &Decision, failure: &Failure) -> 
     d
 }
 
-/// A decision as JSON, with explanations and data locations.
-pub fn decision_json(env: &Env<'_>, result: &Waived) -> Json {
+/// A decision as JSON, with explanations and data locations, their paths shown from
+/// `paths`.
+pub fn decision_json(env: &Env<'_>, result: &Waived, paths: &PathBase) -> Json {
     let decision = &result.decision;
     let violation = |v: &Violation, waiver: Option<&str>| {
         let mut out = json!({
@@ -152,8 +168,8 @@ pub fn decision_json(env: &Env<'_>, result: &Waived) -> Json {
             "message": v.message,
             "level": v.level.as_str(),
             "subject": v.subject.as_deref(),
-            "origin": v.origin.as_ref().map(|o| env.origin_text(o)),
-            "rule_location": env.sources.location(v.rule_span),
+            "origin": v.origin.as_ref().map(|o| paths.location(env.sources, env.origin_span(o))),
+            "rule_location": paths.location(env.sources, v.rule_span),
             "explanation": v.explanation.iter().map(|e| json!({"expr": e.expr, "value": e.value})).collect::<Vec<_>>(),
             "hint": v.hint,
         });
@@ -176,18 +192,18 @@ pub fn decision_json(env: &Env<'_>, result: &Waived) -> Json {
             "code": f.error.code.as_str(),
             "message": f.error.message,
             "subject": f.subject.as_deref(),
-            "location": env.sources.location(f.error.span),
+            "location": paths.location(env.sources, f.error.span),
             "rule": f.rule,
         })).collect::<Vec<_>>(),
     })
 }
 
-pub fn gate_json(env: &Env<'_>, gate: &GateResult) -> Json {
+pub fn gate_json(env: &Env<'_>, gate: &GateResult, paths: &PathBase) -> Json {
     json!({
         "gate": &*gate.gate,
         "passed": gate.passed,
         "policies": gate.policies.iter().map(|p| {
-            let mut decision = decision_json(env, &p.result);
+            let mut decision = decision_json(env, &p.result, paths);
             if let Json::Object(map) = &mut decision {
                 map.insert("verdict".to_string(), json!(p.verdict.as_str()));
             }
@@ -296,4 +312,44 @@ fn plural(n: usize, what: &str) -> String {
     } else {
         format!("{n} {what}s")
     }
+}
+
+/// A gate's result as Markdown, for the job summary of GitHub Actions
+/// (`$GITHUB_STEP_SUMMARY`): a heading with the verdict, then one row per policy with its
+/// level, outcome and what counted.
+pub fn gate_summary_markdown(gate: &GateResult) -> String {
+    let verdict = if gate.passed { "passed" } else { "failed" };
+    let mut out = format!(
+        "### cpl gate `{}`: {verdict}\n\n| policy | level | outcome | violations | waived |\n|---|---|---|---:|---:|\n",
+        markdown_cell(&gate.gate)
+    );
+    for p in &gate.policies {
+        let d = &p.result.decision;
+        let denials = d.violations.iter().filter(|v| v.kind != RuleKind::Warn).count();
+        let outcome = match p.verdict {
+            Verdict::Passed => format!("{} (passed)", d.outcome.as_str()),
+            Verdict::Failed => format!("**{} (fails the gate)**", d.outcome.as_str()),
+            Verdict::Advisory => format!("{} (advisory, not failing)", d.outcome.as_str()),
+            Verdict::Overridden => format!("{} (overridden)", d.outcome.as_str()),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {outcome} | {denials} | {} |\n",
+            markdown_cell(&d.name),
+            d.level.as_str(),
+            p.result.waived.len()
+        ));
+    }
+    for name in &gate.ignored_overrides {
+        out.push_str(&format!(
+            "\n`--override {}` has no effect: it is a hard policy.\n",
+            markdown_cell(name)
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Text for a table cell: a `|` would end the cell, a backtick the code span.
+fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('`', "'")
 }

@@ -1,12 +1,14 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into
 //! annotations on the pull request, e.g.
 //! `::error file=main.cp,line=3,col=12,endLine=3,endColumn=16,title=E0101::unknown name`.
+//! A policy's finding is titled with the policy and its level instead of the code:
+//! `title=no_public_buckets (hard)`.
 //!
 //! A command is one line, so the message, the help, the notes and the other places are
 //! joined with newlines and escaped as GitHub's toolkit does (`%` `\r` `\n` in the message;
 //! also `:` and `,` in property values).
 
-use super::position;
+use super::position::{self, PathBase};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::source::SourceMap;
 
@@ -50,12 +52,12 @@ fn command_name(severity: Severity) -> &'static str {
 }
 
 /// The workflow command for one diagnostic, without the final newline.
-pub(crate) fn command(diag: &Diagnostic, sources: &SourceMap) -> String {
+pub(crate) fn command(diag: &Diagnostic, sources: &SourceMap, paths: &PathBase) -> String {
     // The annotation goes where the primary label is; failing that, at the first other
     // label, so that a problem with a related place still lands in a file.
     let place = position::labels(diag)
         .enumerate()
-        .filter_map(|(i, (label, _))| Some((i, position::region(label.span, sources)?)))
+        .filter_map(|(i, (label, _))| Some((i, position::region(label.span, sources, paths)?)))
         .find(|(_, region)| region.is_artifact());
 
     let mut properties = Vec::new();
@@ -71,26 +73,36 @@ pub(crate) fn command(diag: &Diagnostic, sources: &SourceMap) -> String {
             properties.push(format!("endLine={}", region.end_line));
         }
     }
-    properties.push(format!("title={}", escape_property(diag.code.as_str())));
+    properties.push(format!("title={}", escape_property(&title(diag))));
 
     format!(
         "::{} {}::{}",
         command_name(diag.severity),
         properties.join(","),
-        escape_data(&message(diag, sources, place.map(|(i, _)| i)))
+        escape_data(&message(diag, sources, paths, place.map(|(i, _)| i)))
     )
+}
+
+/// The annotation's title: a policy's finding by its policy and level
+/// (`no_public_buckets (hard)`), which is what a reviewer scanning annotations needs; any
+/// other diagnostic by its code.
+fn title(diag: &Diagnostic) -> String {
+    match &diag.policy {
+        Some(policy) => format!("{} ({})", policy.name, policy.level),
+        None => diag.code.as_str().to_string(),
+    }
 }
 
 /// The annotation text: the message, then the label of the annotated place (the label
 /// numbered `place`), the other places with their labels, the help and the notes, one per
 /// line.
-fn message(diag: &Diagnostic, sources: &SourceMap, place: Option<usize>) -> String {
+fn message(diag: &Diagnostic, sources: &SourceMap, paths: &PathBase, place: Option<usize>) -> String {
     let mut lines = vec![diag.message.clone()];
     for (i, (label, _)) in position::labels(diag).enumerate() {
         if label.message.is_empty() {
             continue;
         }
-        match position::region(label.span, sources) {
+        match position::region(label.span, sources, paths) {
             Some(region) if Some(i) != place => {
                 lines.push(format!("{}: {}", position::location(&region), label.message));
             }

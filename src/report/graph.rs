@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{Value as Json, json};
 
+use super::position::PathBase;
 use crate::compile::{CompiledWorkflow, EdgeKind, StepId};
 use crate::ir::{Program, StepCall, StepDef};
 use crate::source::SourceMap;
@@ -167,7 +168,7 @@ pub fn mermaid(program: &Program, sources: &SourceMap, workflow: &CompiledWorkfl
 }
 
 /// The DAG as JSON: steps in declaration order, edges, a topological order and waves.
-pub fn json(program: &Program, sources: &SourceMap, workflow: &CompiledWorkflow) -> Json {
+pub fn json(program: &Program, sources: &SourceMap, workflow: &CompiledWorkflow, paths: &PathBase) -> Json {
     let name = |s: &StepId| workflow.name_of(*s).to_owned();
     let steps: Vec<Json> = nodes(program, sources, workflow)
         .into_iter()
@@ -191,7 +192,7 @@ pub fn json(program: &Program, sources: &SourceMap, workflow: &CompiledWorkflow)
             "from": name(&e.from),
             "to": name(&e.to),
             "kind": e.kind.as_str(),
-            "location": sources.location(e.span),
+            "location": paths.location(sources, e.span),
         })).collect::<Vec<_>>(),
         "order": workflow.order().iter().map(name).collect::<Vec<_>>(),
         "waves": workflow.waves().iter().map(|w| w.iter().map(name).collect::<Vec<_>>()).collect::<Vec<_>>(),

@@ -16,7 +16,7 @@ use miette::{
 };
 
 use super::RenderOptions;
-use super::position;
+use super::position::{self, PathBase};
 use crate::diagnostics::{Diagnostic, Label, Severity};
 use crate::source::{FileId, SourceFile, SourceMap};
 
@@ -30,6 +30,8 @@ struct FileSet<'a> {
 struct VirtualFile<'a> {
     id: FileId,
     file: &'a SourceFile,
+    /// The file's path, from the report's [`PathBase`].
+    name: String,
     /// The file's text, with a newline added when a label sits at the end of a file that
     /// lacks one: miette draws a label only on a character of a line, and a label at the
     /// very end would otherwise vanish.
@@ -97,7 +99,7 @@ impl<'a> FileSet<'a> {
     /// The files of `labels`, in order of first use, so the primary's file comes first.
     /// Labels of one file that are far apart get a copy of the file each, so each is shown
     /// in a snippet of its own rather than one snippet spanning everything between them.
-    fn new(labels: &[&Label], sources: &'a SourceMap) -> FileSet<'a> {
+    fn new(labels: &[&Label], sources: &'a SourceMap, paths: &PathBase) -> FileSet<'a> {
         let mut files: Vec<VirtualFile<'a>> = Vec::new();
         let mut next = 0;
         for label in labels {
@@ -124,6 +126,7 @@ impl<'a> FileSet<'a> {
             files.push(VirtualFile {
                 id,
                 file,
+                name: paths.name(file).into_owned(),
                 text,
                 base: next,
                 first_line: first,
@@ -204,8 +207,12 @@ impl SourceCode for FileSet<'_> {
         if vf.anchor.is_some() {
             return Ok(window(vf, local, span.len(), context_lines_before == 0));
         }
-        let inner = text.read_span(
-            &SourceSpan::new(local.into(), span.len()),
+        // miette reads a `str` from its first byte to the span: handing it the whole file
+        // would make every snippet cost the size of the file. It gets the lines it shows.
+        let lines = nearby_lines(vf, local, local + span.len(), context_lines_before, context_lines_after);
+        let nearby = text.get(lines.start..lines.end).unwrap_or("");
+        let inner = nearby.read_span(
+            &SourceSpan::new(local.saturating_sub(lines.start).into(), span.len()),
             context_lines_before,
             context_lines_after,
         )?;
@@ -215,16 +222,58 @@ impl SourceCode for FileSet<'_> {
             let lc = vf.file.line_col(u32::try_from(local).unwrap_or(u32::MAX));
             (lc.line.saturating_sub(1) as usize, lc.column.saturating_sub(1) as usize)
         } else {
-            (inner.line(), inner.column())
+            (lines.first_line + inner.line(), inner.column())
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            vf.file.name.clone(),
+            vf.name.clone(),
             inner.data(),
-            SourceSpan::new((inner.span().offset() + vf.base).into(), inner.span().len()),
+            SourceSpan::new(
+                (inner.span().offset() + lines.start + vf.base).into(),
+                inner.span().len(),
+            ),
             line,
             column,
-            inner.line_count(),
+            // Counted from the start of the file, as miette counts it when it reads a whole
+            // file: it decides from this whether two snippets touch.
+            lines.first_line + inner.line_count(),
         )))
+    }
+}
+
+/// The bytes of a file that a snippet of `start..end` may show, on whole lines.
+struct Nearby {
+    start: usize,
+    end: usize,
+    /// The 0-based line at `start`.
+    first_line: usize,
+}
+
+/// The lines of `start..end` with up to `before` and `after` lines around them, and one
+/// more after, which miette may look at to end the snippet. Long lines around are left
+/// out, as [`window`] shows the labels on them: context is not worth 20 MB of padding.
+fn nearby_lines(vf: &VirtualFile<'_>, start: usize, end: usize, before: usize, after: usize) -> Nearby {
+    let index = vf.file.line_index();
+    let at = |offset: usize| index.line_of(u32::try_from(offset).unwrap_or(u32::MAX));
+    let (first, last) = (at(start), at(end));
+    let mut from = first;
+    while from > 0 && first - from < before && !is_long(vf.file, from - 1) {
+        from -= 1;
+    }
+    let mut to = last;
+    while to + 1 < index.line_count() && to - last <= after && !is_long(vf.file, to + 1) {
+        to += 1;
+    }
+    let start = index.line_start(from) as usize;
+    let end = if to + 1 < index.line_count() {
+        index.line_start(to + 1) as usize
+    } else {
+        // The copy of the file may end in a newline the file lacks.
+        vf.text.len()
+    };
+    Nearby {
+        start,
+        end: end.clamp(start, vf.text.len()),
+        first_line: from,
     }
 }
 
@@ -243,7 +292,7 @@ fn window<'a>(vf: &'a VirtualFile<'_>, local: usize, len: usize, header: bool) -
         0
     };
     Box::new(MietteSpanContents::new_named(
-        vf.file.name.clone(),
+        vf.name.clone(),
         text.get(start..end).unwrap_or("").as_bytes(),
         SourceSpan::new((vf.base + start).into(), end - start),
         line,
@@ -260,9 +309,9 @@ struct MietteView<'a> {
 }
 
 impl<'a> MietteView<'a> {
-    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> MietteView<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap, paths: &PathBase) -> MietteView<'a> {
         let all: Vec<&Label> = position::labels(diag).map(|(label, _)| label).collect();
-        let source = FileSet::new(&all, sources);
+        let source = FileSet::new(&all, sources, paths);
         let labels = position::labels(diag)
             .filter_map(|(label, primary)| {
                 let span = source.span(label)?;
@@ -357,11 +406,11 @@ fn paint(text: &str, style: anstyle::Style, color: bool) -> String {
 /// One diagnostic for a terminal: header, snippets with labels, help and notes, ending with
 /// a newline.
 pub fn render_diagnostic(diag: &Diagnostic, sources: &SourceMap, options: &RenderOptions) -> String {
-    let view = MietteView::new(diag, sources);
+    let view = MietteView::new(diag, sources, &options.paths);
     let mut out = String::new();
     if handler(diag, options).render_report(&mut out, &view).is_err() {
         // miette could not read a snippet: fall back to the plain facts.
-        out = plain(diag, sources);
+        out = plain(diag, sources, options);
     }
     let note_style = anstyle::Style::new().bold();
     for note in &diag.notes {
@@ -376,10 +425,10 @@ pub fn render_diagnostic(diag: &Diagnostic, sources: &SourceMap, options: &Rende
 }
 
 /// The diagnostic without snippets, for when miette fails.
-fn plain(diag: &Diagnostic, sources: &SourceMap) -> String {
+fn plain(diag: &Diagnostic, sources: &SourceMap, options: &RenderOptions) -> String {
     let mut out = format!("{} {}\n", lead(diag), diag.message);
     for (label, _) in position::labels(diag) {
-        if let Some(region) = position::region(label.span, sources) {
+        if let Some(region) = position::region(label.span, sources, &options.paths) {
             out.push_str(&format!("  --> {}: {}\n", position::location(&region), label.message));
         }
     }
@@ -479,6 +528,28 @@ mod tests {
         // miette would say column 4 (bytes); the character column is 3.
         let out = show("é x\n", 3, 4);
         assert!(out.contains("╭─[x.cp:1:3]"), "{out}");
+    }
+
+    #[test]
+    fn snippets_show_their_own_lines_numbered_as_in_the_file() {
+        let text = "a\nb\nc\nd = 1\ne\nf\n";
+        let out = show(text, 6, 7);
+        assert!(out.contains("╭─[x.cp:4:1]"), "{out}");
+        assert!(
+            out.contains(" 3 │ c\n 4 │ d = 1\n   · ┬\n   · ╰── here\n 5 │ e\n"),
+            "{out}"
+        );
+        assert!(!out.contains("│ b") && !out.contains("│ f"), "{out}");
+    }
+
+    #[test]
+    fn long_lines_around_a_label_are_not_its_context() {
+        let long = "x".repeat(LONG_LINE + 1);
+        let text = format!("{long}\nd = 1\n{long}\n");
+        let start = long.len() + 1;
+        let out = show(&text, start, start + 1);
+        assert!(out.contains("╭─[x.cp:2:1]"), "{out}");
+        assert!(!out.contains("xxx"), "{out}");
     }
 
     #[test]

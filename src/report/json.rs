@@ -9,12 +9,13 @@
 //! after the last character, so a zero-width span has `end_column == column`. A diagnostic
 //! with no place has `null` position fields; the primary label comes first in `labels`.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::position::{self, Region};
+use super::position::{self, PathBase, Region};
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceMap, Span};
 
@@ -49,7 +50,7 @@ struct JsonLabel<'a> {
 
 #[derive(Serialize, Default)]
 struct Position<'a> {
-    file: Option<&'a str>,
+    file: Option<Cow<'a, str>>,
     line: Option<u32>,
     column: Option<u32>,
     end_line: Option<u32>,
@@ -57,16 +58,16 @@ struct Position<'a> {
 }
 
 impl<'a> Position<'a> {
-    fn of(span: Option<Span>, sources: &'a SourceMap) -> Position<'a> {
-        match span.and_then(|span| position::region(span, sources)) {
-            Some(region) => Position::from_region(&region),
+    fn of(span: Option<Span>, sources: &'a SourceMap, paths: &PathBase) -> Position<'a> {
+        match span.and_then(|span| position::region(span, sources, paths)) {
+            Some(region) => Position::from_region(region),
             None => Position::default(),
         }
     }
 
-    fn from_region(region: &Region<'a>) -> Position<'a> {
+    fn from_region(region: Region<'a>) -> Position<'a> {
         Position {
-            file: Some(&region.file.name),
+            file: Some(region.name),
             line: Some(region.line),
             column: Some(region.column),
             end_line: Some(region.end_line),
@@ -76,15 +77,15 @@ impl<'a> Position<'a> {
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiagnostic<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap, paths: &PathBase) -> JsonDiagnostic<'a> {
         JsonDiagnostic {
             code: diag.code.as_str(),
             severity: diag.severity.as_str(),
             message: &diag.message,
-            position: Position::of(diag.span(), sources),
+            position: Position::of(diag.span(), sources, paths),
             labels: position::labels(diag)
                 .map(|(label, primary)| JsonLabel {
-                    position: Position::of(Some(label.span), sources),
+                    position: Position::of(Some(label.span), sources, paths),
                     message: &label.message,
                     primary,
                 })
@@ -96,27 +97,35 @@ impl<'a> JsonDiagnostic<'a> {
 }
 
 /// One diagnostic as a JSON object of the shape above, for commands that report
-/// diagnostics inside their own JSON results.
-pub fn diagnostic_to_json(diag: &Diagnostic, sources: &SourceMap) -> Value {
+/// diagnostics inside their own JSON results; paths are shown from `paths`.
+pub fn diagnostic_to_json(diag: &Diagnostic, sources: &SourceMap, paths: &PathBase) -> Value {
     // Serialising strings, numbers and options into a `Value` cannot fail.
-    serde_json::to_value(JsonDiagnostic::new(diag, sources)).unwrap_or(Value::Null)
+    serde_json::to_value(JsonDiagnostic::new(diag, sources, paths)).unwrap_or(Value::Null)
 }
 
-fn output<'a>(diags: &'a [Diagnostic], sources: &'a SourceMap) -> Output<'a> {
+fn output<'a>(diags: &'a [Diagnostic], sources: &'a SourceMap, paths: &PathBase) -> Output<'a> {
     Output {
         version: JSON_VERSION,
-        diagnostics: diags.iter().map(|diag| JsonDiagnostic::new(diag, sources)).collect(),
+        diagnostics: diags
+            .iter()
+            .map(|diag| JsonDiagnostic::new(diag, sources, paths))
+            .collect(),
     }
 }
 
 /// The whole `--format json` document: `{"version": 1, "diagnostics": [...]}`.
-pub fn diagnostics_to_json(diags: &[Diagnostic], sources: &SourceMap) -> Value {
-    serde_json::to_value(output(diags, sources)).unwrap_or(Value::Null)
+pub fn diagnostics_to_json(diags: &[Diagnostic], sources: &SourceMap, paths: &PathBase) -> Value {
+    serde_json::to_value(output(diags, sources, paths)).unwrap_or(Value::Null)
 }
 
 /// Writes the document, pretty-printed, with fields in the documented order (a `Value`
 /// would sort them unless serde_json's `preserve_order` happens to be on).
-pub(crate) fn write(diags: &[Diagnostic], sources: &SourceMap, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &output(diags, sources))?;
+pub(crate) fn write(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    paths: &PathBase,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &output(diags, sources, paths))?;
     writeln!(out)
 }

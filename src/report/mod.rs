@@ -19,11 +19,13 @@ use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
 
 pub use decisions::{
-    Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines, unused_waiver_diagnostics,
+    Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines, gate_summary_markdown,
+    unused_waiver_diagnostics,
 };
 pub use github::{escape_data, escape_property};
 pub use human::{render_diagnostic as render_human_diagnostic, summary};
 pub use json::{JSON_VERSION, diagnostic_to_json, diagnostics_to_json};
+pub use position::PathBase;
 pub use sarif::{SARIF_SCHEMA, sarif_log};
 
 /// How diagnostics are written. `junit` (for `cpl test`) will join these; it reports test
@@ -97,10 +99,13 @@ pub struct RenderOptions {
     pub width: usize,
     /// End human output with a summary line such as `error: 2 errors, 1 warning emitted`.
     pub summary: bool,
-    /// A file (relative to the project root, e.g. `cpl.toml`) that SARIF results with no
-    /// place of their own are anchored to. GitHub code scanning rejects a whole upload when
-    /// one result has no location, so the CLI should set it for `--format sarif`.
+    /// A file that SARIF results with no place of their own are anchored to: relative to
+    /// the project root (e.g. `cpl.toml`), or absolute, then shown from [`Self::paths`].
+    /// GitHub code scanning rejects a whole upload when one result has no location, so the
+    /// CLI should set it for `--format sarif`.
     pub anchor: Option<String>,
+    /// What the file paths in every format are relative to.
+    pub paths: PathBase,
 }
 
 impl Default for RenderOptions {
@@ -110,6 +115,7 @@ impl Default for RenderOptions {
             width: 100,
             summary: true,
             anchor: None,
+            paths: PathBase::Project,
         }
     }
 }
@@ -141,11 +147,11 @@ pub fn render(
             }
             Ok(())
         }
-        Format::Json => json::write(diags, sources, out),
+        Format::Json => json::write(diags, sources, &options.paths, out),
         Format::Sarif => sarif::write(diags, sources, options, out),
         Format::Github => {
             for diag in diags {
-                writeln!(out, "{}", github::command(diag, sources))?;
+                writeln!(out, "{}", github::command(diag, sources, &options.paths))?;
             }
             Ok(())
         }

@@ -1,6 +1,8 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning, as our own serde structs for the
-//! subset GitHub reads: one run, one rule per code used, one result per diagnostic with its
-//! place in `locations` and the other labels in `relatedLocations`.
+//! subset GitHub reads: one run; one rule per policy that has findings (`policy/<name>`,
+//! described by the policy's doc comment) and one per code of the other diagnostics; one
+//! result per diagnostic with its place in `locations` and the other labels in
+//! `relatedLocations`.
 //!
 //! GitHub rejects a whole upload when one result has no location (the schema allows it), so
 //! a diagnostic with no place of its own is located at its first labelled place, else at
@@ -14,7 +16,7 @@ use serde_json::Value;
 
 use super::RenderOptions;
 use super::position::{self, Region};
-use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::diagnostics::{Code, Diagnostic, PolicyRef, Severity};
 use crate::source::SourceMap;
 
 /// The schema the log declares: the OASIS standard, errata 01.
@@ -59,8 +61,10 @@ struct Driver {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Rule {
-    id: &'static str,
+    id: String,
     short_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<Text>,
     help: Text,
     default_configuration: Configuration,
 }
@@ -78,7 +82,7 @@ struct Text {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult {
-    rule_id: &'static str,
+    rule_id: String,
     rule_index: usize,
     level: &'static str,
     message: Text,
@@ -208,9 +212,9 @@ fn result_message(diag: &Diagnostic) -> String {
     text
 }
 
-fn result(diag: &Diagnostic, rule_index: usize, sources: &SourceMap, options: &RenderOptions) -> SarifResult {
+fn result(diag: &Diagnostic, rule: (String, usize), sources: &SourceMap, options: &RenderOptions) -> SarifResult {
     let places: Vec<_> = position::labels(diag)
-        .filter_map(|(label, _)| Some((label, position::region(label.span, sources)?)))
+        .filter_map(|(label, _)| Some((label, position::region(label.span, sources, &options.paths)?)))
         .filter(|(_, region)| region.is_artifact())
         .collect();
     let mut places = places.into_iter();
@@ -227,7 +231,7 @@ fn result(diag: &Diagnostic, rule_index: usize, sources: &SourceMap, options: &R
             .map(|anchor| Location {
                 id: None,
                 physical_location: PhysicalLocation {
-                    artifact_location: artifact_location(anchor),
+                    artifact_location: artifact_location(&options.paths.show(anchor)),
                     region: SarifRegion {
                         start_line: 1,
                         start_column: None,
@@ -248,8 +252,9 @@ fn result(diag: &Diagnostic, rule_index: usize, sources: &SourceMap, options: &R
         })
         .collect();
 
+    let (rule_id, rule_index) = rule;
     SarifResult {
-        rule_id: diag.code.as_str(),
+        rule_id,
         rule_index,
         level: level(diag.severity),
         message: Text {
@@ -260,37 +265,93 @@ fn result(diag: &Diagnostic, rule_index: usize, sources: &SourceMap, options: &R
     }
 }
 
+/// What a result is filed under: its policy when it is a finding of one, else its code.
+/// Codes sort before policies, so rules list the codes first.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum RuleKey {
+    Code(Code),
+    Policy(String),
+}
+
+impl RuleKey {
+    fn of(diag: &Diagnostic) -> RuleKey {
+        match &diag.policy {
+            Some(policy) => RuleKey::Policy(policy.name.to_string()),
+            None => RuleKey::Code(diag.code),
+        }
+    }
+
+    fn id(&self) -> String {
+        match self {
+            RuleKey::Code(code) => code.as_str().to_string(),
+            RuleKey::Policy(name) => format!("policy/{name}"),
+        }
+    }
+}
+
+fn code_rule(code: Code) -> Rule {
+    let info = code.info();
+    Rule {
+        id: info.name.to_string(),
+        short_description: Text {
+            text: info.title.to_string(),
+        },
+        full_description: None,
+        help: Text {
+            text: format!("run `cpl explain {}` for the full explanation", info.name),
+        },
+        default_configuration: Configuration {
+            level: level(info.severity),
+        },
+    }
+}
+
+/// A policy's rule: described by its doc comment (the first line short, all of it in
+/// full and as help), at the level its denials are reported at.
+fn policy_rule(policy: &PolicyRef) -> Rule {
+    let level_text = format!("policy `{}` ({})", policy.name, policy.level);
+    let docs = policy.docs.as_deref().map(str::trim).filter(|docs| !docs.is_empty());
+    let short = docs
+        .and_then(|docs| docs.lines().next())
+        .map(|line| format!("{} ({})", line.trim(), policy.level))
+        .unwrap_or_else(|| level_text.clone());
+    Rule {
+        id: format!("policy/{}", policy.name),
+        short_description: Text { text: short },
+        full_description: docs.map(|docs| Text { text: docs.to_string() }),
+        help: Text {
+            text: match docs {
+                Some(docs) => format!("{docs}\n\n{level_text}"),
+                None => format!("{level_text} has no doc comment; `///` above it describes it here"),
+            },
+        },
+        default_configuration: Configuration {
+            level: if policy.level == "advisory" { "warning" } else { "error" },
+        },
+    }
+}
+
 fn log(diags: &[Diagnostic], sources: &SourceMap, options: &RenderOptions) -> Log {
-    // One rule per code used, in code order; results point at them by index.
-    let used: BTreeMap<Code, usize> = {
-        let mut codes: Vec<Code> = diags.iter().map(|diag| diag.code).collect();
-        codes.sort();
-        codes.dedup();
-        codes.into_iter().enumerate().map(|(i, code)| (code, i)).collect()
-    };
+    // One rule per code or policy used, codes first, each in order; results point at
+    // them by index. A policy's rule is described from the first of its findings.
+    let mut used: BTreeMap<RuleKey, &Diagnostic> = BTreeMap::new();
+    for diag in diags {
+        used.entry(RuleKey::of(diag)).or_insert(diag);
+    }
+    let index: BTreeMap<&RuleKey, usize> = used.keys().enumerate().map(|(i, key)| (key, i)).collect();
     let rules = used
-        .keys()
-        .map(|code| {
-            let info = code.info();
-            Rule {
-                id: info.name,
-                short_description: Text {
-                    text: info.title.to_string(),
-                },
-                help: Text {
-                    text: format!("run `cpl explain {}` for the full explanation", info.name),
-                },
-                default_configuration: Configuration {
-                    level: level(info.severity),
-                },
-            }
+        .iter()
+        .map(|(key, first)| match (key, &first.policy) {
+            (RuleKey::Policy(_), Some(policy)) => policy_rule(policy),
+            _ => code_rule(first.code),
         })
         .collect();
     let results = diags
         .iter()
         .map(|diag| {
-            let index = used.get(&diag.code).copied().unwrap_or_default();
-            result(diag, index, sources, options)
+            let key = RuleKey::of(diag);
+            let rule_index = index.get(&key).copied().unwrap_or_default();
+            result(diag, (key.id(), rule_index), sources, options)
         })
         .collect();
 

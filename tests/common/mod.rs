@@ -139,6 +139,7 @@ pub fn run_fixture(path: &Path) -> String {
                 width: 100,
                 summary: true,
                 anchor: None,
+                paths: report::PathBase::Project,
             },
         );
         text.replace(&*root.to_string_lossy(), "<root>")

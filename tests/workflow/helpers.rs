@@ -117,6 +117,7 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {
         width: 100,
         summary: false,
         anchor: None,
+        paths: report::PathBase::Project,
     };
     report::render_to_string(diags, sources, Format::Human, &options)
 }

@@ -284,7 +284,11 @@ impl Run<'_, '_, '_> {
         }
         let decision = env.decide(policy, &named);
         let result = apply_waivers(env.program, decision, env.host.now());
-        let detail = self.redactor.json(crate::report::decision_json(env, &result));
+        let detail = self.redactor.json(crate::report::decision_json(
+            env,
+            &result,
+            &crate::report::PathBase::Project,
+        ));
         let decision = &result.decision;
         let record = Decision {
             step: def.name.to_string(),
