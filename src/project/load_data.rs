@@ -234,7 +234,9 @@ fn read_glob(
             return Vec::new();
         }
     };
-    let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| p.is_file()).collect();
+    // Directories a pattern matches hold no data; anything else matched (a pipe, a
+    // device, a broken link) is read, so that it is reported rather than skipped.
+    let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| !p.is_dir()).collect();
     paths.sort();
     let matched_any = !paths.is_empty();
     let mut out = Vec::new();
