@@ -67,7 +67,7 @@ impl Config {
                     if let Err(real) = super::inside_root(root, dir) {
                         let span = places.source(index);
                         diagnostics.push(
-                            super::escape_diagnostic("the source directory", dir, &real)
+                            super::escape_diagnostic("the source directory", root, dir, &real)
                                 .at(Span::new(file, span.start, span.end), "in `[project] sources`")
                                 .with_help("list directories inside the project, relative to `cpl.toml`"),
                         );
@@ -76,7 +76,7 @@ impl Config {
                 if let Err(real) = super::inside_root(root, &config.runlog) {
                     let span = places.runlog.clone();
                     diagnostics.push(
-                        super::escape_diagnostic("the run log", &config.runlog, &real)
+                        super::escape_diagnostic("the run log", root, &config.runlog, &real)
                             .at(Span::new(file, span.start, span.end), "`runlog` in `cpl.toml`")
                             .with_help(RUNLOG_HELP),
                     );
@@ -109,7 +109,7 @@ impl Config {
     /// may not make cpl write elsewhere.
     pub fn runlog_path(&self, root: &Path) -> Result<PathBuf, Diagnostic> {
         super::inside_root(root, &self.runlog).map_err(|real| {
-            super::escape_diagnostic("the run log", &self.runlog, &real)
+            super::escape_diagnostic("the run log", root, &self.runlog, &real)
                 .with_note("it is set by `runlog` in `cpl.toml`")
                 .with_help(RUNLOG_HELP)
         })

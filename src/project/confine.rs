@@ -44,26 +44,47 @@ pub fn inside_root(root: &Path, path: &Path) -> Result<PathBuf, PathBuf> {
     if real.starts_with(&root) { Ok(real) } else { Err(real) }
 }
 
-/// Why `written` may not be used: it leads to `real`, outside the project. `what` names
-/// the kind of path (`the run log`, `the program`); the caller adds where it was written.
-pub fn escape_diagnostic(what: &str, written: &Path, real: &Path) -> Diagnostic {
-    let written_text = written.display().to_string();
-    let real_text = real.display().to_string();
-    let message = if written_text == real_text {
-        format!("{what} `{written_text}` is outside the project")
+/// Why `written` (relative to `root`) may not be used: it leads to `real`, outside the
+/// project. `what` names the kind of path (`the run log`, `the program`); the caller
+/// adds where it was written. Where a link leads is shown, since the path as written
+/// does not tell; a path that climbs out by itself is shown as written.
+pub fn escape_diagnostic(what: &str, root: &Path, written: &Path, real: &Path) -> Diagnostic {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let as_written = lexical(&root.join(written));
+    let message = if as_written == real {
+        format!("{what} `{}` is outside the project", written.display())
     } else {
-        format!("{what} `{written_text}` leads to `{real_text}`, outside the project")
+        format!(
+            "{what} `{}` leads through a symbolic link to `{}`, outside the project",
+            written.display(),
+            real.display()
+        )
     };
     Diagnostic::new(Code::PathEscapesRoot, message)
         .with_note("the project's files may come from a pull request: a path they write may not reach the rest of the machine, through `..`, an absolute path or a symbolic link")
         .with_help("use a path inside the project, relative to the file that writes it")
 }
 
+/// `path` with its `.` and `..` taken literally, links not followed.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The bytes of a file named by a path relative to `root`, for `file_sha256`: inside
 /// the project once its links are followed, a regular file, within the data size limit.
 pub fn read_project_file(root: &Path, path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let shown = path.display().to_string();
-    let real = inside_root(root, path).map_err(|real| escape_diagnostic("the file", path, &real))?;
+    let real = inside_root(root, path).map_err(|real| escape_diagnostic("the file", root, path, &real))?;
     super::read_regular(&real, &shown, super::MAX_DATA_BYTES).map_err(|error| error.diagnostic)
 }
 

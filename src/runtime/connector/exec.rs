@@ -267,7 +267,7 @@ pub fn program_outside_root(program: &str, cwd: &Path, root: &Path) -> Option<St
         return None;
     }
     let real = crate::project::inside_root(root, &path).err()?;
-    Some(crate::project::escape_diagnostic("the program", Path::new(program), &real).message)
+    Some(crate::project::escape_diagnostic("the program", cwd, Path::new(program), &real).message)
 }
 
 fn spawn_reason(e: &io::Error) -> String {
