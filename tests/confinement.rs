@@ -91,8 +91,14 @@ fn a_run_log_set_in_cpl_toml_stays_inside_the_project() {
         for args in [&["run", "w"][..], &["runs"], &["check"]] {
             let (code, text) = cpl(&setup.project, args);
             assert_ne!(code, 0, "{runlog} {args:?}: {text}");
-            assert!(text.contains("E0414") && text.contains("the run log"), "{runlog} {args:?}: {text}");
-            assert!(text.contains("cpl.toml:2:"), "the diagnostic points at the setting: {text}");
+            assert!(
+                text.contains("E0414") && text.contains("the run log"),
+                "{runlog} {args:?}: {text}"
+            );
+            assert!(
+                text.contains("cpl.toml:2:"),
+                "the diagnostic points at the setting: {text}"
+            );
         }
         let written: Vec<_> = std::fs::read_dir(&setup.outside).unwrap().collect();
         assert!(written.is_empty(), "{runlog}: nothing is written outside: {written:?}");
@@ -114,21 +120,22 @@ fn a_run_log_given_on_the_command_line_may_be_anywhere() {
 
 #[test]
 fn a_file_that_is_not_a_run_log_is_never_made_one() {
-    let setup = layout(&[
-        ("main.cp", WORKFLOW),
-        ("notes.txt", "my notes\n"),
-        ("empty.db", ""),
-    ]);
-    for (file, why) in [
-        ("notes.txt", "not an SQLite database"),
-        ("empty.db", "empty file"),
-    ] {
+    let setup = layout(&[("main.cp", WORKFLOW), ("notes.txt", "my notes\n"), ("empty.db", "")]);
+    for (file, why) in [("notes.txt", "not an SQLite database"), ("empty.db", "empty file")] {
         let before = std::fs::read(setup.project.join(file)).unwrap();
-        std::fs::write(setup.project.join("cpl.toml"), format!("[project]\nrunlog = {file:?}\n")).unwrap();
+        std::fs::write(
+            setup.project.join("cpl.toml"),
+            format!("[project]\nrunlog = {file:?}\n"),
+        )
+        .unwrap();
         let (code, text) = cpl(&setup.project, &["run", "w"]);
         assert_ne!(code, 0, "{file}: {text}");
         assert!(text.contains(why), "{file}: {text}");
-        assert_eq!(std::fs::read(setup.project.join(file)).unwrap(), before, "{file} is untouched");
+        assert_eq!(
+            std::fs::read(setup.project.join(file)).unwrap(),
+            before,
+            "{file} is untouched"
+        );
         // `--runlog` is the user's choice of place, not of file: the same file is refused.
         let (code, text) = cpl(&setup.project, &["run", "w", "--runlog", file]);
         assert_ne!(code, 0, "{file}: {text}");
@@ -143,7 +150,10 @@ fn a_linked_source_directory_is_not_read() {
     symlink(&setup.outside, setup.project.join("policies")).unwrap();
     let (code, text) = cpl(&setup.project, &["check"]);
     assert_ne!(code, 0, "{text}");
-    assert!(text.contains("E0414") && text.contains("the source directory `policies`"), "{text}");
+    assert!(
+        text.contains("E0414") && text.contains("the source directory `policies`"),
+        "{text}"
+    );
     assert!(text.contains("cpl.toml:2:"), "{text}");
     assert!(!text.contains("evil.cp"), "nothing outside is read: {text}");
 }
@@ -159,14 +169,24 @@ fn data_a_glob_matches_through_a_link_is_not_read() {
         ("tree/ok.yaml", "- name: b\n"),
     ]);
     std::fs::write(setup.outside.join("secret.yaml"), "- name: secret\n").unwrap();
-    symlink(setup.outside.join("secret.yaml"), setup.project.join("data/secret.yaml")).unwrap();
+    symlink(
+        setup.outside.join("secret.yaml"),
+        setup.project.join("data/secret.yaml"),
+    )
+    .unwrap();
     symlink(&setup.outside, setup.project.join("tree/link")).unwrap();
     let (code, text) = cpl(&setup.project, &["check"]);
     assert_ne!(code, 0, "{text}");
     assert!(text.contains("`data/secret.yaml` is outside the project"), "{text}");
-    assert!(text.contains("`tree/link/secret.yaml` is outside the project"), "{text}");
+    assert!(
+        text.contains("`tree/link/secret.yaml` is outside the project"),
+        "{text}"
+    );
     let (code, text) = cpl(&setup.project, &["eval", "len(rows) + len(deep)"]);
-    assert_ne!(code, 0, "a source with a file refused is not evaluated as if complete: {text}");
+    assert_ne!(
+        code, 0,
+        "a source with a file refused is not evaluated as if complete: {text}"
+    );
 }
 
 #[test]
@@ -179,7 +199,10 @@ fn data_a_glob_matches_that_is_a_pipe_is_reported_not_skipped() {
     mkfifo(&setup.project.join("data/pipe.yaml"));
     let (code, text) = cpl(&setup.project, &["check"]);
     assert_ne!(code, 0, "{text}");
-    assert!(text.contains("`data/pipe.yaml` is not a regular file (it is a named pipe)"), "{text}");
+    assert!(
+        text.contains("`data/pipe.yaml` is not a regular file (it is a named pipe)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -207,16 +230,16 @@ fn file_sha256_reads_regular_files_inside_the_project_only() {
         let (code, text) = cpl(&setup.project, &["eval", &format!("file_sha256({path:?})")]);
         assert_ne!(code, 0, "{path}: {text}");
         assert!(text.contains(expected), "{path}: {text}");
-        assert!(text.contains("<expression>:1:13"), "{path}: the argument is shown: {text}");
+        assert!(
+            text.contains("<expression>:1:13"),
+            "{path}: the argument is shown: {text}"
+        );
     }
 }
 
 #[test]
 fn an_input_is_a_regular_file() {
-    let setup = layout(&[(
-        "main.cp",
-        "type row = { name: string }\nsource rows: [row] = input\n",
-    )]);
+    let setup = layout(&[("main.cp", "type row = { name: string }\nsource rows: [row] = input\n")]);
     mkfifo(&setup.project.join("pipe.json"));
     for (path, expected) in [
         ("pipe.json", "is not a regular file (it is a named pipe)"),
@@ -250,7 +273,10 @@ fn an_exec_program_linked_out_of_the_project_does_not_run() {
     symlink(&script, setup.project.join("bin/tool")).unwrap();
     let (code, text) = cpl(&setup.project, &["run", "w"]);
     assert_ne!(code, 0, "{text}");
-    assert!(text.contains("E0414") && text.contains("the program `./bin/tool` leads through a symbolic link"), "{text}");
+    assert!(
+        text.contains("E0414") && text.contains("the program `./bin/tool` leads through a symbolic link"),
+        "{text}"
+    );
     assert!(!marker.exists(), "the program outside did not run");
 
     // The same program inside the project runs.

@@ -147,7 +147,12 @@ impl Places {
             return Places::default();
         };
         Places {
-            sources: table.sources.unwrap_or_default().iter().map(toml::Spanned::span).collect(),
+            sources: table
+                .sources
+                .unwrap_or_default()
+                .iter()
+                .map(toml::Spanned::span)
+                .collect(),
             runlog: table.runlog.as_ref().map(toml::Spanned::span).unwrap_or(0..0),
         }
     }

@@ -107,7 +107,10 @@ mod tests {
             inside_root(&project, Path::new("new/../../elsewhere/x")),
             Err(root.join("elsewhere/x"))
         );
-        assert_eq!(inside_root(&project, Path::new("/etc/passwd")), Err(PathBuf::from("/etc/passwd")));
+        assert_eq!(
+            inside_root(&project, Path::new("/etc/passwd")),
+            Err(PathBuf::from("/etc/passwd"))
+        );
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(root.join("elsewhere"), project.join("link")).unwrap();

@@ -30,8 +30,11 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
 /// limit whatever the size said.
 pub fn read_regular(path: &Path, shown: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
     let unreadable = |e: std::io::Error| ReadError {
-        diagnostic: Diagnostic::new(Code::UnreadableFile, format!("cannot read `{shown}`: {}", io_reason(&e)))
-            .with_help("check the path and its permissions"),
+        diagnostic: Diagnostic::new(
+            Code::UnreadableFile,
+            format!("cannot read `{shown}`: {}", io_reason(&e)),
+        )
+        .with_help("check the path and its permissions"),
     };
     let metadata = std::fs::metadata(path).map_err(unreadable)?;
     check_regular(&metadata, shown, limit)?;

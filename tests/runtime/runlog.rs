@@ -526,7 +526,13 @@ fn a_foreign_file_is_never_made_a_run_log() {
     #[cfg(unix)]
     {
         let pipe = dir.path().join("pipe.db");
-        assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&pipe)
+                .status()
+                .unwrap()
+                .success()
+        );
         refused.push((pipe, "not a regular file"));
     }
     for (path, why) in refused {

@@ -670,7 +670,10 @@ fn verify_integrity(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
 /// the log at once, one link wins and the others open it.
 fn create_complete(path: &Path) -> Result<(), RunLogError> {
     static CREATED: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let serial = CREATED.fetch_add(1, Ordering::Relaxed);
     let fresh = path.with_file_name(format!(".{name}.new-{}-{serial}", std::process::id()));
     let built = connect(&fresh).map(drop);
@@ -726,7 +729,9 @@ fn refuse_foreign_file(path: &Path) -> Result<bool, RunLogError> {
         Ok(()) if &header == SQLITE_HEADER => Ok(true),
         Ok(()) => Err(refused("it is not an SQLite database")),
         Err(_) if metadata.len() == 0 => Err(refused("it is an empty file")),
-        Err(_) => Err(refused("it is not an SQLite database (it is shorter than the header of one)")),
+        Err(_) => Err(refused(
+            "it is not an SQLite database (it is shorter than the header of one)",
+        )),
     }
 }
 
