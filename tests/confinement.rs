@@ -159,6 +159,23 @@ fn a_linked_source_directory_is_not_read() {
 }
 
 #[test]
+fn a_cpl_toml_linked_out_of_the_project_is_not_read() {
+    let setup = layout(&[("main.cp", WORKFLOW)]);
+    std::fs::write(setup.outside.join("secret.toml"), "password = \"hunter2\"\n").unwrap();
+    symlink(setup.outside.join("secret.toml"), setup.project.join("cpl.toml")).unwrap();
+    let (code, text) = cpl(&setup.project, &["check"]);
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("E0414") && text.contains("the settings file `cpl.toml`"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2"),
+        "nothing of the file outside is shown: {text}"
+    );
+}
+
+#[test]
 fn data_a_glob_matches_through_a_link_is_not_read() {
     let setup = layout(&[
         (

@@ -51,6 +51,18 @@ impl Config {
         if !path.is_file() {
             return Config::default();
         }
+        // A `cpl.toml` that links out of the project is not read: its text would be
+        // shown in diagnostics, and its settings are the project's to give.
+        let path = match super::inside_root(root, Path::new(CONFIG_FILE)) {
+            Ok(real) => real,
+            Err(real) => {
+                diagnostics.push(
+                    super::escape_diagnostic("the settings file", root, Path::new(CONFIG_FILE), &real)
+                        .with_help("make `cpl.toml` a file of the project, not a link out of it"),
+                );
+                return Config::default();
+            }
+        };
         let text = match super::read_text(&path, CONFIG_FILE, super::MAX_SOURCE_BYTES) {
             Ok(text) => text,
             Err(error) => {

@@ -262,7 +262,8 @@ fn read_glob(
             );
             continue;
         };
-        match read_text(&path, &shown, MAX_DATA_BYTES) {
+        // The path checked is the one read: a link swapped since is not followed again.
+        match read_text(&real, &shown, MAX_DATA_BYTES) {
             Ok(text) => out.push(sources.add(shown, Some(real), kind, text)),
             Err(error) => {
                 let id = sources.add(shown, Some(real), kind, "");
