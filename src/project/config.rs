@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileKind, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 
 pub const CONFIG_FILE: &str = "cpl.toml";
 
@@ -74,25 +74,7 @@ impl Config {
         match toml::from_str::<File>(&text) {
             Ok(parsed) => {
                 let config = parsed.project;
-                let places = Places::find(&text);
-                for (index, dir) in config.sources.iter().enumerate() {
-                    if let Err(real) = super::inside_root(root, dir) {
-                        let span = places.source(index);
-                        diagnostics.push(
-                            super::escape_diagnostic("the source directory", root, dir, &real)
-                                .at(Span::new(file, span.start, span.end), "in `[project] sources`")
-                                .with_help("list directories inside the project, relative to `cpl.toml`"),
-                        );
-                    }
-                }
-                if let Err(real) = super::inside_root(root, &config.runlog) {
-                    let span = places.runlog.clone();
-                    diagnostics.push(
-                        super::escape_diagnostic("the run log", root, &config.runlog, &real)
-                            .at(Span::new(file, span.start, span.end), "`runlog` in `cpl.toml`")
-                            .with_help(RUNLOG_HELP),
-                    );
-                }
+                report_escapes(&config, root, &text, file, diagnostics);
                 config
             }
             Err(error) => {
@@ -125,6 +107,29 @@ impl Config {
                 .with_note("it is set by `runlog` in `cpl.toml`")
                 .with_help(RUNLOG_HELP)
         })
+    }
+}
+
+/// Reports each path of `cpl.toml` that leads out of the root, at the place it is written.
+fn report_escapes(config: &Config, root: &Path, text: &str, file: FileId, diagnostics: &mut Diagnostics) {
+    let places = Places::find(text);
+    for (index, dir) in config.sources.iter().enumerate() {
+        if let Err(real) = super::inside_root(root, dir) {
+            let span = places.source(index);
+            diagnostics.push(
+                super::escape_diagnostic("the source directory", root, dir, &real)
+                    .at(Span::new(file, span.start, span.end), "in `[project] sources`")
+                    .with_help("list directories inside the project, relative to `cpl.toml`"),
+            );
+        }
+    }
+    if let Err(real) = super::inside_root(root, &config.runlog) {
+        let span = places.runlog.clone();
+        diagnostics.push(
+            super::escape_diagnostic("the run log", root, &config.runlog, &real)
+                .at(Span::new(file, span.start, span.end), "`runlog` in `cpl.toml`")
+                .with_help(RUNLOG_HELP),
+        );
     }
 }
 
