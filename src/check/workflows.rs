@@ -131,6 +131,19 @@ impl<'a> Checker<'a> {
                                             .with_help("write the program and its arguments: `command [\"python3\", \"agents/intel.py\"]`"),
                                     );
                                 }
+                                if let Some(program) = words.first()
+                                    && super::escapes_root(&self.dir_of(item.span), program)
+                                {
+                                    self.report(
+                                        Diagnostic::new(
+                                            Code::PathEscapesRoot,
+                                            format!("the program `{program}` is outside the project"),
+                                        )
+                                        .at(setting.value.span, "this command runs a program outside the project root")
+                                        .with_note("a program with a directory part is relative to this file's directory and stays inside the project; a bare name (`python3`) is looked up in `PATH`")
+                                        .with_help("put the program in the project, or name a program on `PATH` by its bare name"),
+                                    );
+                                }
                                 command = Some(words);
                             }
                             _ if value.ty.is_error() => {}

@@ -24,8 +24,8 @@ impl Host for CliHost {
         std::env::var(name).ok()
     }
 
-    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
-        std::fs::read(self.root.join(path)).map_err(|e| e.to_string())
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, Diagnostic> {
+        project::read_project_file(&self.root, path)
     }
 }
 

@@ -94,11 +94,13 @@ pub struct GraphArgs {
 }
 
 /// The run log's path: `--runlog` (relative to the current directory), else the
-/// project's setting (relative to its root).
-fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> PathBuf {
+/// project's `runlog` setting (relative to the root), which must stay inside the root.
+/// `--runlog` is the user's own choice and may name any file; `cpl.toml` comes with the
+/// repository, maybe from a pull request, and may not make cpl write elsewhere.
+fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
     match flag {
-        Some(path) => path.to_path_buf(),
-        None => root.join(&config.runlog),
+        Some(path) => Ok(path.to_path_buf()),
+        None => config.runlog_path(root),
     }
 }
 
@@ -180,7 +182,13 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         }
         return Exit::Success;
     }
-    let path = runlog_path(args.runlog.as_deref(), &root, &session.project.config);
+    let path = match runlog_path(args.runlog.as_deref(), &root, &session.project.config) {
+        Ok(path) => path,
+        Err(problem) => {
+            out.fatal(problem);
+            return Exit::Error;
+        }
+    };
     let log = match RunLog::open(&path) {
         Ok(log) => log,
         Err(e) => {
@@ -383,7 +391,13 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         Ok(found) => found,
         Err(exit) => return exit,
     };
-    let path = runlog_path(args.runlog.as_deref(), &root, &config);
+    let path = match runlog_path(args.runlog.as_deref(), &root, &config) {
+        Ok(path) => path,
+        Err(problem) => {
+            out.fatal(problem);
+            return Exit::Error;
+        }
+    };
     if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
         out.fatal(problem);
         return Exit::Error;
@@ -499,7 +513,13 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
         None => program.slos.iter().collect(),
     };
     let root = &session.project.root;
-    let path = runlog_path(args.runlog.as_deref(), root, &session.project.config);
+    let path = match runlog_path(args.runlog.as_deref(), root, &session.project.config) {
+        Ok(path) => path,
+        Err(problem) => {
+            out.fatal(problem);
+            return Exit::Error;
+        }
+    };
     if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
         out.fatal(problem);
         return Exit::Error;

@@ -223,8 +223,12 @@ impl Env<'_> {
             FileSha256 => {
                 let path = self.string_arg(next(), 0, builtin, arg_exprs, span)?;
                 let full = self.project_path(&path, call.span, at(0))?;
-                let bytes = self.host.read_file(&full).map_err(|e| {
-                    EvalError::new(Code::InvalidArgumentValue, format!("cannot read `{path}`: {e}"), at(0))
+                let bytes = self.host.read_file(&full).map_err(|problem| {
+                    let error = EvalError::new(problem.code, problem.message, at(0));
+                    match problem.help {
+                        Some(help) => error.with_help(help),
+                        None => error,
+                    }
                 })?;
                 Value::Str(Arc::from(hex(&sha2::Sha256::digest(&bytes))))
             }

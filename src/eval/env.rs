@@ -16,8 +16,9 @@ use crate::source::SourceMap;
 pub trait Host: Sync {
     fn now(&self) -> jiff::Timestamp;
     fn env_var(&self, name: &str) -> Option<String>;
-    /// Reads a file by a path relative to the project root.
-    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String>;
+    /// Reads a file by a path relative to the project root. The diagnostic says why it
+    /// cannot be read (it has no place: the caller knows where the path was written).
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, crate::diagnostics::Diagnostic>;
 }
 
 /// The host of a real run: the system clock, the process environment, the disk.
@@ -35,8 +36,8 @@ impl Host for SystemHost {
         std::env::var(name).ok()
     }
 
-    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
-        std::fs::read(self.root.join(path)).map_err(|e| e.to_string())
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, crate::diagnostics::Diagnostic> {
+        crate::project::read_project_file(&self.root, path)
     }
 }
 
@@ -57,8 +58,13 @@ impl Host for FixedHost {
         self.vars.get(name).cloned()
     }
 
-    fn read_file(&self, path: &Path) -> Result<Vec<u8>, String> {
-        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
+    fn read_file(&self, path: &Path) -> Result<Vec<u8>, crate::diagnostics::Diagnostic> {
+        self.files.get(path).cloned().ok_or_else(|| {
+            crate::diagnostics::Diagnostic::new(
+                crate::diagnostics::Code::UnreadableFile,
+                format!("cannot read `{}`: no such file", path.display()),
+            )
+        })
     }
 }
 

@@ -1,12 +1,13 @@
 //! `cpl.toml`: optional project settings. Every setting has a default, so a project
 //! needs no configuration file at all.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileKind, SourceMap, Span};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 
 pub const CONFIG_FILE: &str = "cpl.toml";
 
@@ -50,6 +51,18 @@ impl Config {
         if !path.is_file() {
             return Config::default();
         }
+        // A `cpl.toml` that links out of the project is not read: its text would be
+        // shown in diagnostics, and its settings are the project's to give.
+        let path = match super::inside_root(root, Path::new(CONFIG_FILE)) {
+            Ok(real) => real,
+            Err(real) => {
+                diagnostics.push(
+                    super::escape_diagnostic("the settings file", root, Path::new(CONFIG_FILE), &real)
+                        .with_help("make `cpl.toml` a file of the project, not a link out of it"),
+                );
+                return Config::default();
+            }
+        };
         let text = match super::read_text(&path, CONFIG_FILE, super::MAX_SOURCE_BYTES) {
             Ok(text) => text,
             Err(error) => {
@@ -61,18 +74,7 @@ impl Config {
         match toml::from_str::<File>(&text) {
             Ok(parsed) => {
                 let config = parsed.project;
-                for dir in &config.sources {
-                    if dir.is_absolute() || dir.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-                        diagnostics.push(
-                            Diagnostic::new(
-                                Code::PathEscapesRoot,
-                                format!("source directory `{}` leaves the project", dir.display()),
-                            )
-                            .at(Span::new(file, 0, 0), "in `[project] sources`")
-                            .with_help("list directories inside the project, relative to `cpl.toml`"),
-                        );
-                    }
-                }
+                report_escapes(&config, root, &text, file, diagnostics);
                 config
             }
             Err(error) => {
@@ -87,12 +89,92 @@ impl Config {
         }
     }
 
-    /// The directories to search for `.cp` files.
+    /// The directories to search for `.cp` files: those that stay inside the root once
+    /// their links are followed (the others were reported by [`Config::load`]).
     pub fn source_dirs(&self, root: &Path) -> Vec<PathBuf> {
         self.sources
             .iter()
-            .filter(|d| !d.is_absolute())
-            .map(|d| root.join(d))
+            .filter_map(|d| super::inside_root(root, d).ok())
             .collect()
+    }
+
+    /// The run log `runlog` names, where it really leads; refused when that is outside
+    /// the root. `cpl.toml` comes with the repository, maybe from a pull request, so it
+    /// may not make cpl write elsewhere.
+    pub fn runlog_path(&self, root: &Path) -> Result<PathBuf, Diagnostic> {
+        super::inside_root(root, &self.runlog).map_err(|real| {
+            super::escape_diagnostic("the run log", root, &self.runlog, &real)
+                .with_note("it is set by `runlog` in `cpl.toml`")
+                .with_help(RUNLOG_HELP)
+        })
+    }
+}
+
+/// Reports each path of `cpl.toml` that leads out of the root, at the place it is written.
+fn report_escapes(config: &Config, root: &Path, text: &str, file: FileId, diagnostics: &mut Diagnostics) {
+    let places = Places::find(text);
+    for (index, dir) in config.sources.iter().enumerate() {
+        if let Err(real) = super::inside_root(root, dir) {
+            let span = places.source(index);
+            diagnostics.push(
+                super::escape_diagnostic("the source directory", root, dir, &real)
+                    .at(Span::new(file, span.start, span.end), "in `[project] sources`")
+                    .with_help("list directories inside the project, relative to `cpl.toml`"),
+            );
+        }
+    }
+    if let Err(real) = super::inside_root(root, &config.runlog) {
+        let span = places.runlog.clone();
+        diagnostics.push(
+            super::escape_diagnostic("the run log", root, &config.runlog, &real)
+                .at(Span::new(file, span.start, span.end), "`runlog` in `cpl.toml`")
+                .with_help(RUNLOG_HELP),
+        );
+    }
+}
+
+const RUNLOG_HELP: &str =
+    "keep the project's run log inside it; a run log elsewhere is given on the command line with `--runlog PATH`";
+
+/// Where the paths of `cpl.toml` are written, for diagnostics that point at them.
+#[derive(Default)]
+struct Places {
+    sources: Vec<Range<usize>>,
+    runlog: Range<usize>,
+}
+
+#[derive(Deserialize)]
+struct PlacesFile {
+    #[serde(default)]
+    project: Option<PlacesTable>,
+}
+
+#[derive(Deserialize)]
+struct PlacesTable {
+    #[serde(default)]
+    sources: Option<Vec<toml::Spanned<toml::Value>>>,
+    #[serde(default)]
+    runlog: Option<toml::Spanned<toml::Value>>,
+}
+
+impl Places {
+    /// The positions in a `cpl.toml` that already parsed; none where a path is not written.
+    fn find(text: &str) -> Places {
+        let Ok(PlacesFile { project: Some(table) }) = toml::from_str::<PlacesFile>(text) else {
+            return Places::default();
+        };
+        Places {
+            sources: table
+                .sources
+                .unwrap_or_default()
+                .iter()
+                .map(toml::Spanned::span)
+                .collect(),
+            runlog: table.runlog.as_ref().map(toml::Spanned::span).unwrap_or(0..0),
+        }
+    }
+
+    fn source(&self, index: usize) -> Range<usize> {
+        self.sources.get(index).cloned().unwrap_or(0..0)
     }
 }

@@ -19,21 +19,48 @@ pub struct ReadError {
 
 /// Reads a file as UTF-8 text.
 pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadError> {
+    let bytes = read_regular(path, shown, limit)?;
+    decode(bytes, shown).map_err(|diagnostic| ReadError { diagnostic })
+}
+
+/// Reads a regular file's bytes, at most `limit` of them. A FIFO, a device or a socket
+/// is refused before it is opened: opening a FIFO waits for a writer, and a device such
+/// as `/dev/zero` never ends. The opened file is checked again, so a path swapped for
+/// something else between the two looks is still refused, and the read stops past the
+/// limit whatever the size said.
+pub fn read_regular(path: &Path, shown: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let unreadable = |e: std::io::Error| ReadError {
+        diagnostic: Diagnostic::new(
+            Code::UnreadableFile,
+            format!("cannot read `{shown}`: {}", io_reason(&e)),
+        )
+        .with_help("check the path and its permissions"),
+    };
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    check_regular(&metadata, shown, limit)?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let opened = file.metadata().map_err(unreadable)?;
+    check_regular(&opened, shown, limit)?;
+    read_bounded(file, shown, limit)
+}
+
+/// Refuses what is not a regular file, or is larger than `limit`.
+fn check_regular(metadata: &std::fs::Metadata, shown: &str, limit: u64) -> Result<(), ReadError> {
     let fail = |code: Code, message: String, help: &str| ReadError {
         diagnostic: Diagnostic::new(code, message).with_help(help.to_string()),
     };
-    let metadata = std::fs::metadata(path).map_err(|e| {
-        fail(
-            Code::UnreadableFile,
-            format!("cannot read `{shown}`: {}", io_reason(&e)),
-            "check the path and its permissions",
-        )
-    })?;
     if metadata.is_dir() {
         return Err(fail(
             Code::UnreadableFile,
             format!("`{shown}` is a directory"),
             "give a file",
+        ));
+    }
+    if !metadata.is_file() {
+        return Err(fail(
+            Code::UnreadableFile,
+            format!("`{shown}` is not a regular file (it is {})", special_kind(metadata)),
+            "cpl reads regular files only: a pipe or a device has no end it can rely on; save the data to a file",
         ));
     }
     if metadata.len() > limit {
@@ -47,20 +74,39 @@ pub fn read_text(path: &Path, shown: &str, limit: u64) -> Result<String, ReadErr
             "split the file, or check that this is the file you meant",
         ));
     }
-    let file = std::fs::File::open(path).map_err(|e| {
-        fail(
-            Code::UnreadableFile,
-            format!("cannot read `{shown}`: {}", io_reason(&e)),
-            "check the path and its permissions",
-        )
-    })?;
-    read_stream(file, shown, limit)
+    Ok(())
+}
+
+/// What a file that is neither a directory nor a regular file is, for messages.
+fn special_kind(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = metadata;
+    "neither a file nor a directory"
 }
 
 /// Reads a stream (standard input, a pipe, a file) as UTF-8 text. At most `limit + 1`
 /// bytes are read: a pipe or a growing file has no size to check beforehand, so going
 /// past the limit is what shows it is too large.
 pub fn read_stream(stream: impl Read, shown: &str, limit: u64) -> Result<String, ReadError> {
+    let bytes = read_bounded(stream, shown, limit)?;
+    decode(bytes, shown).map_err(|diagnostic| ReadError { diagnostic })
+}
+
+/// The bytes of a stream, refused once there are more than `limit`.
+fn read_bounded(stream: impl Read, shown: &str, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
     stream
         .take(limit.saturating_add(1))
@@ -81,7 +127,7 @@ pub fn read_stream(stream: impl Read, shown: &str, limit: u64) -> Result<String,
             .with_help("split the data, or check that this is what you meant to pass"),
         });
     }
-    decode(bytes, shown).map_err(|diagnostic| ReadError { diagnostic })
+    Ok(bytes)
 }
 
 /// Bytes to text: binary content and invalid UTF-8 are reported with their position.

@@ -234,7 +234,9 @@ fn read_glob(
             return Vec::new();
         }
     };
-    let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| p.is_file()).collect();
+    // Directories a pattern matches hold no data; anything else matched (a pipe, a
+    // device, a broken link) is read, so that it is reported rather than skipped.
+    let mut paths: Vec<PathBuf> = matched.flatten().filter(|p| !p.is_dir()).collect();
     paths.sort();
     let matched_any = !paths.is_empty();
     let mut out = Vec::new();
@@ -260,7 +262,8 @@ fn read_glob(
             );
             continue;
         };
-        match read_text(&path, &shown, MAX_DATA_BYTES) {
+        // The path checked is the one read: a link swapped since is not followed again.
+        match read_text(&real, &shown, MAX_DATA_BYTES) {
             Ok(text) => out.push(sources.add(shown, Some(real), kind, text)),
             Err(error) => {
                 let id = sources.add(shown, Some(real), kind, "");

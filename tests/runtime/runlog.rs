@@ -503,6 +503,57 @@ fn a_damaged_log_is_reported_on_open_with_its_path() {
     }
 }
 
+/// A file that is not already a run log is never made one: an empty file, another
+/// program's SQLite database, a directory, a named pipe. Each is left as it was.
+#[test]
+fn a_foreign_file_is_never_made_a_run_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let foreign = dir.path().join("other.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT);")
+        .unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let mut refused = vec![
+        (empty.clone(), "it is an empty file"),
+        (foreign.clone(), "another program's SQLite database"),
+        (folder, "not a regular file"),
+    ];
+    #[cfg(unix)]
+    {
+        let pipe = dir.path().join("pipe.db");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&pipe)
+                .status()
+                .unwrap()
+                .success()
+        );
+        refused.push((pipe, "not a regular file"));
+    }
+    for (path, why) in refused {
+        match RunLog::open(&path) {
+            Err(e @ RunLogError::Damaged { .. }) => assert!(e.to_string().contains(why), "{e}"),
+            other => panic!("{}: expected a refusal, got {other:?}", path.display()),
+        }
+    }
+    assert_eq!(std::fs::read(&empty).unwrap(), b"");
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+    // A new log is created whole: no half-made file is left beside it.
+    let fresh = dir.path().join("logs/runs.db");
+    RunLog::open(&fresh).unwrap();
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".new-"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
 /// One row this binary cannot read (a status it does not know, written past the
 /// table's checks; a time out of range) is set apart; the other runs are still listed.
 #[test]

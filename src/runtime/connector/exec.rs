@@ -258,6 +258,18 @@ fn program_path(program: &str, cwd: &Path) -> PathBuf {
     }
 }
 
+/// Why a command may not run: its program, with a directory part, leads out of `root`
+/// once its links are followed (`../tool`, `/usr/bin/tool`, a link to one). A bare name
+/// goes through `PATH` and is the machine's own, so it is allowed.
+pub fn program_outside_root(program: &str, cwd: &Path, root: &Path) -> Option<String> {
+    let path = program_path(program, cwd);
+    if path.components().count() <= 1 {
+        return None;
+    }
+    let real = crate::project::inside_root(root, &path).err()?;
+    Some(crate::project::escape_diagnostic("the program", cwd, Path::new(program), &real).message)
+}
+
 fn spawn_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such program".to_owned(),

@@ -10,7 +10,7 @@
 mod exec;
 mod http;
 
-pub use exec::{ExecCall, ExecOutput, STDERR_LIMIT, STDOUT_LIMIT, call_exec, call_exec_until};
+pub use exec::{ExecCall, ExecOutput, STDERR_LIMIT, STDOUT_LIMIT, call_exec, call_exec_until, program_outside_root};
 pub use http::{BODY_LIMIT, HttpCall, call_http};
 
 use std::fmt;

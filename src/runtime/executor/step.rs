@@ -16,7 +16,7 @@ use crate::compile::StepId;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{EvalError, Outcome, Value, apply_waivers, new_frame};
 use crate::ir::{ConnectorKind, Expr, StepCall, StepDef};
-use crate::runtime::connector::{Call, ExecCall, HttpCall};
+use crate::runtime::connector::{Call, ExecCall, HttpCall, program_outside_root};
 use crate::runtime::runlog::{AttemptStatus, Decision, StepAttempt};
 use crate::source::Span;
 
@@ -400,14 +400,26 @@ impl Run<'_, '_, '_> {
                     headers: sent,
                 })
             }
-            ConnectorKind::Exec { command, dir, timeout } => Call::Exec(ExecCall {
-                command: command.iter().map(|c| c.to_string()).collect(),
-                cwd: self.ex.options.root.join(dir),
-                action: action_def.name.to_string(),
-                args: Json::Object(body),
-                timeout: def.timeout.or(*timeout),
-                env: Vec::new(),
-            }),
+            ConnectorKind::Exec { command, dir, timeout } => {
+                let root = &self.ex.options.root;
+                let cwd = root.join(dir);
+                let outside = command
+                    .first()
+                    .and_then(|program| program_outside_root(program.as_ref(), &cwd, root));
+                if let Some(problem) = outside {
+                    let error = self.failure(step, Code::PathEscapesRoot, &problem, None);
+                    self.failed(step, started, AttemptStatus::Failed, error, None, false);
+                    return false;
+                }
+                Call::Exec(ExecCall {
+                    command: command.iter().map(|c| c.to_string()).collect(),
+                    cwd,
+                    action: action_def.name.to_string(),
+                    args: Json::Object(body),
+                    timeout: def.timeout.or(*timeout),
+                    env: Vec::new(),
+                })
+            }
         };
         let shown = self.redactor.text(&call.display());
         self.emit(&Event::Calling {

@@ -32,7 +32,7 @@ pub use types::{
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
@@ -196,6 +196,9 @@ impl RunLog {
                 path: parent.to_path_buf(),
                 source,
             })?;
+        }
+        if !refuse_foreign_file(path)? {
+            create_complete(path)?;
         }
         let conn = until_unlocked(|| connect(path))?;
         Ok(RunLog::with_connection(conn, path))
@@ -585,6 +588,7 @@ fn connect(path: &Path) -> Result<Connection, RunLogError> {
     let open_failed = |source| open_error(path, source);
     let mut conn = Connection::open(path).map_err(open_failed)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
+    refuse_foreign_database(&conn, path)?;
     verify_integrity(&conn, path)?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
@@ -658,6 +662,101 @@ fn verify_integrity(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
             detail: verdict,
         })
     }
+}
+
+/// Creates a new run log at `path`, complete with its schema, so that `path` never holds
+/// an empty file: the log is made under a name of its own beside it, then linked to
+/// `path`, which fails if something is there already. When several processes create
+/// the log at once, one link wins and the others open it.
+fn create_complete(path: &Path) -> Result<(), RunLogError> {
+    static CREATED: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let serial = CREATED.fetch_add(1, Ordering::Relaxed);
+    let fresh = path.with_file_name(format!(".{name}.new-{}-{serial}", std::process::id()));
+    let built = connect(&fresh).map(drop);
+    let linked = built.and_then(|()| {
+        std::fs::hard_link(&fresh, path).or_else(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(RunLogError::Create {
+                path: path.to_path_buf(),
+                source,
+            }),
+        })
+    });
+    for leftover in [fresh.clone(), sidecar(&fresh, "-wal"), sidecar(&fresh, "-shm")] {
+        let _ = std::fs::remove_file(leftover);
+    }
+    linked
+}
+
+/// The path of a file SQLite keeps beside a database (`runs.db-wal`).
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether a file is already at `path`, refusing one that cannot be a run log: a
+/// directory, a pipe or a device, an empty file, a file that is not an SQLite database.
+/// SQLite would take an empty or missing file for a new database and write into it, and
+/// the path may come from a `cpl.toml` nobody vetted: cpl creates its run log, or opens
+/// one it wrote, and never turns another file into one.
+fn refuse_foreign_file(path: &Path) -> Result<bool, RunLogError> {
+    let refused = |detail: &str| RunLogError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("{detail}; cpl writes only into a run log it created"),
+    };
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(refused(&format!("it cannot be read ({e})"))),
+    };
+    if !metadata.is_file() {
+        return Err(refused("it is not a regular file"));
+    }
+    let mut header = [0_u8; 16];
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        use std::io::Read;
+        file.read_exact(&mut header)
+    });
+    match read {
+        Ok(()) if &header == SQLITE_HEADER => Ok(true),
+        Ok(()) => Err(refused("it is not an SQLite database")),
+        Err(_) if metadata.len() == 0 => Err(refused("it is an empty file")),
+        Err(_) => Err(refused(
+            "it is not an SQLite database (it is shorter than the header of one)",
+        )),
+    }
+}
+
+/// Refuses another program's SQLite database: one with tables but no cpl schema version.
+/// A database with no tables at all holds nothing to lose and is taken as new.
+fn refuse_foreign_database(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
+    let open_failed = |source| open_error(path, source);
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(open_failed)?;
+    if version > 0 {
+        return Ok(());
+    }
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+        .map_err(open_failed)?;
+    if objects == 0 {
+        return Ok(());
+    }
+    Err(RunLogError::Damaged {
+        path: path.to_path_buf(),
+        detail: "it is another program's SQLite database (it has tables but no cpl schema version); \
+                 cpl writes only into a run log it created"
+            .to_string(),
+    })
 }
 
 /// An error while opening: a file that is not a database is damaged, not unopenable.

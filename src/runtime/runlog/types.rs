@@ -255,6 +255,11 @@ pub enum RunLogError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The new log, built beside its path, could not be put in place.
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     Open {
         path: PathBuf,
         source: rusqlite::Error,
@@ -331,6 +336,9 @@ impl fmt::Display for RunLogError {
                 "cannot create the run log's directory `{}`: {source}",
                 path.display()
             ),
+            RunLogError::Create { path, source } => {
+                write!(f, "cannot create the run log `{}`: {source}", path.display())
+            }
             RunLogError::Open { path, source } => {
                 write!(f, "cannot open the run log `{}`: {source}", path.display())
             }
@@ -379,7 +387,7 @@ impl fmt::Display for RunLogError {
 impl std::error::Error for RunLogError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RunLogError::CreateDir { source, .. } => Some(source),
+            RunLogError::CreateDir { source, .. } | RunLogError::Create { source, .. } => Some(source),
             RunLogError::Open { source, .. }
             | RunLogError::Migration { source, .. }
             | RunLogError::Database { source, .. } => Some(source),
