@@ -73,7 +73,20 @@ impl Redactor {
         let mut out = String::with_capacity(text.len());
         let mut chars = text.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
-            let found = self.patterns.iter().find_map(|p| match_at(bytes, at, p));
+            let found = if c == CUT {
+                // An excerpt cut at its start may begin inside a secret.
+                out.push(CUT);
+                let after = at + CUT.len_utf8();
+                match self.patterns.iter().find_map(|p| cut_suffix_at(bytes, after, p)) {
+                    Some(end) => Some(end),
+                    None => continue,
+                }
+            } else {
+                self.patterns
+                    .iter()
+                    .find_map(|p| match_at(bytes, at, p))
+                    .or_else(|| self.patterns.iter().find_map(|p| cut_prefix_at(bytes, at, p)))
+            };
             match found {
                 Some(end) => {
                     out.push_str(MASK);
@@ -153,6 +166,36 @@ fn base64_unpadded(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// How an excerpt marks where it was cut.
+const CUT: char = '…';
+
+/// Where the start of `pattern` at `at` ends when the text is cut (`…` follows) before
+/// the rest of it: an excerpt must not keep half a secret.
+fn cut_prefix_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
+    let mut pos = at;
+    for (count, c) in pattern.chars().enumerate() {
+        match match_char(text, pos, c) {
+            Some(next) => pos = next,
+            None => {
+                let rest = text.get(pos..)?;
+                let cut = rest.starts_with(CUT.to_string().as_bytes());
+                return (cut && count >= MIN_MASKED_LEN).then_some(pos);
+            }
+        }
+    }
+    None
+}
+
+/// Where the end of `pattern` at `at` ends, if the text there (just after a `…`)
+/// starts with one that is long enough to recognise.
+fn cut_suffix_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
+    let starts = pattern.char_indices().map(|(i, _)| i).skip(1);
+    starts
+        .filter_map(|i| pattern.get(i..))
+        .filter(|rest| rest.chars().count() >= MIN_MASKED_LEN)
+        .find_map(|rest| match_at(text, at, rest))
 }
 
 /// Where a match of `pattern` starting at byte `at` of `text` ends, if there is one.
@@ -357,5 +400,16 @@ mod tests {
         assert_eq!(r.text("trailing \\"), "trailing \\");
         assert_eq!(r.text("%7"), "%7");
         assert_eq!(r.text("é%"), "é%");
+    }
+
+    #[test]
+    fn excerpts_cut_inside_a_secret_keep_none_of_it() {
+        let mut r = Redactor::new();
+        r.add("hunter2-token");
+        assert_eq!(r.text("auth hunter2-to…"), "auth ***…");
+        assert_eq!(r.text("auth hunter2-to"), "auth hunter2-to");
+        assert_eq!(r.text("…er2-token failed"), "…*** failed");
+        assert_eq!(r.text("…en failed; hunt"), "…en failed; hunt");
+        assert_eq!(r.text("hunter is … fine"), "hunter is … fine");
     }
 }
