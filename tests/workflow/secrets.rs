@@ -2,7 +2,8 @@
 //! `env(…)` are planted in cpl's environment, handed to a program (its `env` block)
 //! and a service (`headers`, `token`), echoed back by both in plain, escaped and
 //! encoded forms — on standard error before and while other steps use them, in
-//! replies, in a `secret` reply field and in failures — and then every output of
+//! replies, in a `secret` reply field (and one made up by the program) and in
+//! failures — and then every output of
 //! `cpl` and every byte of the run log is searched for any of those forms.
 
 use std::path::Path;
@@ -20,6 +21,8 @@ const ENV_CRED: &str = "env-Cred\"Zq9/ü\\x";
 /// The service's token and key: HTTP header values are ASCII.
 const HTTP_SECRET: &str = "Ht7p\"T0k\\en/ x+y=";
 const HTTP_CRED: &str = "hdr-Cred\"Q8w/\\z";
+/// Made up by the program and returned in a `secret` field: known only from the reply.
+const MINTED: &str = "Vw3r9-minted\"k/ö";
 
 /// Prints every form of the credentials it was given on standard error, and returns
 /// them; `reply` also returns the token in a `secret` field, `crash` fails.
@@ -53,6 +56,12 @@ for v in values:
     print(v, file=sys.stderr)
 if action == "crash":
     sys.exit(2)
+if action == "mint":
+    minted = "Vw3r9-minted\"k/\u00f6"
+    print("issued " + minted, file=sys.stderr)
+    print(json.dumps(forms(minted)), file=sys.stderr)
+    print(json.dumps({"key": minted}))
+    sys.exit(0)
 reply = {"forms": [forms(v) for v in values]}
 if action == "reply":
     reply = {"key": args["token"], "forms": reply["forms"]}
@@ -72,6 +81,7 @@ connector agent {{
   action parallel() -> json
   action reply(token: secret) -> {{ key: secret, forms: json }}
   action crash(token: secret) -> json
+  action mint() -> {{ key: secret }}
 }}
 
 connector svc {{
@@ -96,6 +106,7 @@ workflow leaky(label: string = CRED) {{
   step check = credential_unset(value: CRED)
   step late = agent.reply(token: secret("CPL_TEST_SECRET")) after early
   step crash = agent.crash(token: late.key)
+  step mint = agent.mint()
   step http_fail = svc.reflect_fail() after late
   step say = log("{{label}} and {{late?.forms ?? "nothing"}}") always
 }}
@@ -180,7 +191,7 @@ fn forms(value: &str) -> Vec<(&'static str, String)> {
 }
 
 fn assert_clean(what: &str, text: &str) {
-    for value in [SECRET, ENV_CRED, HTTP_SECRET, HTTP_CRED] {
+    for value in [SECRET, ENV_CRED, HTTP_SECRET, HTTP_CRED, MINTED] {
         for (form, needle) in forms(value) {
             assert!(
                 !text.contains(&needle),
@@ -227,6 +238,8 @@ fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
     assert!(step("early")["stderr"].as_str().unwrap().contains("***"));
     assert!(step("parallel")["stderr"].as_str().unwrap().contains("***"));
     assert_eq!(step("crash")["status"], "failed");
+    assert_eq!(step("mint")["output"]["key"], "***");
+    assert!(step("mint")["stderr"].as_str().unwrap().contains("issued ***"));
     assert_eq!(step("http_fail")["status"], "failed");
     assert_eq!(step("check")["decision"]["outcome"], "deny");
 
