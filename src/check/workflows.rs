@@ -75,7 +75,7 @@ impl<'a> Checker<'a> {
             let mut timeout = None;
             let mut headers = Vec::new();
             let mut token: Option<(ir::Expr, Span)> = None;
-            let mut env: Option<(Vec<(Arc<str>, ir::Expr)>, Span)> = None;
+            let mut env: Option<(Named, Span)> = None;
             let mut seen: Vec<(Arc<str>, Span)> = Vec::new();
             for setting in &decl.settings {
                 let key = setting.name.name.clone();
@@ -144,10 +144,21 @@ impl<'a> Checker<'a> {
                         }
                     }
                     "headers" => headers = self.credential_entries(&setting.value, &mut frame, Credential::Header),
-                    "token" => token = Some((self.string_or_secret(&setting.value, &mut frame, "a token"), setting.name.span)),
-                    "env" => env = Some((self.credential_entries(&setting.value, &mut frame, Credential::EnvVar), setting.name.span)),
+                    "token" => {
+                        token = Some((
+                            self.string_or_secret(&setting.value, &mut frame, "a token"),
+                            setting.name.span,
+                        ))
+                    }
+                    "env" => {
+                        env = Some((
+                            self.credential_entries(&setting.value, &mut frame, Credential::EnvVar),
+                            setting.name.span,
+                        ))
+                    }
                     other => {
-                        let help = did_you_mean(other, ["kind", "url", "timeout", "command", "headers", "token", "env"]);
+                        let help =
+                            did_you_mean(other, ["kind", "url", "timeout", "command", "headers", "token", "env"]);
                         self.report(
                             Diagnostic::new(Code::UnknownSetting, format!("connectors have no setting `{other}`"))
                                 .at(setting.name.span, "unknown setting")
@@ -176,12 +187,17 @@ impl<'a> Checker<'a> {
                         );
                     }
                     if let Some((_, at)) = &token
-                        && headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                        && headers
+                            .iter()
+                            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
                     {
                         self.report(
-                            Diagnostic::new(Code::ConnectorConfig, "`token` and an `authorization` header both set it")
-                                .at(*at, "sent as `Authorization: Bearer …`")
-                                .with_help("keep one of them"),
+                            Diagnostic::new(
+                                Code::ConnectorConfig,
+                                "`token` and an `authorization` header both set it",
+                            )
+                            .at(*at, "sent as `Authorization: Bearer …`")
+                            .with_help("keep one of them"),
                         );
                     }
                     match url {
@@ -308,17 +324,15 @@ impl<'a> Checker<'a> {
     /// `headers { name: value }` or `env { NAME: value }`: a literal whose values are
     /// each a `string` or a `secret`, so a credential is sent as itself and recorded as
     /// `***`.
-    fn credential_entries(
-        &mut self,
-        value: &ast::Expr,
-        frame: &mut Frame,
-        what: Credential,
-    ) -> Vec<(Arc<str>, ir::Expr)> {
+    fn credential_entries(&mut self, value: &ast::Expr, frame: &mut Frame, what: Credential) -> Named {
         let ast::ExprKind::Record(entries) = &value.kind else {
             self.report(
-                Diagnostic::new(Code::ConnectorConfig, format!("`{}` must be written out", what.setting()))
-                    .at(value.span, "expected `{ name: value, … }`")
-                    .with_help(what.example()),
+                Diagnostic::new(
+                    Code::ConnectorConfig,
+                    format!("`{}` must be written out", what.setting()),
+                )
+                .at(value.span, "expected `{ name: value, … }`")
+                .with_help(what.example()),
             );
             return Vec::new();
         };
@@ -826,6 +840,9 @@ fn metric_help() -> String {
     format!("the metrics are {}", names.join(", "))
 }
 
+/// Names and their checked values, as `headers` and `env` hold them.
+type Named = Vec<(Arc<str>, ir::Expr)>;
+
 /// The two settings that map names to credentials.
 #[derive(Clone, Copy)]
 enum Credential {
@@ -900,7 +917,13 @@ impl Credential {
 
 /// Headers every call carries from cpl: the body's type and the run's identity.
 fn is_reserved_header(name: &str) -> bool {
-    ["content-type", "x-cpl-run-id", "x-cpl-step", "x-cpl-attempt", "idempotency-key"]
-        .iter()
-        .any(|reserved| name.eq_ignore_ascii_case(reserved))
+    [
+        "content-type",
+        "x-cpl-run-id",
+        "x-cpl-step",
+        "x-cpl-attempt",
+        "idempotency-key",
+    ]
+    .iter()
+    .any(|reserved| name.eq_ignore_ascii_case(reserved))
 }

@@ -168,17 +168,35 @@ fn forms(value: &str) -> Vec<(&'static str, String)> {
     let json = json.trim_matches('"').to_owned();
     let ascii: String = value
         .chars()
-        .map(|c| if c.is_ascii() { c.to_string() } else { format!("\\u{:04x}", c as u32) })
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\u{:04x}", c as u32)
+            }
+        })
         .collect();
     let percent: String = value.bytes().map(|b| format!("%{b:02X}")).collect();
     let mut forms = vec![
         ("plain", value.to_owned()),
         ("json", json.clone()),
-        ("json twice", serde_json::to_string(&json).unwrap().trim_matches('"').to_owned()),
-        ("ascii json", serde_json::to_string(&ascii).unwrap().trim_matches('"').to_owned()),
+        (
+            "json twice",
+            serde_json::to_string(&json).unwrap().trim_matches('"').to_owned(),
+        ),
+        (
+            "ascii json",
+            serde_json::to_string(&ascii).unwrap().trim_matches('"').to_owned(),
+        ),
         ("slash", json.replace('/', "\\/")),
-        ("\\u lower", value.chars().map(|c| format!("\\u{:04x}", c as u32)).collect()),
-        ("\\u upper", value.chars().map(|c| format!("\\u{:04X}", c as u32)).collect()),
+        (
+            "\\u lower",
+            value.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+        ),
+        (
+            "\\u upper",
+            value.chars().map(|c| format!("\\u{:04X}", c as u32)).collect(),
+        ),
         ("percent", percent.clone()),
         ("percent lower", percent.to_lowercase()),
         ("base64", base64(value.as_bytes(), STANDARD)),

@@ -279,7 +279,8 @@ fn percent_escape(rest: &[u8], own: &[u8]) -> Option<usize> {
         let triple = rest.get(i * 3..i * 3 + 3)?;
         let (percent, hex) = triple.split_first()?;
         let hex = std::str::from_utf8(hex).ok()?;
-        if *percent != b'%' || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || u8::from_str_radix(hex, 16).ok()? != *byte {
+        if *percent != b'%' || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || u8::from_str_radix(hex, 16).ok()? != *byte
+        {
             return None;
         }
     }
@@ -322,7 +323,11 @@ mod tests {
         let mut out = String::new();
         for c in text.chars() {
             for unit in c.encode_utf16(&mut units) {
-                out.push_str(&if upper { format!("\\u{unit:04X}") } else { format!("\\u{unit:04x}") });
+                out.push_str(&if upper {
+                    format!("\\u{unit:04X}")
+                } else {
+                    format!("\\u{unit:04x}")
+                });
             }
         }
         out
@@ -330,7 +335,13 @@ mod tests {
 
     fn percent_encoded(text: &str, upper: bool) -> String {
         text.bytes()
-            .map(|b| if upper { format!("%{b:02X}") } else { format!("%{b:02x}") })
+            .map(|b| {
+                if upper {
+                    format!("%{b:02X}")
+                } else {
+                    format!("%{b:02x}")
+                }
+            })
             .collect()
     }
 
@@ -349,7 +360,10 @@ mod tests {
             format!("\"{}\"", all_unicode_escaped(TRICKY, true).replace('\\', "\\\\")),
         ] {
             let masked = r.text(&format!("echo {text} end"));
-            assert!(!masked.contains("wörd") && !masked.contains("w\\u00f6rd") && !masked.contains("rd"), "{text} -> {masked}");
+            assert!(
+                !masked.contains("wörd") && !masked.contains("w\\u00f6rd") && !masked.contains("rd"),
+                "{text} -> {masked}"
+            );
             assert!(masked.starts_with("echo ") && masked.ends_with(" end"), "{masked}");
         }
     }
@@ -396,7 +410,10 @@ mod tests {
     fn unrelated_text_and_near_misses_are_left_alone() {
         let mut r = Redactor::new();
         r.add("s3cr3t-value");
-        assert_eq!(r.text("s3cr3t-valu and \\u0073 and %73"), "s3cr3t-valu and \\u0073 and %73");
+        assert_eq!(
+            r.text("s3cr3t-valu and \\u0073 and %73"),
+            "s3cr3t-valu and \\u0073 and %73"
+        );
         assert_eq!(r.text("trailing \\"), "trailing \\");
         assert_eq!(r.text("%7"), "%7");
         assert_eq!(r.text("é%"), "é%");

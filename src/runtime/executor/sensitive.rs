@@ -115,7 +115,10 @@ impl<'e, 'a> Reads<'e, 'a> {
         let Some(def) = program.policies.get(id.index()) else {
             return;
         };
-        def.params.iter().filter_map(|p| p.default.as_ref()).for_each(|d| self.expr(d));
+        def.params
+            .iter()
+            .filter_map(|p| p.default.as_ref())
+            .for_each(|d| self.expr(d));
         def.setup.iter().for_each(|(_, value)| self.expr(value));
         if let Some(each) = &def.each {
             self.expr(&each.collection);

@@ -448,7 +448,12 @@ impl Run<'_, '_, '_> {
 
     /// Named connector settings (`headers`, `env`) as the texts sent, or `None` when
     /// one fails to evaluate (the step has then failed).
-    fn settings(&mut self, step: StepId, started: Timestamp, named: &[(Arc<str>, Expr)]) -> Option<Vec<(String, String)>> {
+    fn settings(
+        &mut self,
+        step: StepId,
+        started: Timestamp,
+        named: &[(Arc<str>, Expr)],
+    ) -> Option<Vec<(String, String)>> {
         let mut sent = Vec::new();
         for (name, expr) in named {
             sent.push((name.to_string(), self.setting(step, started, expr)?));
