@@ -70,6 +70,8 @@ impl Redactor {
             return text.to_owned();
         }
         let bytes = text.as_bytes();
+        // Only an excerpt, marked by `…`, can hold half a secret.
+        let has_cut = text.contains(CUT);
         let mut out = String::with_capacity(text.len());
         let mut chars = text.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
@@ -82,10 +84,11 @@ impl Redactor {
                     None => continue,
                 }
             } else {
-                self.patterns
-                    .iter()
-                    .find_map(|p| match_at(bytes, at, p))
-                    .or_else(|| self.patterns.iter().find_map(|p| cut_prefix_at(bytes, at, p)))
+                self.patterns.iter().find_map(|p| match_at(bytes, at, p)).or_else(|| {
+                    has_cut
+                        .then(|| self.patterns.iter().find_map(|p| cut_prefix_at(bytes, at, p)))
+                        .flatten()
+                })
             };
             match found {
                 Some(end) => {
@@ -176,8 +179,8 @@ const CUT: char = '…';
 fn cut_prefix_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
     let mut pos = at;
     for (count, c) in pattern.chars().enumerate() {
-        match match_char(text, pos, c) {
-            Some(next) => pos = next,
+        match ends_of(text, pos, c).as_slice().first() {
+            Some(&next) => pos = next,
             None => {
                 let rest = text.get(pos..)?;
                 let cut = rest.starts_with(CUT.to_string().as_bytes());
@@ -200,32 +203,118 @@ fn cut_suffix_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
 
 /// Where a match of `pattern` starting at byte `at` of `text` ends, if there is one.
 fn match_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
-    pattern.chars().try_fold(at, |pos, c| match_char(text, pos, c))
+    let chars: Vec<char> = pattern.chars().collect();
+    match_chars(text, at, &chars)
 }
 
-/// Where one character of a pattern ends in `text` when it starts at `pos`: as itself,
-/// JSON-escaped (behind any number of backslashes, for JSON nested in JSON), or
-/// percent-encoded.
-fn match_char(text: &[u8], pos: usize, c: char) -> Option<usize> {
-    let rest = text.get(pos..)?;
-    let mut utf8 = [0_u8; 4];
-    let own: &[u8] = c.encode_utf8(&mut utf8).as_bytes();
-    if c == '\\' {
-        // A backslash escaped once or more is a run of backslashes.
-        let run = rest.iter().take_while(|&&b| b == b'\\').count();
-        if run > 0 {
-            return Some(pos + run);
+/// How many ways of reading a text one match may try before it gives up: a secret
+/// with many backslashes or `%` against a text crafted for it must not stall a run.
+const MATCH_BUDGET: u32 = 4096;
+
+fn match_chars(text: &[u8], at: usize, chars: &[char]) -> Option<usize> {
+    let mut budget = MATCH_BUDGET;
+    match_from(text, at, chars, &mut budget)
+}
+
+/// The deepest nesting of JSON in JSON whose escaped backslashes are recognised.
+const MAX_ESCAPE_DEPTH: u32 = 5;
+
+/// [`match_at`] for the characters left. Most characters can be read only one way at
+/// a place, but some several: a `%` is itself or the start of `%25`, and a run of `k`
+/// backslashes in a secret is `k × 2^depth` backslashes in text escaped `depth` times,
+/// where the rest of the text's run, if any, belongs to the next character's escape
+/// (`\\\u00e9`). Each reading is tried.
+fn match_from(text: &[u8], at: usize, chars: &[char], budget: &mut u32) -> Option<usize> {
+    let mut pos = at;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let in_text = run_of_backslashes(text.get(pos..).unwrap_or_default());
+        if c == '\\' && in_text > 0 {
+            let in_secret = chars
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&c| c == '\\')
+                .count();
+            let rest = chars.get(i + in_secret..).unwrap_or_default();
+            let found = (0..=MAX_ESCAPE_DEPTH)
+                .filter_map(|depth| in_secret.checked_shl(depth))
+                .filter(|&n| n <= in_text)
+                .find_map(|n| {
+                    *budget = budget.checked_sub(1)?;
+                    match_from(text, pos + n, rest, budget)
+                });
+            if found.is_some() {
+                return found;
+            }
+            // Not a run of escaped backslashes: perhaps `\u005c`.
+        }
+        let ends = ends_of(text, pos, c);
+        match ends.as_slice() {
+            [] => return None,
+            [only] => pos = *only,
+            several => {
+                let rest = chars.get(i + 1..).unwrap_or_default();
+                return several.iter().find_map(|&end| {
+                    *budget = budget.checked_sub(1)?;
+                    match_from(text, end, rest, budget)
+                });
+            }
+        }
+        i += 1;
+    }
+    Some(pos)
+}
+
+fn run_of_backslashes(text: &[u8]) -> usize {
+    text.iter().take_while(|&&b| b == b'\\').count()
+}
+
+/// The places where one character of a secret can end when it starts at `pos`.
+#[derive(Default)]
+struct Ends {
+    ends: [usize; 6],
+    len: usize,
+}
+
+impl Ends {
+    fn push(&mut self, end: usize) {
+        if !self.as_slice().contains(&end)
+            && let Some(slot) = self.ends.get_mut(self.len)
+        {
+            *slot = end;
+            self.len += 1;
         }
     }
-    if rest.starts_with(own) {
-        return Some(pos + own.len());
+
+    fn as_slice(&self) -> &[usize] {
+        self.ends.get(..self.len).unwrap_or_default()
     }
-    match rest.first()? {
-        b'\\' => json_escape(text, pos, c),
-        b'%' => percent_escape(rest, own).map(|len| pos + len),
-        b'+' if c == ' ' => Some(pos + 1),
-        _ => None,
+}
+
+/// Every way `c` can be written at `pos`: as itself, JSON-escaped (behind any number
+/// of backslashes, for JSON nested in JSON), or percent-encoded.
+fn ends_of(text: &[u8], pos: usize, c: char) -> Ends {
+    let mut ends = Ends::default();
+    let Some(rest) = text.get(pos..) else {
+        return ends;
+    };
+    let mut utf8 = [0_u8; 4];
+    let own: &[u8] = c.encode_utf8(&mut utf8).as_bytes();
+    if c == '\\' && rest.first() == Some(&b'\\') {
+        ends.push(pos + run_of_backslashes(rest));
+    } else if rest.starts_with(own) {
+        ends.push(pos + own.len());
     }
+    match rest.first() {
+        Some(b'\\') => json_escape(text, pos, c).into_iter().for_each(|end| ends.push(end)),
+        Some(b'%') => percent_escape(rest, own)
+            .into_iter()
+            .for_each(|len| ends.push(pos + len)),
+        Some(b'+') if c == ' ' => ends.push(pos + 1),
+        _ => {}
+    }
+    ends
 }
 
 /// `c` as a JSON escape at `pos`, behind one or more backslashes.
@@ -428,5 +517,38 @@ mod tests {
         assert_eq!(r.text("…er2-token failed"), "…*** failed");
         assert_eq!(r.text("…en failed; hunt"), "…en failed; hunt");
         assert_eq!(r.text("hunter is … fine"), "hunter is … fine");
+    }
+
+    #[test]
+    fn any_text_is_masked_without_panicking() {
+        let mut r = Redactor::new();
+        r.add("a\\é%\"b");
+        let pieces = [
+            "a", "\\", "é", "%", "%c3", "%C3%A9", "\\u00e9", "\\u00", "\\\\", "\"", "b", "…", "+",
+        ];
+        for x in pieces {
+            for y in pieces {
+                for z in pieces {
+                    let text = format!("{x}{y}{z}");
+                    let masked = r.text(&text);
+                    assert!(masked.len() <= text.len() + MASK.len(), "{text} -> {masked}");
+                }
+            }
+        }
+        assert_eq!(r.text("a\\\\\\u00e9%25\\\"b"), "***");
+        assert_eq!(r.text("a\\\\\\u00e9%26\\\"b"), "a\\\\\\u00e9%26\\\"b");
+        assert_eq!(r.text("a\\\\\\u00E9%25\\\\\\\"b"), "***");
+    }
+
+    #[test]
+    fn a_secret_of_backslashes_against_a_text_of_backslashes_ends() {
+        let mut r = Redactor::new();
+        r.add(&format!("{}x", "\\".repeat(20)));
+        let text = format!("{}\"y", "\\".repeat(200));
+        assert_eq!(r.text(&text), text);
+        assert_eq!(r.text(&format!("{}x", "\\".repeat(40))), "***");
+        let mut r = Redactor::new();
+        r.add("back\\slash");
+        assert_eq!(r.text("back\\u005cslash and back%5cslash"), "*** and ***");
     }
 }
