@@ -3,9 +3,9 @@
 //! program's standard error, an error message, a reply — the way CI systems mask
 //! their secrets in logs. A program that echoes a secret seldom echoes it verbatim,
 //! so its escaped forms are masked too: JSON string escapes (`\"`, `\\`, `\/`,
-//! `\n`, `\uXXXX` in either case, nested to any depth), percent-encoding (either
-//! case, `+` for a space) and base64 (standard and URL-safe, alone or inside a longer
-//! encoded text).
+//! `\n`, `\uXXXX` in either case, and escapes of escapes for JSON quoted in JSON),
+//! percent-encoding (either case, `+` for a space) and base64 (standard and URL-safe,
+//! alone or inside a longer encoded text).
 
 use serde_json::Value as Json;
 
@@ -203,6 +203,11 @@ fn cut_suffix_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
 
 /// Where a match of `pattern` starting at byte `at` of `text` ends, if there is one.
 fn match_at(text: &[u8], at: usize, pattern: &str) -> Option<usize> {
+    // Most places start neither the secret nor an escape: skip them cheaply.
+    let here = *text.get(at)?;
+    if Some(&here) != pattern.as_bytes().first() && !matches!(here, b'\\' | b'%' | b'+') {
+        return None;
+    }
     let chars: Vec<char> = pattern.chars().collect();
     match_chars(text, at, &chars)
 }
