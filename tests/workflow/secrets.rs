@@ -107,6 +107,7 @@ workflow leaky(label: string = CRED) {{
   step late = agent.reply(token: secret("CPL_TEST_SECRET")) after early
   step crash = agent.crash(token: late.key)
   step mint = agent.mint()
+  step bad_cast = log("{{int(CRED)}}")
   step http_fail = svc.reflect_fail() after late
   step say = log("{{label}} and {{late?.forms ?? "nothing"}}") always
 }}
@@ -257,6 +258,9 @@ fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
     assert!(step("parallel")["stderr"].as_str().unwrap().contains("***"));
     assert_eq!(step("crash")["status"], "failed");
     assert_eq!(step("mint")["output"]["key"], "***");
+    // An evaluation error quotes the value it could not use: masked.
+    let cast = step("bad_cast")["error"]["message"].as_str().unwrap();
+    assert!(cast.contains("***"), "{cast}");
     assert!(step("mint")["stderr"].as_str().unwrap().contains("issued ***"));
     assert_eq!(step("http_fail")["status"], "failed");
     assert_eq!(step("check")["decision"]["outcome"], "deny");

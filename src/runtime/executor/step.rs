@@ -175,7 +175,7 @@ impl Run<'_, '_, '_> {
                 diagnostic = diagnostic
                     .at(e.span, "evaluation failed here")
                     .with_label(span, "in this step")
-                    .with_help_opt(e.help.clone());
+                    .with_help_opt(e.help.as_deref().map(|help| self.redactor.text(help)));
             }
             (Some(e), None) => diagnostic = diagnostic.at(e.span, "evaluation failed here"),
             (None, Some(span)) => diagnostic = diagnostic.at(span, "this step"),
