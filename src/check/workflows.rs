@@ -112,7 +112,7 @@ impl<'a> Checker<'a> {
                             );
                         }
                     },
-                    "url" => url = Some(self.check_expr(&setting.value, &mut frame, &Type::String)),
+                    "url" => url = Some(self.string_or_secret(&setting.value, &mut frame, "a url")),
                     "timeout" => timeout = self.constant_duration(&setting.value),
                     "command" => {
                         let value = self.check_expr(&setting.value, &mut frame, &Type::list(Type::String));

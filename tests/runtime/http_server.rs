@@ -69,7 +69,9 @@ fn handle(stream: TcpStream) -> std::io::Result<()> {
     let mut body = vec![0_u8; length];
     reader.read_exact(&mut body)?;
 
-    let (status, content_type, reply, extra) = match path.as_str() {
+    // Routes are matched on the last segment, so a base URL may have a path of its own.
+    let route = format!("/{}", path.rsplit('/').next().unwrap_or_default());
+    let (status, content_type, reply, extra) = match route.as_str() {
         "/echo" => {
             let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let reply = json!({ "method": method, "path": path, "body": body, "headers": headers });

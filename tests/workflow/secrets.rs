@@ -21,6 +21,8 @@ const ENV_CRED: &str = "env-Cred\"Zq9/ü\\x";
 /// The service's token and key: HTTP header values are ASCII.
 const HTTP_SECRET: &str = "Ht7p\"T0k\\en/ x+y=";
 const HTTP_CRED: &str = "hdr-Cred\"Q8w/\\z";
+/// The path of a service whose whole URL is a secret (a webhook's, say).
+const HOOK_PATH: &str = "Zk4x-hookpath";
 /// Made up by the program and returned in a `secret` field: known only from the reply.
 const MINTED: &str = "Vw3r9-minted\"k/ö";
 
@@ -94,6 +96,12 @@ connector svc {{
   action reflect_fail() -> json
 }}
 
+connector hook {{
+  kind http
+  url secret("CPL_TEST_HOOK_URL")
+  action reflect() -> json
+}}
+
 policy credential_unset(value: string) {{
   level advisory
   deny when len(value) > 0 => "the credential {{value}} is set"
@@ -103,6 +111,7 @@ workflow leaky(label: string = CRED) {{
   step early = agent.early()
   step parallel = agent.parallel()
   step http = svc.reflect()
+  step webhook = hook.reflect()
   step check = credential_unset(value: CRED)
   step late = agent.reply(token: secret("CPL_TEST_SECRET")) after early
   step crash = agent.crash(token: late.key)
@@ -125,7 +134,7 @@ struct Out {
     text: String,
 }
 
-fn cpl(project: &Path, args: &[&str]) -> Out {
+fn cpl(project: &Path, base: &str, args: &[&str]) -> Out {
     let out = Command::new(env!("CARGO_BIN_EXE_cpl"))
         .args(args)
         .arg("--project")
@@ -135,6 +144,7 @@ fn cpl(project: &Path, args: &[&str]) -> Out {
         .env("CPL_TEST_ENV_CRED", ENV_CRED)
         .env("CPL_TEST_HTTP_SECRET", HTTP_SECRET)
         .env("CPL_TEST_HTTP_CRED", HTTP_CRED)
+        .env("CPL_TEST_HOOK_URL", format!("{base}/{HOOK_PATH}"))
         .output()
         .unwrap();
     Out {
@@ -210,7 +220,7 @@ fn forms(value: &str) -> Vec<(&'static str, String)> {
 }
 
 fn assert_clean(what: &str, text: &str) {
-    for value in [SECRET, ENV_CRED, HTTP_SECRET, HTTP_CRED, MINTED] {
+    for value in [SECRET, ENV_CRED, HTTP_SECRET, HTTP_CRED, MINTED, HOOK_PATH] {
         for (form, needle) in forms(value) {
             assert!(
                 !text.contains(&needle),
@@ -232,15 +242,17 @@ fn runlog_bytes(project: &Path) -> String {
 #[test]
 fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
     let dir = tempfile::tempdir().unwrap();
-    project(dir.path(), &http_server::start());
+    let base = http_server::start();
+    project(dir.path(), &base);
+    let cpl = |args: &[&str]| cpl(dir.path(), &base, args);
 
-    let plan = cpl(dir.path(), &["run", "leaky", "--dry-run"]);
+    let plan = cpl(&["run", "leaky", "--dry-run"]);
     assert_eq!(plan.code, 0, "{}", plan.text);
     assert_clean("the plan", &plan.text);
-    let plan = cpl(dir.path(), &["run", "leaky", "--dry-run", "--format", "json"]);
+    let plan = cpl(&["run", "leaky", "--dry-run", "--format", "json"]);
     assert_clean("the JSON plan", &plan.text);
 
-    let run = cpl(dir.path(), &["run", "leaky", "--format", "json"]);
+    let run = cpl(&["run", "leaky", "--format", "json"]);
     assert_eq!(run.code, 1, "the crash step fails the run: {}", run.text);
     assert_clean("`cpl run --format json`", &run.text);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -258,6 +270,7 @@ fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
     assert!(step("parallel")["stderr"].as_str().unwrap().contains("***"));
     assert_eq!(step("crash")["status"], "failed");
     assert_eq!(step("mint")["output"]["key"], "***");
+    assert_eq!(step("webhook")["status"], "succeeded", "{}", step("webhook"));
     // An evaluation error quotes the value it could not use: masked.
     let cast = step("bad_cast")["error"]["message"].as_str().unwrap();
     assert!(cast.contains("***"), "{cast}");
@@ -266,7 +279,7 @@ fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
     assert_eq!(step("check")["decision"]["outcome"], "deny");
 
     for format in ["human", "sarif", "github"] {
-        let out = cpl(dir.path(), &["run", "leaky", "--format", format]);
+        let out = cpl(&["run", "leaky", "--format", format]);
         assert_eq!(out.code, 1, "{format}: {}", out.text);
         assert_clean(&format!("`cpl run --format {format}`"), &out.text);
     }
@@ -277,10 +290,10 @@ fn no_record_shows_a_secret_or_an_env_credential_in_any_form() {
 
     let id = report["run"]["id"].as_str().unwrap();
     for format in ["human", "json"] {
-        let shown = cpl(dir.path(), &["runs", "show", id, "--format", format]);
+        let shown = cpl(&["runs", "show", id, "--format", format]);
         assert_eq!(shown.code, 0, "{}", shown.text);
         assert_clean(&format!("`cpl runs show --format {format}`"), &shown.text);
-        let listed = cpl(dir.path(), &["runs", "--format", format]);
+        let listed = cpl(&["runs", "--format", format]);
         assert_clean(&format!("`cpl runs --format {format}`"), &listed.text);
     }
 }

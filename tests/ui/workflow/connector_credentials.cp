@@ -15,7 +15,15 @@ connector program {
   action go() -> json
 }
 
+/// A webhook whose whole URL is the credential.
+connector hook {
+  kind http
+  url secret("HOOK_URL")
+  action post(text: string) -> json
+}
+
 workflow uses_them() {
   step a = service.go(token: secret("API_KEY"))
   step b = program.go()
+  step c = hook.post(text: "hello")
 }

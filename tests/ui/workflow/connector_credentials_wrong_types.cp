@@ -1,4 +1,4 @@
-// expect: E0201 E0805 E0201 E0805 E0201 E0805 E0805 E0805 E0805 E0110 E0805
+// expect: E0201 E0201 E0805 E0201 E0805 E0201 E0805 E0805 E0805 E0805 E0110 E0805
 // Credentials are `string` or `secret` values written out in `headers`, `token` and `env`.
 connector service {
   kind http
@@ -28,6 +28,12 @@ connector both {
 
 const HEADERS = { "x-a": "b" }
 
+connector numbered {
+  kind http
+  url 8700
+  action go() -> json
+}
+
 connector computed {
   kind http
   url "http://127.0.0.1:8700"
@@ -40,4 +46,5 @@ workflow uses_them() {
   step b = program.go()
   step c = both.go()
   step d = computed.go()
+  step e = numbered.go()
 }
