@@ -372,13 +372,8 @@ impl Run<'_, '_, '_> {
                 headers,
                 token,
             } => {
-                let mut settings = new_frame(SETTING_LOCALS);
-                let base_url = match env.eval(url, &mut settings) {
-                    Ok(value) => revealed(&value),
-                    Err(e) => {
-                        self.eval_failed(step, started, &e);
-                        return false;
-                    }
+                let Some(base_url) = self.setting(step, started, url) else {
+                    return false;
                 };
                 let Some(mut sent) = self.settings(step, started, headers) else {
                     return false;
