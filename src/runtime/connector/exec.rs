@@ -250,13 +250,6 @@ pub fn call_exec_until(call: &ExecCall, cancel: &Cancel) -> Result<ExecOutput, C
     }
 }
 
-/// What a program inherits from cpl's environment: `PATH` alone, so that `python3`
-/// is found as it is from a shell. Everything else, credentials included, reaches a
-/// program only when its connector's `env` names it.
-fn inherited_env() -> impl Iterator<Item = (&'static str, std::ffi::OsString)> {
-    std::env::var_os("PATH").map(|path| ("PATH", path)).into_iter()
-}
-
 /// A relative path with a directory part (`./run.sh`, `agents/run`) is relative to the
 /// working directory given, whatever cpl's own is; a bare name goes through `PATH`.
 fn program_path(program: &str, cwd: &Path) -> PathBuf {
@@ -285,6 +278,13 @@ fn signal_of(status: ExitStatus) -> Option<i32> {
 #[cfg(not(unix))]
 fn signal_of(_status: ExitStatus) -> Option<i32> {
     None
+}
+
+/// What a program inherits from cpl's environment: `PATH` alone, so that `python3`
+/// is found as it is from a shell. Everything else, credentials included, reaches a
+/// program only when its connector's `env` names it.
+fn inherited_env() -> impl Iterator<Item = (&'static str, std::ffi::OsString)> {
+    std::env::var_os("PATH").map(|path| ("PATH", path)).into_iter()
 }
 
 /// Kills the program and, on Unix, every process of its group. Without `libc` (cpl
