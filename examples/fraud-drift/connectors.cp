@@ -7,6 +7,11 @@ connector atlas {
   kind exec
   command ["python3", "agents/atlas.py"]
   timeout 30s
+  // A program sees only `PATH`, cpl's `CPL_*` variables and what `env` passes on.
+  env {
+    ATLAS_FAIL_TIMES: env("ATLAS_FAIL_TIMES", "0")
+    ATLAS_DELAY: env("ATLAS_DELAY", "0")
+  }
   action retrain(model: string, reason: string) -> { run_id: string }
 }
 

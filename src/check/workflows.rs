@@ -74,6 +74,8 @@ impl<'a> Checker<'a> {
             let mut command: Option<Vec<Arc<str>>> = None;
             let mut timeout = None;
             let mut headers = Vec::new();
+            let mut token: Option<(ir::Expr, Span)> = None;
+            let mut env: Option<(Named, Span)> = None;
             let mut seen: Vec<(Arc<str>, Span)> = Vec::new();
             for setting in &decl.settings {
                 let key = setting.name.name.clone();
@@ -110,7 +112,7 @@ impl<'a> Checker<'a> {
                             );
                         }
                     },
-                    "url" => url = Some(self.check_expr(&setting.value, &mut frame, &Type::String)),
+                    "url" => url = Some(self.string_or_secret(&setting.value, &mut frame, "a url")),
                     "timeout" => timeout = self.constant_duration(&setting.value),
                     "command" => {
                         let value = self.check_expr(&setting.value, &mut frame, &Type::list(Type::String));
@@ -154,19 +156,27 @@ impl<'a> Checker<'a> {
                             ),
                         }
                     }
-                    "headers" => {
-                        let value = self.check_expr(&setting.value, &mut frame, &Type::Map(Arc::new(Type::String)));
-                        if let ExprKind::Map(entries) = value.kind {
-                            headers = entries;
-                        }
+                    "headers" => headers = self.credential_entries(&setting.value, &mut frame, Credential::Header),
+                    "token" => {
+                        token = Some((
+                            self.string_or_secret(&setting.value, &mut frame, "a token"),
+                            setting.name.span,
+                        ))
+                    }
+                    "env" => {
+                        env = Some((
+                            self.credential_entries(&setting.value, &mut frame, Credential::EnvVar),
+                            setting.name.span,
+                        ))
                     }
                     other => {
-                        let help = did_you_mean(other, ["kind", "url", "timeout", "command", "headers"]);
+                        let help =
+                            did_you_mean(other, ["kind", "url", "timeout", "command", "headers", "token", "env"]);
                         self.report(
                             Diagnostic::new(Code::UnknownSetting, format!("connectors have no setting `{other}`"))
                                 .at(setting.name.span, "unknown setting")
                                 .with_help(help.unwrap_or_else(|| {
-                                    "a connector has `kind`, `url`, `timeout`, `headers` (http) or `command` (exec)"
+                                    "a connector has `kind`, `url`, `timeout`, `headers` and `token` (http), or `command` and `env` (exec)"
                                         .to_string()
                                 })),
                         );
@@ -182,8 +192,34 @@ impl<'a> Checker<'a> {
                                 .with_help("remove `command`, or make it `kind exec`"),
                         );
                     }
+                    if let Some((_, at)) = &env {
+                        self.report(
+                            Diagnostic::new(Code::ConnectorConfig, "an `http` connector has no `env`")
+                                .at(*at, "only programs have an environment")
+                                .with_help("send credentials with `headers { name: value }` or `token secret(\"…\")`"),
+                        );
+                    }
+                    if let Some((_, at)) = &token
+                        && headers
+                            .iter()
+                            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                    {
+                        self.report(
+                            Diagnostic::new(
+                                Code::ConnectorConfig,
+                                "`token` and an `authorization` header both set it",
+                            )
+                            .at(*at, "sent as `Authorization: Bearer …`")
+                            .with_help("keep one of them"),
+                        );
+                    }
                     match url {
-                        Some(url) => Some(ir::ConnectorKind::Http { url, timeout, headers }),
+                        Some(url) => Some(ir::ConnectorKind::Http {
+                            url,
+                            timeout,
+                            headers,
+                            token: token.map(|(t, _)| t),
+                        }),
                         None => {
                             self.report(
                                 Diagnostic::new(
@@ -205,11 +241,26 @@ impl<'a> Checker<'a> {
                                 .with_help("remove `url`, or make it `kind http`"),
                         );
                     }
+                    if let Some((_, at)) = &token {
+                        self.report(
+                            Diagnostic::new(Code::ConnectorConfig, "an `exec` connector has no `token`")
+                                .at(*at, "only services take a token")
+                                .with_help("give the program its credential in `env { NAME: secret(\"…\") }`"),
+                        );
+                    }
+                    if let Some(first) = seen.iter().find(|(k, _)| &**k == "headers").map(|(_, s)| *s) {
+                        self.report(
+                            Diagnostic::new(Code::ConnectorConfig, "an `exec` connector has no `headers`")
+                                .at(first, "only services take headers")
+                                .with_help("give the program its credential in `env { NAME: secret(\"…\") }`"),
+                        );
+                    }
                     match command {
                         Some(command) => Some(ir::ConnectorKind::Exec {
                             command,
                             dir: self.dir_of(item.span),
                             timeout,
+                            env: env.map(|(e, _)| e).unwrap_or_default(),
                         }),
                         None => {
                             self.report(
@@ -272,6 +323,7 @@ impl<'a> Checker<'a> {
                 command: Vec::new(),
                 dir: Default::default(),
                 timeout: None,
+                env: Vec::new(),
             });
             self.program.connectors.push(ir::ConnectorDef {
                 name: item.name.name.clone(),
@@ -280,6 +332,68 @@ impl<'a> Checker<'a> {
                 span: item.name.span,
             });
         }
+    }
+
+    /// `headers { name: value }` or `env { NAME: value }`: a literal whose values are
+    /// each a `string` or a `secret`, so a credential is sent as itself and recorded as
+    /// `***`.
+    fn credential_entries(&mut self, value: &ast::Expr, frame: &mut Frame, what: Credential) -> Named {
+        let ast::ExprKind::Record(entries) = &value.kind else {
+            self.report(
+                Diagnostic::new(
+                    Code::ConnectorConfig,
+                    format!("`{}` must be written out", what.setting()),
+                )
+                .at(value.span, "expected `{ name: value, … }`")
+                .with_help(what.example()),
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<(Arc<str>, ir::Expr)> = Vec::new();
+        for entry in entries {
+            let name = &entry.key.name;
+            if out.iter().any(|(k, _)| what.same_name(k, name)) {
+                self.report(
+                    Diagnostic::new(Code::RepeatedClause, format!("`{name}` is set twice"))
+                        .at(entry.key.span, "set again here")
+                        .with_help(format!("keep one `{name}`")),
+                );
+                continue;
+            }
+            if let Some(problem) = what.name_problem(name) {
+                self.report(
+                    Diagnostic::new(Code::ConnectorConfig, format!("`{name}` cannot be {}", what.noun()))
+                        .at(entry.key.span, problem)
+                        .with_help(what.example()),
+                );
+                continue;
+            }
+            let checked = self.string_or_secret(&entry.value, frame, what.value_noun());
+            out.push((name.clone(), checked));
+        }
+        out
+    }
+
+    /// A credential setting's value: a `string` (sent and shown as it is) or a
+    /// `secret` (sent as its text, shown as `***`).
+    fn string_or_secret(&mut self, value: &ast::Expr, frame: &mut Frame, what: &str) -> ir::Expr {
+        let checked = self.infer(value, frame, Some(&Type::String));
+        if checked.ty.is_error() || matches!(checked.ty, Type::Secret) {
+            return checked;
+        }
+        if super::assign::assignable(&self.program, &checked.ty, &Type::String) && !checked.ty.is_optional() {
+            return self.coerce(checked, &Type::String);
+        }
+        let found = self.display(&checked.ty);
+        self.report(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!("{what} must be a `string` or a `secret`, not `{found}`"),
+            )
+            .at(checked.span, format!("this is `{found}`"))
+            .with_help("read a credential with `secret(\"NAME\")`; convert other values with `as string`"),
+        );
+        ir::Expr::error(checked.span)
     }
 
     pub(super) fn check_workflows(&mut self) {
@@ -737,4 +851,92 @@ impl<'a> Checker<'a> {
 fn metric_help() -> String {
     let names: Vec<String> = Metric::ALL.iter().map(|(n, _)| format!("`{n}`")).collect();
     format!("the metrics are {}", names.join(", "))
+}
+
+/// Names and their checked values, as `headers` and `env` hold them.
+type Named = Vec<(Arc<str>, ir::Expr)>;
+
+/// The two settings that map names to credentials.
+#[derive(Clone, Copy)]
+enum Credential {
+    Header,
+    EnvVar,
+}
+
+impl Credential {
+    fn setting(self) -> &'static str {
+        match self {
+            Credential::Header => "headers",
+            Credential::EnvVar => "env",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Credential::Header => "a header name",
+            Credential::EnvVar => "an environment variable",
+        }
+    }
+
+    fn value_noun(self) -> &'static str {
+        match self {
+            Credential::Header => "a header value",
+            Credential::EnvVar => "an environment variable's value",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Credential::Header => "write `headers { \"x-api-key\": secret(\"API_KEY\") }`",
+            Credential::EnvVar => "write `env { API_KEY: secret(\"API_KEY\"), LEVEL: \"debug\" }`",
+        }
+    }
+
+    /// Header names are case-insensitive; environment variables are not.
+    fn same_name(self, a: &str, b: &str) -> bool {
+        match self {
+            Credential::Header => a.eq_ignore_ascii_case(b),
+            Credential::EnvVar => a == b,
+        }
+    }
+
+    /// Why `name` cannot be used, if it cannot.
+    fn name_problem(self, name: &str) -> Option<&'static str> {
+        match self {
+            Credential::Header => {
+                // RFC 9110's `token` characters; cpl's own headers are its to set.
+                let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+                if name.is_empty() || !name.chars().all(token) {
+                    Some("not a valid header name")
+                } else if is_reserved_header(name) {
+                    Some("cpl sets this header itself")
+                } else {
+                    None
+                }
+            }
+            Credential::EnvVar => {
+                let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+                if name.is_empty() || !name.chars().all(word) || name.starts_with(|c: char| c.is_ascii_digit()) {
+                    Some("not a valid variable name")
+                } else if name.starts_with("CPL_") {
+                    Some("cpl sets the `CPL_` variables itself")
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// Headers every call carries from cpl: the body's type and the run's identity.
+fn is_reserved_header(name: &str) -> bool {
+    [
+        "content-type",
+        "x-cpl-run-id",
+        "x-cpl-step",
+        "x-cpl-attempt",
+        "idempotency-key",
+    ]
+    .iter()
+    .any(|reserved| name.eq_ignore_ascii_case(reserved))
 }

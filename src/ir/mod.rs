@@ -304,13 +304,19 @@ pub enum ConnectorKind {
     Http {
         url: Expr,
         timeout: Option<crate::time::Duration>,
+        /// Each a `string` or a `secret`; a secret is sent as its text.
         headers: Vec<(Arc<str>, Expr)>,
+        /// Sent as `Authorization: Bearer …`.
+        token: Option<Expr>,
     },
     Exec {
         command: Vec<Arc<str>>,
         /// Directory of the declaring file, relative to the project root.
         dir: std::path::PathBuf,
         timeout: Option<crate::time::Duration>,
+        /// The program's whole environment, with `PATH` and cpl's `CPL_*` variables:
+        /// each value a `string` or a `secret`.
+        env: Vec<(Arc<str>, Expr)>,
     },
 }
 

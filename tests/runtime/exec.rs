@@ -272,3 +272,34 @@ fn a_signal_is_reported_as_such() {
     );
     assert!(err.to_string().contains("was killed by signal 15"), "{err}");
 }
+
+#[test]
+fn a_program_sees_only_path_and_its_declared_environment() {
+    // `cargo test` runs this with `CARGO_*` variables set: none may reach the program.
+    let ours: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("CARGO"))
+        .collect();
+    assert!(ours.iter().any(|name| name == "CARGO_MANIFEST_DIR"), "{ours:?}");
+    let script = "import json, os, sys; json.dump(dict(os.environ), sys.stdout)";
+    let mut call = python(script, json!({}));
+    call.env = vec![("API_KEY".into(), "k3y-value".into())];
+    let out = call_exec(&call).unwrap();
+    let theirs = out.value.as_object().unwrap();
+    assert_eq!(theirs["API_KEY"], "k3y-value");
+    assert!(theirs.contains_key("PATH"), "{theirs:?}");
+    // `python3` may be a wrapper (pyenv) that sets variables of its own; cpl's are absent.
+    for name in &ours {
+        assert!(!theirs.contains_key(name), "{name} leaked: {theirs:?}");
+    }
+}
+
+#[test]
+fn a_declared_path_replaces_cpl_own() {
+    let script = "import json, os, sys; json.dump(os.environ['PATH'], sys.stdout)";
+    let mut call = python(script, json!({}));
+    let path = format!("/nowhere/marker:{}", std::env::var("PATH").unwrap());
+    call.env = vec![("PATH".into(), path)];
+    let seen = call_exec(&call).unwrap().value;
+    assert!(seen.as_str().unwrap().contains("/nowhere/marker:"), "{seen}");
+}

@@ -137,3 +137,24 @@ fn an_unknown_host_is_unreachable() {
         "{err}"
     );
 }
+
+#[test]
+fn a_header_value_http_cannot_carry_is_refused_without_quoting_it() {
+    let base = http_server::start();
+    let mut req = call(&base, "echo", json!({}));
+    req.headers = vec![("x-api-key".into(), "clé-secrète".into())];
+    let err = call_http(&req).unwrap_err();
+    assert!(matches!(err, ConnectorError::InvalidCall(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("`x-api-key`"), "{text}");
+    assert!(!text.contains("secr"), "{text}");
+}
+
+#[test]
+fn quotes_backslashes_and_spaces_are_sent_as_they_are() {
+    let base = http_server::start();
+    let mut req = call(&base, "echo", json!({}));
+    req.headers = vec![("x-api-key".into(), "a\"b\\c/d e+f=".into())];
+    let reply = call_http(&req).unwrap();
+    assert_eq!(reply["headers"]["x-api-key"], "a\"b\\c/d e+f=");
+}

@@ -14,7 +14,9 @@ pub const SLOW: Duration = Duration::from_secs(3);
 /// Starts a server and returns its base URL, e.g. `http://127.0.0.1:40123`.
 ///
 /// Routes: `/echo` (200, the request as JSON), `/notify` (200, a delivery receipt),
-/// `/fail` (500, a text body),
+/// `/fail` (500, a text body), `/reflect` (200, the `x-api-key` and bearer token
+/// sent, echoed back plain, JSON-escaped and percent-encoded, as a careless service
+/// would), `/reflect-fail` (500, the same as text),
 /// `/big-fail` (502, 2000 characters), `/slow` (200 after [`SLOW`]), `/html` (200, not
 /// JSON), `/empty` (200, no body), `/no-content` (204), `/redirect` (302 to `/echo`).
 pub fn start() -> String {
@@ -67,12 +69,21 @@ fn handle(stream: TcpStream) -> std::io::Result<()> {
     let mut body = vec![0_u8; length];
     reader.read_exact(&mut body)?;
 
-    let (status, content_type, reply, extra) = match path.as_str() {
+    // Routes are matched on the last segment, so a base URL may have a path of its own.
+    let route = format!("/{}", path.rsplit('/').next().unwrap_or_default());
+    let (status, content_type, reply, extra) = match route.as_str() {
         "/echo" => {
             let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let reply = json!({ "method": method, "path": path, "body": body, "headers": headers });
             ("200 OK", "application/json", reply.to_string(), "")
         }
+        "/reflect" => ("200 OK", "application/json", reflect(&headers).to_string(), ""),
+        "/reflect-fail" => (
+            "500 Internal Server Error",
+            "text/plain",
+            format!("cannot use {}", reflect(&headers)),
+            "",
+        ),
         "/notify" => (
             "200 OK",
             "application/json",
@@ -109,4 +120,18 @@ fn handle(stream: TcpStream) -> std::io::Result<()> {
         reply.len()
     )?;
     stream.flush()
+}
+
+/// A careless service's echo of the credentials it was sent.
+fn reflect(headers: &Map<String, Value>) -> Value {
+    let header = |name: &str| headers.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let key = header("x-api-key");
+    let token = header("authorization").trim_start_matches("Bearer ").to_owned();
+    let percent = |text: &str| text.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    json!({
+        "key": key,
+        "token": token,
+        "escaped": [Value::String(key.clone()).to_string(), Value::String(token.clone()).to_string()],
+        "percent": [percent(&key), percent(&token)],
+    })
 }

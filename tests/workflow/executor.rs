@@ -508,3 +508,47 @@ fn a_missing_argument_stops_the_run_before_it_starts() {
         "nothing is recorded for a run that never started"
     );
 }
+
+/// A credential reached only through a policy's default, a function and `env()` is
+/// masked in a step that ran before anything evaluated it; the address a `url` reads
+/// through `env()` is not.
+#[test]
+fn what_a_workflow_can_reach_through_env_is_masked_from_its_first_step() {
+    let mut loaded = project(&[(
+        "main.cp",
+        r#"
+fn deep_key() -> string = env("DEEP_KEY")
+
+policy key_unset(key: string = deep_key()) {
+  level advisory
+  deny when len(key) > 0 => "a key is set"
+}
+
+connector svc {
+  kind http
+  url env("SVC_URL", "http://127.0.0.1:9")
+  action leak() -> json
+}
+
+workflow w() {
+  step first = svc.leak()
+  step check = key_unset() after first
+}
+"#,
+    )]);
+    loaded.host.vars.insert("DEEP_KEY".into(), "deep-Kf83-key".into());
+    loaded
+        .host
+        .vars
+        .insert("SVC_URL".into(), "http://svc.internal:8700".into());
+    let fake = Arc::new(Fake::new(|_, _, _| {
+        Err(exit_failure("using deep-Kf83-key on http://svc.internal:8700"))
+    }));
+    let recorder = MemoryRecorder::new();
+    let report = loaded.run("w", &[], fake, &recorder, |_| {});
+    let first = &report.steps[0];
+    assert_eq!(first.status, AttemptStatus::Failed);
+    assert_eq!(first.stderr.as_deref(), Some("using *** on http://svc.internal:8700"));
+    let error = &first.error.as_ref().unwrap().message;
+    assert!(error.contains("using *** on http://svc.internal:8700"), "{error}");
+}

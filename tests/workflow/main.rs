@@ -17,4 +17,6 @@ mod helpers;
 mod http_server;
 #[cfg(unix)]
 mod real;
+#[cfg(unix)]
+mod secrets;
 mod slo;

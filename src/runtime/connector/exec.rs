@@ -47,7 +47,8 @@ pub struct ExecCall {
     pub args: Value,
     /// The program is killed after this long; no limit when `None`.
     pub timeout: Option<Duration>,
-    /// Added to (or replacing in) the environment cpl runs in.
+    /// The program's environment, with cpl's `PATH` (which these may replace): nothing
+    /// else of cpl's own environment reaches the program.
     pub env: Vec<(String, String)>,
 }
 
@@ -114,6 +115,8 @@ pub fn call_exec_until(call: &ExecCall, cancel: &Cancel) -> Result<ExecOutput, C
         .args(fixed)
         .arg(&call.action)
         .current_dir(&call.cwd)
+        .env_clear()
+        .envs(inherited_env())
         .envs(call.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -287,6 +290,13 @@ fn signal_of(status: ExitStatus) -> Option<i32> {
 #[cfg(not(unix))]
 fn signal_of(_status: ExitStatus) -> Option<i32> {
     None
+}
+
+/// What a program inherits from cpl's environment: `PATH` alone, so that `python3`
+/// is found as it is from a shell. Everything else, credentials included, reaches a
+/// program only when its connector's `env` names it.
+fn inherited_env() -> impl Iterator<Item = (&'static str, std::ffi::OsString)> {
+    std::env::var_os("PATH").map(|path| ("PATH", path)).into_iter()
 }
 
 /// Kills the program and, on Unix, every process of its group. Without `libc` (cpl

@@ -48,6 +48,13 @@ pub fn call_http(call: &HttpCall) -> Result<Value, ConnectorError> {
             call.timeout
         )));
     }
+    if let Some((name, _)) = call.headers.iter().find(|(_, value)| !is_header_text(value)) {
+        // The value may be a secret: the message names the header only.
+        return Err(ConnectorError::InvalidCall(format!(
+            "the header `{name}` of `POST {url}` has characters an HTTP header cannot carry \
+             (printable ASCII only)"
+        )));
+    }
     let agent: Agent = Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(call.timeout.to_std()))
@@ -99,6 +106,11 @@ pub fn call_http(call: &HttpCall) -> Result<Value, ConnectorError> {
         excerpt: excerpt(&String::from_utf8_lossy(&body)),
         stderr: None,
     })
+}
+
+/// Printable ASCII, spaces and tabs: what a header value may hold (RFC 9110).
+fn is_header_text(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
 /// How std's `ToSocketAddrs` words a failed DNS lookup.

@@ -17,6 +17,7 @@ mod plan;
 mod redact;
 mod reply;
 mod schedule;
+mod sensitive;
 mod step;
 mod worker;
 

@@ -1,7 +1,10 @@
 //! `cpl run --dry-run`: what a run would do, in order, without calling anything. Only
 //! the connectors' settings are evaluated (a `url` may read the environment), so the
-//! plan shows the real address each step would call.
+//! plan shows the real address each step would call — with any password in it, and
+//! any secret it reads, masked.
 
+use super::redact::Redactor;
+use super::sensitive::sensitive_values;
 use crate::compile::{CompiledWorkflow, EdgeKind, StepId};
 use crate::eval::{Env, Value, new_frame};
 use crate::ir::{ConnectorKind, StepCall, StepDef};
@@ -41,6 +44,12 @@ pub struct Plan {
 /// Plans a run of `workflow`. `exec` directories are shown relative to the project root.
 pub fn plan(env: &Env<'_>, workflow: &CompiledWorkflow) -> Plan {
     let def = env.program.workflows.get(workflow.workflow.index());
+    // An address is shown as it is, but a password in it, or a secret a `url` reads,
+    // is masked as a run would mask it.
+    let mut redactor = Redactor::new();
+    for value in def.map(|d| sensitive_values(env, d)).unwrap_or_default() {
+        redactor.add(&value);
+    }
     let mut steps = Vec::new();
     for &step in workflow.order() {
         let Some(step_def) = def.and_then(|d| d.steps.get(step.index())) else {
@@ -61,7 +70,7 @@ pub fn plan(env: &Env<'_>, workflow: &CompiledWorkflow) -> Plan {
             wave: workflow.level(step).saturating_add(1),
             call,
             call_text: squash(env.sources.slice(step_def.call_span)),
-            target,
+            target: target.map(|t| redactor.text(&t)),
             when: step_def.when.as_ref().map(|w| squash(env.sources.slice(w.span))),
             retries: step_def.retries,
             backoff: step_def.backoff,

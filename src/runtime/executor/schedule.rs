@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value as Json};
 
 use super::redact::Redactor;
+use super::sensitive::sensitive_values;
 use super::worker::Message;
 use super::{Event, Executor, RunError, RunReport, StepReport};
 use crate::compile::StepId;
@@ -53,6 +54,9 @@ pub(super) fn run(ex: &Executor<'_, '_>, args: &[(Arc<str>, Value)]) -> Result<R
         .ok_or(RunError::NotRunnable)?;
     let mut frame = new_frame(def.locals);
     let mut redactor = Redactor::new();
+    for value in sensitive_values(ex.env, def) {
+        redactor.add(&value);
+    }
     let mut problems = Vec::new();
     let mut bound = Vec::new();
     for param in &def.params {

@@ -175,7 +175,7 @@ impl Run<'_, '_, '_> {
                 diagnostic = diagnostic
                     .at(e.span, "evaluation failed here")
                     .with_label(span, "in this step")
-                    .with_help_opt(e.help.clone());
+                    .with_help_opt(e.help.as_deref().map(|help| self.redactor.text(help)));
             }
             (Some(e), None) => diagnostic = diagnostic.at(e.span, "evaluation failed here"),
             (None, Some(span)) => diagnostic = diagnostic.at(span, "this step"),
@@ -370,27 +370,23 @@ impl Run<'_, '_, '_> {
             }
         }
         let call = match &connector_def.kind {
-            ConnectorKind::Http { url, timeout, headers } => {
-                let mut settings = new_frame(SETTING_LOCALS);
-                let base_url = match env.eval(url, &mut settings) {
-                    Ok(value) => revealed(&value),
-                    Err(e) => {
-                        self.eval_failed(step, started, &e);
-                        return false;
-                    }
+            ConnectorKind::Http {
+                url,
+                timeout,
+                headers,
+                token,
+            } => {
+                let Some(base_url) = self.setting(step, started, url) else {
+                    return false;
                 };
-                let mut sent = Vec::new();
-                for (name, expr) in headers {
-                    match env.eval(expr, &mut settings) {
-                        Ok(value) => {
-                            self.redactor.learn(&value);
-                            sent.push((name.to_string(), revealed(&value)));
-                        }
-                        Err(e) => {
-                            self.eval_failed(step, started, &e);
-                            return false;
-                        }
-                    }
+                let Some(mut sent) = self.settings(step, started, headers) else {
+                    return false;
+                };
+                if let Some(token) = token {
+                    let Some(value) = self.setting(step, started, token) else {
+                        return false;
+                    };
+                    sent.push(("authorization".to_owned(), format!("Bearer {value}")));
                 }
                 Call::Http(HttpCall {
                     base_url,
@@ -400,7 +396,12 @@ impl Run<'_, '_, '_> {
                     headers: sent,
                 })
             }
-            ConnectorKind::Exec { command, dir, timeout } => {
+            ConnectorKind::Exec {
+                command,
+                dir,
+                timeout,
+                env: variables,
+            } => {
                 let root = &self.ex.options.root;
                 let cwd = root.join(dir);
                 let outside = command
@@ -411,13 +412,16 @@ impl Run<'_, '_, '_> {
                     self.failed(step, started, AttemptStatus::Failed, error, None, false);
                     return false;
                 }
+                let Some(variables) = self.settings(step, started, variables) else {
+                    return false;
+                };
                 Call::Exec(ExecCall {
                     command: command.iter().map(|c| c.to_string()).collect(),
                     cwd,
                     action: action_def.name.to_string(),
                     args: Json::Object(body),
                     timeout: def.timeout.or(*timeout),
-                    env: Vec::new(),
+                    env: variables,
                 })
             }
         };
@@ -449,6 +453,37 @@ impl Run<'_, '_, '_> {
             self.failed(step, started, AttemptStatus::Failed, error, None, false);
         }
         spawned
+    }
+
+    /// Named connector settings (`headers`, `env`) as the texts sent, or `None` when
+    /// one fails to evaluate (the step has then failed).
+    fn settings(
+        &mut self,
+        step: StepId,
+        started: Timestamp,
+        named: &[(Arc<str>, Expr)],
+    ) -> Option<Vec<(String, String)>> {
+        let mut sent = Vec::new();
+        for (name, expr) in named {
+            sent.push((name.to_string(), self.setting(step, started, expr)?));
+        }
+        Some(sent)
+    }
+
+    /// One connector setting as the text sent: a secret's own text, which the masker
+    /// learns first so that no record can show it.
+    fn setting(&mut self, step: StepId, started: Timestamp, expr: &Expr) -> Option<String> {
+        let mut frame = new_frame(SETTING_LOCALS);
+        match self.ex.env.eval(expr, &mut frame) {
+            Ok(value) => {
+                self.redactor.learn(&value);
+                Some(revealed(&value))
+            }
+            Err(e) => {
+                self.eval_failed(step, started, &e);
+                None
+            }
+        }
     }
 
     /// An attempt of a connector step ended (or its retries were cut short).
@@ -496,19 +531,23 @@ impl Run<'_, '_, '_> {
         };
         match result {
             Ok(reply) => {
+                let typed = match returns {
+                    Some((_, action)) => typed_reply(self.ex.env, &reply.value, &action.returns),
+                    None => Ok(Value::from_json(&reply.value)),
+                };
+                // A `secret` field of the reply is learnt before anything of the
+                // attempt is recorded: the program may have printed it on stderr too.
+                if let Ok(value) = &typed {
+                    self.redactor.learn(value);
+                }
                 let stderr = reply
                     .stderr
                     .as_deref()
                     .filter(|s| !s.trim().is_empty())
                     .map(|s| self.redactor.text(s));
                 record.stderr = stderr.clone();
-                let typed = match returns {
-                    Some((_, action)) => typed_reply(self.ex.env, &reply.value, &action.returns),
-                    None => Ok(Value::from_json(&reply.value)),
-                };
                 match typed {
                     Ok(value) => {
-                        self.redactor.learn(&value);
                         let shown = self.redactor.value(&value);
                         record.status = AttemptStatus::Succeeded;
                         record.output = Some(shown.clone());
