@@ -407,11 +407,12 @@ fn paint(text: &str, style: anstyle::Style, color: bool) -> String {
 /// a newline.
 pub fn render_diagnostic(diag: &Diagnostic, sources: &SourceMap, options: &RenderOptions) -> String {
     let view = MietteView::new(diag, sources, &options.paths);
-    let mut out = String::new();
-    if handler(diag, options).render_report(&mut out, &view).is_err() {
-        // miette could not read a snippet: fall back to the plain facts.
-        out = plain(diag, sources, options);
-    }
+    let drawn = without_panics(|| {
+        let mut out = String::new();
+        handler(diag, options).render_report(&mut out, &view).ok().map(|()| out)
+    });
+    // miette could not read a snippet, or failed on its own: fall back to the plain facts.
+    let mut out = drawn.unwrap_or_else(|| plain(diag, sources, options));
     let note_style = anstyle::Style::new().bold();
     for note in &diag.notes {
         let mut lines = note.lines();
@@ -422,6 +423,31 @@ pub fn render_diagnostic(diag: &Diagnostic, sources: &SourceMap, options: &Rende
         }
     }
     out
+}
+
+/// Runs a third-party renderer so that a panic inside it is a failure to draw (`None`),
+/// never a crash of cpl or a panic message on the user's terminal: the caller then
+/// prints the plain form.
+fn without_panics<T>(draw: impl FnOnce() -> Option<T>) -> Option<T> {
+    QUIET_PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DRAWING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    DRAWING.with(|drawing| drawing.set(true));
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(draw));
+    DRAWING.with(|drawing| drawing.set(false));
+    drawn.ok().flatten()
+}
+
+static QUIET_PANIC_HOOK: std::sync::Once = std::sync::Once::new();
+
+thread_local! {
+    /// Whether this thread is inside [`without_panics`], whose panics are not printed.
+    static DRAWING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The diagnostic without snippets, for when miette fails.
@@ -492,6 +518,15 @@ mod tests {
         let file = sources.add("x.cp", None, FileKind::Cpl, text);
         let diag = Diagnostic::new(Code::SyntaxError, "bad").at(Span::new(file, start, end), "here");
         render_diagnostic(&diag, &sources, &RenderOptions::default())
+    }
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn a_renderer_that_panics_is_a_failure_to_draw_not_a_crash() {
+        assert_eq!(without_panics(|| -> Option<u8> { panic!("inside the renderer") }), None);
+        assert_eq!(without_panics(|| Some(7)), Some(7));
+        // The thread is back to printing its own panics.
+        assert!(!DRAWING.with(std::cell::Cell::get));
     }
 
     #[test]
