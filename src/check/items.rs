@@ -80,7 +80,7 @@ impl<'a> Checker<'a> {
                 .get(index)
                 .map(|f| signature(&f.params))
                 .unwrap_or_default();
-            let defaults = self.param_defaults(&decl.params, &params, Owner::Fn(id));
+            let defaults = self.param_defaults(&decl.params, &params, Some(Owner::Fn(id)));
             if let Some(function) = self.program.functions.get_mut(index) {
                 for (param, default) in function.params.iter_mut().zip(defaults) {
                     param.default = default;
@@ -101,7 +101,7 @@ impl<'a> Checker<'a> {
                 .get(index)
                 .map(|p| signature(&p.params))
                 .unwrap_or_default();
-            let defaults = self.param_defaults(written, &params, Owner::Policy(id));
+            let defaults = self.param_defaults(written, &params, Some(Owner::Policy(id)));
             if let Some(policy) = self.program.policies.get_mut(index) {
                 for (param, default) in policy.params.iter_mut().zip(defaults) {
                     param.default = default;
@@ -111,8 +111,14 @@ impl<'a> Checker<'a> {
     }
 
     /// The checked default of each parameter, seeing the parameters before it.
-    fn param_defaults(&mut self, written: &[ast::Param], params: &[ParamSlot], owner: Owner) -> Vec<Option<ir::Expr>> {
-        let saved_owner = self.owner.replace(owner);
+    fn param_defaults(
+        &mut self,
+        written: &[ast::Param],
+        params: &[ParamSlot],
+        owner: Option<Owner>,
+    ) -> Vec<Option<ir::Expr>> {
+        let kept = owner.or(self.owner);
+        let saved_owner = std::mem::replace(&mut self.owner, kept);
         let mut defaults = Vec::with_capacity(params.len());
         let mut frame = Frame::new();
         for (param, (name, ty, span)) in written.iter().zip(params) {
@@ -160,32 +166,15 @@ impl Checker<'_> {
         out
     }
 
-    /// Declares parameters as the first locals of a frame, checking their defaults.
+    /// Declares parameters as the first locals of a frame, checking their defaults (each
+    /// sees the parameters before it).
     pub(super) fn declare_params(&mut self, params: &[ast::Param], frame: &mut Frame) -> Vec<ir::Param> {
-        let mut out: Vec<ir::Param> = Vec::new();
-        for param in params {
-            let ty = self.resolve_type(&param.ty);
-            if let Some(previous) = out.iter().find(|p| p.name == param.name.name) {
-                self.report(
-                    Diagnostic::new(
-                        Code::DuplicateDefinition,
-                        format!("parameter `{}` is declared twice", param.name.name),
-                    )
-                    .at(param.name.span, "declared again here")
-                    .with_label(previous.span, "first declared here"),
-                );
-            }
-            let default = param.default.as_ref().map(|d| self.check_expr(d, frame, &ty));
-            let local = frame.declare(param.name.name.clone(), ty.clone(), param.name.span);
-            out.push(ir::Param {
-                name: param.name.name.clone(),
-                ty,
-                default,
-                local,
-                span: param.name.span,
-            });
+        let mut declared = self.declare_param_types(params, frame);
+        let defaults = self.param_defaults(params, &signature(&declared), None);
+        for (param, default) in declared.iter_mut().zip(defaults) {
+            param.default = default;
         }
-        out
+        declared
     }
 
     /// A frame holding a signature's parameters, in the slots they were declared in.

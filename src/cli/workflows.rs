@@ -104,6 +104,15 @@ fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> Result<Path
     }
 }
 
+/// The run log `runs` and `slo` read: as [`runlog_path`], and a `--runlog` that names no
+/// file is an error, since reading must not create one.
+fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
+    if let Some(path) = flag {
+        paths::must_exist(path, "--runlog")?;
+    }
+    runlog_path(flag, root, config)
+}
+
 /// The path as messages show it: relative to the project root when inside it.
 fn shown(path: &Path, root: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).display().to_string()
@@ -391,17 +400,13 @@ pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
         Ok(found) => found,
         Err(exit) => return exit,
     };
-    let path = match runlog_path(args.runlog.as_deref(), &root, &config) {
+    let path = match log_to_read(args.runlog.as_deref(), &root, &config) {
         Ok(path) => path,
         Err(problem) => {
             out.fatal(problem);
             return Exit::Error;
         }
     };
-    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
-        out.fatal(problem);
-        return Exit::Error;
-    }
     let log = match existing_log(&path, out) {
         Ok(log) => log,
         Err(exit) => return exit,
@@ -513,17 +518,13 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
         None => program.slos.iter().collect(),
     };
     let root = &session.project.root;
-    let path = match runlog_path(args.runlog.as_deref(), root, &session.project.config) {
+    let path = match log_to_read(args.runlog.as_deref(), root, &session.project.config) {
         Ok(path) => path,
         Err(problem) => {
             out.fatal(problem);
             return Exit::Error;
         }
     };
-    if let Some(Err(problem)) = args.runlog.as_deref().map(|p| paths::must_exist(p, "--runlog")) {
-        out.fatal(problem);
-        return Exit::Error;
-    }
     // Measuring only reads: an existing log is opened read-only, so a log on a read-only
     // file can be measured; a missing one is created empty.
     let opened = if path.exists() {
