@@ -53,6 +53,10 @@ pub struct Cli {
     /// Output format: human, json, sarif or github.
     #[arg(long, global = true, default_value = "human", value_name = "FORMAT")]
     pub format: String,
+    /// Show at most N diagnostics of each code per file, and a note counting the rest
+    /// (0: show all). What is not shown still counts for the exit code.
+    #[arg(long, global = true, default_value_t = crate::diagnostics::DEFAULT_MAX_PER_CODE, value_name = "N")]
+    pub max_per_code: usize,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -161,11 +165,15 @@ pub fn run(cli: Cli) -> Exit {
         return workflows::graph(cli.project.as_deref(), args, &cli.format);
     }
     let mut out = match Output::new(&cli.format) {
-        Ok(out) => out,
+        Ok(out) => Output {
+            max_per_code: cli.max_per_code,
+            ..out
+        },
         Err(message) => {
             let fallback = Output {
                 format: crate::report::Format::Human,
                 color: false,
+                max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
             };
             fallback.fatal(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::InvalidArg,

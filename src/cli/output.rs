@@ -11,6 +11,8 @@ use crate::source::SourceMap;
 pub struct Output {
     pub format: Format,
     pub color: bool,
+    /// `--max-per-code`: the most diagnostics of one code shown per file (`0`: all).
+    pub max_per_code: usize,
 }
 
 impl Output {
@@ -18,7 +20,11 @@ impl Output {
         let format: Format = format.parse().map_err(|e: report::UnknownFormat| e.to_string())?;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = !no_color && std::io::stderr().is_terminal();
-        Ok(Output { format, color })
+        Ok(Output {
+            format,
+            color,
+            max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
+        })
     }
 
     pub fn options(&self, anchor: Option<String>) -> RenderOptions {
@@ -31,7 +37,11 @@ impl Output {
     }
 
     /// Diagnostics on their own (`cpl check`): human ones on stderr, machine ones on stdout.
+    /// At most `max_per_code` of each code per file are shown, and a note counts the rest;
+    /// the caller decides the exit code from all of them.
     pub fn diagnostics(&self, diags: &[Diagnostic], sources: &SourceMap, anchor: Option<String>) {
+        let capped = crate::diagnostics::cap(diags.to_vec(), self.max_per_code, sources);
+        let diags = capped.as_slice();
         let options = self.options(anchor);
         if self.format == Format::Human {
             let mut err = std::io::stderr().lock();

@@ -139,6 +139,7 @@ codes! {
     InputGivenTwice = "E0606", Error, "input given twice";
     UnknownInputFormat = "E0607", Error, "input format not known";
     NoSuchPath = "E0608", Error, "path matches nothing";
+    DiagnosticsLeftOut = "I0601", Note, "more diagnostics of one code not shown";
 
     // Decisions.
     HardDenial = "E0701", Error, "denied by a hard policy";
