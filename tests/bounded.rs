@@ -192,7 +192,7 @@ fn a_huge_pattern_from_data_is_an_error_not_an_allow() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("indeterminate"), "{out}");
     assert!(
-        err.contains("E0210") && err.contains("exceeds the limit of 1024 KiB"),
+        err.contains("E0210") && err.contains("exceeds the limit of 4 MiB"),
         "{err}"
     );
 }
