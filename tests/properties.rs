@@ -411,3 +411,52 @@ fn deeper_than_the_bounds_is_a_diagnostic() {
     let parsed = cpl::syntax::parse_file(FileId::DETACHED, &text);
     assert!(!parsed.diagnostics.is_empty());
 }
+
+/// One line of `len` bytes (cut back to a character boundary) of ASCII mixed with
+/// multi-byte characters, between two short lines.
+fn long_line_text(len: usize, pattern: &str) -> String {
+    let mut line = pattern.repeat(len / pattern.len().max(1) + 1);
+    let mut cut = len.min(line.len());
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    line.truncate(cut);
+    format!("before\n{line}\nafter\n")
+}
+
+/// A byte offset at `fraction` (in millionths) of `len`: anywhere, even inside a character.
+fn offset_at(len: usize, fraction: u32) -> usize {
+    (len as u64 * u64::from(fraction) / 1_000_000) as usize
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Lines up to 1 MB long (a minified JSON document is one line) render without panic,
+    /// and every line of the output stays short whatever the spans: each label is shown
+    /// in a window of the line, never the whole line.
+    #[test]
+    fn the_human_renderer_keeps_long_lines_short(
+        len in prop_oneof![0..600usize, 0..1_000_000usize],
+        pattern in prop::sample::select(&["a", "ab cd ", "é", "日本", "😀x", "\t{\"k\": 1}, "][..]),
+        spans in prop::collection::vec((0..=1_000_000u32, 0..2_000u32), 1..4),
+        width in prop::sample::select(&[40usize, 100, 300][..]),
+    ) {
+        let text = long_line_text(len, pattern);
+        let mut sources = SourceMap::new();
+        let file = sources.add("data.json", None, FileKind::Json, text.clone());
+        let mut diagnostic = cpl::diagnostics::Diagnostic::new(cpl::diagnostics::Code::WrongDataType, "wrong");
+        for (i, (at, span_len)) in spans.iter().enumerate() {
+            // Spans start in the long line (offset 7) or anywhere in the file, even past its end.
+            let start = if i % 2 == 0 { 7 + offset_at(len, *at) } else { offset_at(text.len() + 10, *at) };
+            let span = cpl::source::Span::new(file, start, start + *span_len as usize);
+            diagnostic = if i == 0 { diagnostic.at(span, "here") } else { diagnostic.with_label(span, "and here") };
+        }
+        let options = cpl::report::RenderOptions { width, ..cpl::report::RenderOptions::default() };
+        let out = cpl::report::render_to_string(&[diagnostic], &sources, cpl::report::Format::Human, &options);
+        prop_assert!(out.contains("wrong"));
+        for line in out.lines() {
+            prop_assert!(line.chars().count() <= 700, "a line of {} characters:\n{}", line.chars().count(), line);
+        }
+    }
+}

@@ -202,11 +202,11 @@ impl<'a> Checker<'a> {
                 out.push(arg(self, 0, Some(&Type::String)));
                 let pattern = arg(self, 1, Some(&Type::String));
                 if let ExprKind::Const(Value::Str(p)) = &pattern.kind
-                    && let Err(e) = regex::Regex::new(p)
+                    && let Err(problem) = crate::eval::compile_pattern(p)
                 {
                     self.report(
                         Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                            .at(pattern.span, super::ops::regex_problem(&e.to_string()))
+                            .at(pattern.span, problem)
                             .with_help("patterns use Rust's `regex` syntax"),
                     );
                 }

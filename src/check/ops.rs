@@ -183,11 +183,11 @@ impl<'a> Checker<'a> {
         let l = self.check_expr(lhs, frame, &Type::String);
         let r = self.check_expr(rhs, frame, &Type::String);
         if let ExprKind::Const(crate::eval::Value::Str(pattern)) = &r.kind
-            && let Err(e) = regex::Regex::new(pattern)
+            && let Err(problem) = crate::eval::compile_pattern(pattern)
         {
             self.report(
                 Diagnostic::new(Code::InvalidRegex, "invalid regular expression")
-                    .at(r.span, regex_problem(&e.to_string()))
+                    .at(r.span, problem)
                     .with_help("patterns use Rust's `regex` syntax; write backslashes in a raw string: `r\"\\d+\"`"),
             );
         }
@@ -271,12 +271,6 @@ impl<'a> Checker<'a> {
 
 fn is_literal(e: &ast::Expr) -> bool {
     matches!(e.kind, ast::ExprKind::Literal(_))
-}
-
-/// The line of a regex error that says what is wrong ("unclosed group").
-pub(super) fn regex_problem(text: &str) -> String {
-    let line = text.lines().last().unwrap_or(text).trim();
-    line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
 /// Whether `==` between the two types can ever be true.

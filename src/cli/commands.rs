@@ -98,7 +98,7 @@ pub(super) fn open(
     };
     let inputs = parse_inputs(inputs.raw, inputs.format).map_err(fatal)?;
     let root = root(project).map_err(fatal)?;
-    let session = Session::open(&root, &inputs, expression, gate).map_err(fatal)?;
+    let session = Session::open(&root, &inputs, expression, gate, out.max_per_code).map_err(fatal)?;
     if let Some(d) = session.data.fatal.first() {
         out.fatal(d.clone());
         return Err(Exit::Error);

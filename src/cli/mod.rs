@@ -57,6 +57,10 @@ pub struct Cli {
     /// directory). In CI, the checkout: `--path-base "$GITHUB_WORKSPACE"`.
     #[arg(long, global = true, value_name = "DIR")]
     pub path_base: Option<PathBuf>,
+    /// Show at most N diagnostics of each code per file, and a note counting the rest
+    /// (0: show all). What is not shown still counts for the exit code.
+    #[arg(long, global = true, default_value_t = crate::diagnostics::DEFAULT_MAX_PER_CODE, value_name = "N")]
+    pub max_per_code: usize,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -221,6 +225,7 @@ pub fn run(cli: Cli) -> Exit {
         format: crate::report::Format::Human,
         color: false,
         paths: crate::report::PathBase::Project,
+        max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
     };
     let paths = match args::path_base(cli.path_base.as_deref()) {
         Ok(paths) => paths,
@@ -234,7 +239,10 @@ pub fn run(cli: Cli) -> Exit {
         return workflows::graph(cli.project.as_deref(), args, &cli.format, paths);
     }
     let mut out = match Output::new(&cli.format) {
-        Ok(out) => out,
+        Ok(out) => Output {
+            max_per_code: cli.max_per_code,
+            ..out
+        },
         Err(message) => {
             fallback.fatal(crate::diagnostics::Diagnostic::new(
                 crate::diagnostics::Code::InvalidArg,

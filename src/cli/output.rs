@@ -17,6 +17,8 @@ pub struct Output {
     /// What file paths in the output are relative to: the working directory unless
     /// `--path-base` says otherwise.
     pub paths: PathBase,
+    /// `--max-per-code`: the most diagnostics of one code shown per file (`0`: all).
+    pub max_per_code: usize,
 }
 
 impl Output {
@@ -28,6 +30,7 @@ impl Output {
             format,
             color,
             paths: PathBase::Project,
+            max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
         })
     }
 
@@ -42,7 +45,11 @@ impl Output {
     }
 
     /// Diagnostics on their own (`cpl check`): human ones on stderr, machine ones on stdout.
+    /// At most `max_per_code` of each code per file are shown, and a note counts the rest;
+    /// the caller decides the exit code from all of them.
     pub fn diagnostics(&self, diags: &[Diagnostic], sources: &SourceMap, anchor: Option<String>) {
+        let capped = crate::diagnostics::cap(diags.to_vec(), self.max_per_code, sources);
+        let diags = capped.as_slice();
         let options = self.options(anchor);
         if self.format == Format::Human {
             let mut err = std::io::stderr().lock();

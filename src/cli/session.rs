@@ -69,12 +69,14 @@ pub struct Session {
 
 impl Session {
     /// Loads the project and its data. `expression` is checked in the project's scope
-    /// (for `cpl eval`); `gate` says whose `input`s `--input` may bind.
+    /// (for `cpl eval`); `gate` says whose `input`s `--input` may bind; the data loaders
+    /// keep `max_per_code` diagnostics of each code per file (`0`: all).
     pub fn open(
         root: &Path,
         inputs: &[Input],
         expression: Option<&str>,
         gate: Option<&str>,
+        max_per_code: usize,
     ) -> Result<Session, Diagnostic> {
         let now = now()?;
         let options = CheckOptions { now };
@@ -83,6 +85,7 @@ impl Session {
             root: project.root.clone(),
             now,
         };
+        project.max_per_code = max_per_code;
         let data = project.load_data(inputs, gate, &host);
         Ok(Session { project, host, data })
     }

@@ -592,6 +592,7 @@ pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str, paths: crat
         format: Format::Human,
         color: false,
         paths,
+        max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
     };
     let format = format.trim().to_ascii_lowercase();
     if !GRAPH_FORMATS.contains(&format.as_str()) {

@@ -11,7 +11,7 @@
 //! the decoded cells, and spans only place them.
 
 use crate::check::{FieldType, Type};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Collector, Diagnostic};
 use crate::ir::Program;
 use crate::source::{FileId, Span};
 
@@ -19,10 +19,11 @@ use super::convert;
 use super::problem::{self, Problem};
 use super::tree::{Entry, Node, NodeKind};
 
-/// The rows of a CSV file as record nodes, plus the header's diagnostics.
+/// The rows of a CSV file as record nodes, plus the diagnostics of the header and of
+/// malformed rows (at most so many of each code).
 pub(crate) struct Rows {
     pub rows: Vec<Node>,
-    pub diags: Vec<Diagnostic>,
+    pub diags: Collector<Diagnostic>,
 }
 
 /// One segment of a dotted header, with its span.
@@ -39,6 +40,7 @@ pub(crate) fn parse(
     file: FileId,
     full: &str,
     record_ty: &Type,
+    max_per_code: usize,
 ) -> Result<Option<Rows>, Box<Diagnostic>> {
     let base = super::bom_len(full);
     let text = full.get(base..).unwrap_or("");
@@ -55,7 +57,7 @@ pub(crate) fn parse(
     let header_start = record_start(text, &header);
     let header_cells = cell_spans(text, header_start, header.len());
     let header_end = header_cells.last().map_or(header_start, |c| c.1);
-    let mut diags = Vec::new();
+    let mut diags = Collector::new(max_per_code);
     let mut columns: Vec<Option<Vec<Seg>>> = Vec::new();
     // Every named column, accepted or not: a rejected one is not also "missing".
     let mut seen: Vec<Vec<Seg>> = Vec::new();

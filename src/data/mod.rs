@@ -125,6 +125,9 @@ pub struct Limits {
     pub max_alias_replay: usize,
     /// When a JSON document's long lists of records are read on several threads.
     pub split: Split,
+    /// The most diagnostics of one code kept per file (`0`: all); the rest are counted
+    /// in a note ([`crate::diagnostics::cap`]), so a repeated mistake costs no memory.
+    pub max_per_code: usize,
 }
 
 impl Default for Limits {
@@ -134,6 +137,7 @@ impl Default for Limits {
             max_depth: 32,
             max_alias_replay: 10_000,
             split: Split::default(),
+            max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
         }
     }
 }
@@ -286,6 +290,7 @@ impl<'a> Loader<'a> {
                         ty,
                         list_source,
                         self.limits.split,
+                        self.limits.max_per_code,
                         &mut self.found,
                         &mut local,
                     )
@@ -319,6 +324,7 @@ impl<'a> Loader<'a> {
                 None
             }
         };
+        let mut local = crate::diagnostics::cap(local, self.limits.max_per_code, self.sources);
         local.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
         diags.append(&mut local);
         value
@@ -326,7 +332,11 @@ impl<'a> Loader<'a> {
 
     /// Resolves references between everything loaded and returns the registry.
     pub fn finish(self, diags: &mut Vec<Diagnostic>) -> Registry {
-        registry::build(self.program, self.sources, self.found, self.locator, diags)
+        let mut local = Vec::new();
+        let (max_per_code, sources) = (self.limits.max_per_code, self.sources);
+        let registry = registry::build(self.program, sources, self.found, self.locator, &mut local);
+        diags.extend(crate::diagnostics::cap(local, max_per_code, sources));
+        registry
     }
 
     /// Checks a parsed document with a [`Walker`], collecting into this loader.
@@ -337,9 +347,22 @@ impl<'a> Loader<'a> {
         body: impl FnOnce(&mut Walker<'_>) -> Value,
     ) -> Value {
         let text = self.sources.text(file);
-        let mut walker = Walker::new(self.program, self.constraints, file, text, &mut self.found);
+        let mut walker = Walker::new(
+            self.program,
+            self.constraints,
+            file,
+            text,
+            &mut self.found,
+            self.limits.max_per_code,
+        );
         let value = body(&mut walker);
-        diags.append(&mut walker.diags);
+        let (kept, left_out) = walker.diags.into_parts();
+        diags.extend(kept);
+        diags.extend(
+            left_out
+                .into_iter()
+                .map(|left| crate::diagnostics::left_out_note(left, None, self.sources)),
+        );
         value
     }
 
@@ -365,7 +388,7 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        let rows = match csv::parse(self.program, file, text, record_ty) {
+        let rows = match csv::parse(self.program, file, text, record_ty, self.limits.max_per_code) {
             Ok(Some(rows)) => rows,
             Ok(None) => {
                 diags.push(self.empty_file(whole, ty, source_name));
@@ -376,7 +399,13 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        diags.extend(rows.diags);
+        let (kept, left_out) = rows.diags.into_parts();
+        diags.extend(kept);
+        diags.extend(
+            left_out
+                .into_iter()
+                .map(|left| crate::diagnostics::left_out_note(left, None, self.sources)),
+        );
         if !list && rows.rows.len() != 1 {
             let at = rows
                 .rows

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::check::{EntityId, FieldType, RecordType, Type};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Collector, Diagnostic};
 use crate::eval::{Origin, OriginAt, Record, Value};
 use crate::ir::Program;
 use crate::source::{FileId, Span};
@@ -91,7 +91,9 @@ pub(crate) struct Walker<'a> {
     pub file: FileId,
     pub text: &'a str,
     pub found: &'a mut Found,
-    pub diags: Vec<Diagnostic>,
+    /// At most so many of each code: a mistake repeated in every record is counted, not
+    /// kept a million times.
+    pub diags: Collector<Diagnostic>,
 }
 
 impl<'a> Walker<'a> {
@@ -101,6 +103,7 @@ impl<'a> Walker<'a> {
         file: FileId,
         text: &'a str,
         found: &'a mut Found,
+        max_per_code: usize,
     ) -> Walker<'a> {
         Walker {
             program,
@@ -108,7 +111,7 @@ impl<'a> Walker<'a> {
             file,
             text,
             found,
-            diags: Vec::new(),
+            diags: Collector::new(max_per_code),
         }
     }
 

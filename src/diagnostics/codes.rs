@@ -140,6 +140,7 @@ codes! {
     UnknownInputFormat = "E0607", Error, "input format not known";
     NoSuchPath = "E0608", Error, "path matches nothing";
     StepSummaryUnwritable = "W0609", Warning, "step summary cannot be written";
+    DiagnosticsLeftOut = "I0601", Note, "more diagnostics of one code not shown";
 
     // Decisions.
     HardDenial = "E0701", Error, "denied by a hard policy";

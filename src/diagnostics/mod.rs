@@ -1,10 +1,12 @@
 //! The one diagnostic type of cpl. Every stage builds [`Diagnostic`] values where it
 //! finds a problem; `report` renders them once, at the edge, for terminals and machines.
 
+mod cap;
 mod codes;
 mod explain;
 mod suggest;
 
+pub use cap::{CapKey, Capped, Collector, DEFAULT_MAX_PER_CODE, LeftOut, cap, left_out_note};
 pub use codes::{Code, CodeInfo};
 pub use explain::explanation;
 pub use suggest::{did_you_mean, suggest};
@@ -51,6 +53,9 @@ pub struct Diagnostic {
     /// How to fix it, when known.
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// Set on the note that stands for diagnostics cut by the cap ([`cap`]): what it
+    /// counts, so that summaries and machine formats count them too.
+    pub left_out: Option<LeftOut>,
     /// The policy a finding comes from (a violation, a warning, a waived violation), for
     /// reports that group findings by policy: a SARIF rule per policy, GitHub titles.
     pub policy: Option<PolicyRef>,
@@ -78,6 +83,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             policy: None,
+            left_out: None,
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Value;
 use super::error::EvalResult;
+use super::patterns::{PATTERN_CACHE_CAPACITY, PatternCache};
 use crate::ir::Program;
 use crate::source::SourceMap;
 
@@ -76,7 +77,8 @@ pub struct Env<'a> {
     pub data: &'a [Option<Value>],
     pub host: &'a dyn Host,
     consts: Vec<OnceLock<EvalResult<Value>>>,
-    regexes: Mutex<HashMap<Arc<str>, Arc<regex::Regex>>>,
+    /// Compiled `matches` patterns, bounded: patterns can come from data.
+    regexes: Mutex<PatternCache>,
     /// Turns data origins into positions; shared so JSON files are indexed once.
     locator: Option<&'a crate::data::Locator>,
     own_locator: crate::data::Locator,
@@ -116,7 +118,7 @@ impl<'a> Env<'a> {
             data,
             host,
             consts: program.consts.iter().map(|_| OnceLock::new()).collect(),
-            regexes: Mutex::new(HashMap::new()),
+            regexes: Mutex::new(PatternCache::new(PATTERN_CACHE_CAPACITY)),
             locator: None,
             own_locator: crate::data::Locator::new(),
             parts: Parts::default(),
@@ -143,18 +145,15 @@ impl<'a> Env<'a> {
         self.consts.get(index)
     }
 
-    /// A compiled regular expression, cached by pattern.
+    /// A compiled regular expression, from the bounded cache; an error for a pattern that
+    /// does not compile or exceeds the size limit.
     pub(super) fn regex(&self, pattern: &Arc<str>) -> Result<Arc<regex::Regex>, String> {
-        if let Ok(cache) = self.regexes.lock()
-            && let Some(found) = cache.get(pattern)
-        {
-            return Ok(found.clone());
+        match self.regexes.lock() {
+            Ok(mut cache) => cache.get_or_compile(pattern),
+            // A thread that panicked while holding the cache left it unusable: compile
+            // without it rather than fail the match.
+            Err(_) => super::patterns::compile_pattern(pattern).map(Arc::new),
         }
-        let compiled = Arc::new(regex::Regex::new(pattern).map_err(|e| e.to_string())?);
-        if let Ok(mut cache) = self.regexes.lock() {
-            cache.insert(pattern.clone(), compiled.clone());
-        }
-        Ok(compiled)
     }
 }
 

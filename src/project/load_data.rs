@@ -175,7 +175,11 @@ impl Project {
         let timer = timer.next("load data");
         let constraint_data: Vec<Option<Value>> = Vec::new();
         let env = Env::new(&self.program, &self.sources, &constraint_data, host);
-        let mut loader = Loader::new(&self.program, &self.sources, &env);
+        let limits = crate::data::Limits {
+            max_per_code: self.max_per_code,
+            ..crate::data::Limits::default()
+        };
+        let mut loader = Loader::new(&self.program, &self.sources, &env).with_limits(limits);
         let mut diagnostics = Vec::new();
         for item in &pending {
             let value = loader.load_source(&item.files, &item.ty, &item.name, &mut diagnostics);

@@ -39,6 +39,9 @@ pub struct Project {
     pub expression_diagnostics: Diagnostics,
     /// Every workflow as a DAG, by [`crate::ir::WorkflowId`].
     pub workflows: Vec<CompiledWorkflow>,
+    /// The most data diagnostics of one code kept per file (`0`: all), set before
+    /// [`Project::load_data`]; the rest are counted in a note.
+    pub max_per_code: usize,
 }
 
 /// The project root for a starting directory: the nearest ancestor holding `cpl.toml`,
@@ -132,6 +135,7 @@ impl Project {
             expression,
             expression_diagnostics,
             workflows: compiled.workflows,
+            max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
         }
     }
 }

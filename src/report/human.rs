@@ -480,7 +480,16 @@ pub fn summary(diags: &[Diagnostic]) -> Option<String> {
 }
 
 fn summary_parts(diags: &[Diagnostic]) -> Option<(&'static str, String)> {
-    let count = |severity: Severity| diags.iter().filter(|d| d.severity == severity).count();
+    // A note standing for diagnostics left out counts them, not itself.
+    let count = |severity: Severity| -> usize {
+        diags
+            .iter()
+            .map(|d| match &d.left_out {
+                Some(left) => usize::from(left.severity == severity) * left.count,
+                None => usize::from(d.severity == severity),
+            })
+            .sum()
+    };
     let counts = [
         (count(Severity::Error), "error"),
         (count(Severity::Warning), "warning"),

@@ -8,6 +8,8 @@
 //! Lines and columns are 1-based; columns count characters; `end_column` is the column
 //! after the last character, so a zero-width span has `end_column == column`. A diagnostic
 //! with no place has `null` position fields; the primary label comes first in `labels`.
+//! The note `I0601`, which stands for diagnostics `--max-per-code` left out, also has
+//! `"left_out": {"code", "severity", "count"}`.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -38,6 +40,17 @@ struct JsonDiagnostic<'a> {
     labels: Vec<JsonLabel<'a>>,
     help: Option<&'a str>,
     notes: &'a [String],
+    /// On the note (`I0601`) that stands for diagnostics left out by `--max-per-code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    left_out: Option<JsonLeftOut>,
+}
+
+/// How many diagnostics of one code and severity were left out of a file.
+#[derive(Serialize)]
+struct JsonLeftOut {
+    code: &'static str,
+    severity: &'static str,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -92,6 +105,11 @@ impl<'a> JsonDiagnostic<'a> {
                 .collect(),
             help: diag.help.as_deref(),
             notes: &diag.notes,
+            left_out: diag.left_out.as_ref().map(|left| JsonLeftOut {
+                code: left.code.info().name,
+                severity: left.severity.as_str(),
+                count: left.count,
+            }),
         }
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::de::DeserializeSeed;
 
 use crate::check::{EntityId, FieldType, Type};
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{CapKey, Capped, Code, Collector, Diagnostic, LeftOut, left_out_note};
 use crate::eval::{DataPath, OriginAt, Shape, Value};
 use crate::ir::Program;
 use crate::source::{FileId, SourceMap};
@@ -58,7 +58,8 @@ struct Ctx<'a, 'de> {
     constraints: &'a dyn ConstraintEval,
     file: FileId,
     found: &'a mut Found,
-    problems: Vec<Placed>,
+    /// At most so many of each code; the rest are counted.
+    problems: Collector<Placed>,
     /// Repeated short strings, shared.
     strings: HashMap<Text<'de>, Arc<str>, Fast>,
     /// Repeated versions, parsed once and shared.
@@ -98,7 +99,7 @@ impl<'a, 'de> Ctx<'a, 'de> {
             constraints,
             file,
             found,
-            problems: Vec::new(),
+            problems: Collector::new(0),
             strings: HashMap::default(),
             versions: HashMap::default(),
             lists: HashMap::default(),
@@ -252,6 +253,7 @@ pub(crate) fn load(
     ty: &Type,
     list_source: bool,
     split: Split,
+    max_per_code: usize,
     found: &mut Found,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
@@ -261,6 +263,7 @@ pub(crate) fn load(
     let mark = found.mark();
     let mut ctx = Ctx::part(text, base, program, constraints, file, found, None);
     ctx.split = split;
+    ctx.problems = Collector::new(max_per_code);
     let root = Here {
         parent: None,
         seg: Seg::Root,
@@ -291,6 +294,7 @@ pub(crate) fn load(
         }
     };
     let Ctx { problems, .. } = ctx;
+    let (problems, left_out) = problems.into_parts();
     let root_base = OriginAt::Path(Arc::new(DataPath::default()));
     for placed in problems {
         let at = locator.json_span(sources, file, &root_base, &placed.path.0, placed.key);
@@ -301,7 +305,21 @@ pub(crate) fn load(
         }
         diags.push(diagnostic);
     }
+    for left in left_out {
+        let left = LeftOut {
+            file: Some(file),
+            ..left
+        };
+        diags.push(left_out_note(left, None, sources));
+    }
     Some(value)
+}
+
+/// Problems of one document are counted by code; the document is the file.
+impl Capped for Placed {
+    fn cap_key(&self) -> CapKey {
+        (self.problem.code, self.problem.code.info().severity, None)
+    }
 }
 
 fn syntax_error(file: FileId, text: &str, base: usize, error: &serde_json::Error) -> Diagnostic {

@@ -25,7 +25,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::check::Type;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Collector, Diagnostic};
 use crate::eval::{DataPath, Value};
 
 use super::super::collect::Found;
@@ -143,7 +143,7 @@ impl<'de> Visitor<'de> for LongList<'_, '_, 'de, '_> {
 /// What one part read.
 struct Part {
     found: Found,
-    problems: Vec<Placed>,
+    problems: Collector<Placed>,
     items: Vec<Value>,
     failed: Option<Diagnostic>,
 }
@@ -311,7 +311,7 @@ fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>) -> Result<Value, &'static str>
             return Err("an element could not be read");
         }
         ctx.found.absorb(part.found);
-        ctx.problems.extend(part.problems);
+        ctx.problems.append(part.problems);
         // The first part's items were given room for all: no copy of them.
         match &mut items {
             Some(items) => items.extend(part.items),
@@ -574,6 +574,7 @@ fn read_part<'de>(shared: &Shared<'_, '_, 'de>, first: usize, mut elements: impl
         &mut found,
         Some(main.found),
     );
+    ctx.problems = Collector::new(main.problems.limit());
     let mut items = Vec::new();
     let mut index = u32::try_from(first).unwrap_or(u32::MAX);
     loop {
