@@ -341,8 +341,11 @@ fn mistakes_deep_in_a_long_line_are_shown_in_a_window_of_it() {
     assert!(err.contains(&format!("fleet.json:1:{column}]")), "{err}");
     assert!(err.contains(r#""agent-005000", "drift": "high"}"#), "{err}");
     assert!(err.contains("duplicate `agent` key `agent-000007`"), "{err}");
-    // Each snippet line is a window: no line of the report is much longer than the screen.
+    // Each snippet line is a window: no line of the report is much longer than the screen,
+    // and dots at both ends say the line goes on.
     assert!(err.lines().all(|line| line.chars().count() < 200), "{err}");
+    let window = err.lines().find(|l| l.contains(r#""drift": "high""#)).unwrap();
+    assert!(window.starts_with(" 1 │ ...") && window.ends_with("..."), "{window}");
 
     // A syntax error just as far in.
     let broken = json.replacen(r#"}, {"name": "agent-005200""#, r#"} {"name": "agent-005200""#, 1);

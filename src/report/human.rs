@@ -43,6 +43,44 @@ struct VirtualFile<'a> {
     /// For labels on a long line (see [`LONG_LINE`]): where the first of them starts.
     /// Such a copy shows a window of its line around them, not the whole line.
     anchor: Option<u32>,
+    /// That window, once every label is placed.
+    clip: Option<Clip>,
+}
+
+/// The part of a long line a snippet shows: bytes `start..end` of the file, with `...` in
+/// place of the first or last three bytes where the line goes on beyond them. Three ASCII
+/// dots replace three ASCII bytes, so every offset and column stays where it was.
+struct Clip {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+impl Clip {
+    /// The window of `file` around the labels `start..end` (already cut to [`NEAR`]).
+    fn around(file: &SourceFile, start: usize, end: usize) -> Clip {
+        let text = &*file.text;
+        let line = line_range(
+            file,
+            file.line_index().line_of(u32::try_from(start).unwrap_or(u32::MAX)),
+        );
+        let from = floor_char_boundary(text, start.saturating_sub(WINDOW).max(line.start));
+        let to = ceil_char_boundary(text, (end + WINDOW).min(line.end).max(end));
+        let mut shown = text.get(from..to).unwrap_or("").to_string();
+        let dots = "...";
+        if from > line.start && start >= from + dots.len() && shown.get(..dots.len()).is_some_and(|s| s.is_ascii()) {
+            shown.replace_range(..dots.len(), dots);
+        }
+        let tail = shown.len().saturating_sub(dots.len());
+        if to < line.end && to >= end + dots.len() && shown.get(tail..).is_some_and(|s| s.is_ascii()) {
+            shown.replace_range(tail.., dots);
+        }
+        Clip {
+            start: from,
+            end: to,
+            text: shown,
+        }
+    }
 }
 
 /// Labels closer than this many lines share a snippet.
@@ -132,10 +170,39 @@ impl<'a> FileSet<'a> {
                 first_line: first,
                 last_line: last,
                 anchor,
+                clip: None,
             });
             next += len + 1;
         }
-        FileSet { files }
+        let mut set = FileSet { files };
+        set.clip_long_lines(labels);
+        set
+    }
+
+    /// Gives each copy of a file shown on a long line its window, around all its labels.
+    fn clip_long_lines(&mut self, labels: &[&Label]) {
+        let mut ranges: Vec<Option<(usize, usize)>> = vec![None; self.files.len()];
+        for label in labels {
+            let Some(span) = self.span(label) else {
+                continue;
+            };
+            let Some(index) = self.files.iter().rposition(|f| f.base <= span.offset()) else {
+                continue;
+            };
+            let Some(vf) = self.files.get(index).filter(|f| f.anchor.is_some()) else {
+                continue;
+            };
+            let start = span.offset() - vf.base;
+            let end = start + span.len();
+            if let Some(range) = ranges.get_mut(index) {
+                *range = Some(range.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
+            }
+        }
+        for (vf, range) in self.files.iter_mut().zip(ranges) {
+            if let Some((start, end)) = range {
+                vf.clip = Some(Clip::around(vf.file, start, end));
+            }
+        }
     }
 
     /// The miette span of a label, clamped to its file and to character boundaries; `None`
@@ -280,11 +347,18 @@ fn nearby_lines(vf: &VirtualFile<'_>, start: usize, end: usize, before: usize, a
 /// The part of a long line around `len` bytes at `local`, with no lines of context. The
 /// read for the header (`header`) gives the character column of `local` in the whole line.
 fn window<'a>(vf: &'a VirtualFile<'_>, local: usize, len: usize, header: bool) -> Box<dyn SpanContents<'a> + 'a> {
-    let text: &'a str = &vf.text;
     let line = vf.file.line_index().line_of(u32::try_from(local).unwrap_or(u32::MAX));
-    let bounds = line_range(vf.file, line);
-    let start = floor_char_boundary(text, local.saturating_sub(WINDOW).max(bounds.start));
-    let end = ceil_char_boundary(text, (local + len + WINDOW).min(bounds.end).max(local + len));
+    let (start, end, shown): (usize, usize, &'a str) = match &vf.clip {
+        Some(clip) if clip.start <= local && local + len <= clip.end => (clip.start, clip.end, &clip.text),
+        // A span outside the labels' window (not one miette asks for): the plain line part.
+        _ => {
+            let text: &'a str = &vf.text;
+            let bounds = line_range(vf.file, line);
+            let start = floor_char_boundary(text, local.saturating_sub(WINDOW).max(bounds.start));
+            let end = ceil_char_boundary(text, (local + len + WINDOW).min(bounds.end).max(local + len));
+            (start, end, text.get(start..end).unwrap_or(""))
+        }
+    };
     let column = if header {
         let lc = vf.file.line_col(u32::try_from(local).unwrap_or(u32::MAX));
         lc.column.saturating_sub(1) as usize
@@ -293,7 +367,7 @@ fn window<'a>(vf: &'a VirtualFile<'_>, local: usize, len: usize, header: bool) -
     };
     Box::new(MietteSpanContents::new_named(
         vf.name.clone(),
-        text.get(start..end).unwrap_or("").as_bytes(),
+        shown.as_bytes(),
         SourceSpan::new((vf.base + start).into(), end - start),
         line,
         column,
