@@ -413,7 +413,7 @@ fn gate(
 /// whose data did not load is not missing: its own diagnostics say what is wrong.
 fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
     let program = &session.project.program;
-    used.sources
+    used.sources()
         .iter()
         .filter_map(|id| program.sources.get(id.index()))
         .filter(|s| matches!(s.origin, SourceOrigin::Input) && !session.data.input_given(&s.name))

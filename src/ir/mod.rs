@@ -7,7 +7,7 @@
 
 mod walk;
 
-pub use walk::{SourcesUsed, for_each_child};
+pub use walk::{Reach, SourcesUsed, Visit, for_each_child};
 
 use std::collections::HashMap;
 use std::sync::Arc;

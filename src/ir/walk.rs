@@ -64,32 +64,38 @@ pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
     }
 }
 
-/// The sources that evaluating some policies and expressions may read.
-#[derive(Default)]
-pub struct SourcesUsed<'p> {
-    program: Option<&'p Program>,
-    pub sources: BTreeSet<SourceId>,
+/// What [`Reach`] shows each expression node it comes to.
+pub trait Visit {
+    fn visit(&mut self, e: &Expr);
+}
+
+/// Every expression that evaluating some policies and expressions may evaluate: theirs,
+/// and those of the constants, functions and policies they reach, each item once. Each
+/// node is shown to `visitor`.
+pub struct Reach<'p, V> {
+    program: &'p Program,
+    pub visitor: V,
     consts: BTreeSet<ConstId>,
     functions: BTreeSet<FnId>,
     policies: BTreeSet<PolicyId>,
 }
 
-impl<'p> SourcesUsed<'p> {
-    pub fn new(program: &'p Program) -> SourcesUsed<'p> {
-        SourcesUsed {
-            program: Some(program),
-            ..SourcesUsed::default()
+impl<'p, V: Visit> Reach<'p, V> {
+    pub fn new(program: &'p Program, visitor: V) -> Reach<'p, V> {
+        Reach {
+            program,
+            visitor,
+            consts: BTreeSet::new(),
+            functions: BTreeSet::new(),
+            policies: BTreeSet::new(),
         }
     }
 
     pub fn policy(&mut self, id: PolicyId) {
-        let Some(program) = self.program else {
-            return;
-        };
         if !self.policies.insert(id) {
             return;
         }
-        let Some(def) = program.policies.get(id.index()) else {
+        let Some(def) = self.program.policies.get(id.index()) else {
             return;
         };
         for param in &def.params {
@@ -120,16 +126,15 @@ impl<'p> SourcesUsed<'p> {
     }
 
     /// Iterative, so a long expression cannot exhaust the stack.
-    pub fn expr(&mut self, root: &Expr) {
-        let Some(program) = self.program else {
-            return;
-        };
+    pub fn expr<'x>(&mut self, root: &'x Expr)
+    where
+        'p: 'x,
+    {
+        let program = self.program;
         let mut pending = vec![root];
         while let Some(e) = pending.pop() {
+            self.visitor.visit(e);
             match &e.kind {
-                ExprKind::Source(id) => {
-                    self.sources.insert(*id);
-                }
                 ExprKind::Global(id) if self.consts.insert(*id) => {
                     if let Some(def) = program.consts.get(id.index()) {
                         pending.push(&def.value);
@@ -146,5 +151,42 @@ impl<'p> SourcesUsed<'p> {
             }
             for_each_child(e, |child| pending.push(child));
         }
+    }
+}
+
+/// The sources that evaluating some policies and expressions may read.
+pub struct SourcesUsed<'p> {
+    reach: Reach<'p, Sources>,
+}
+
+/// The sources an expression names.
+#[derive(Default)]
+struct Sources(BTreeSet<SourceId>);
+
+impl Visit for Sources {
+    fn visit(&mut self, e: &Expr) {
+        if let ExprKind::Source(id) = &e.kind {
+            self.0.insert(*id);
+        }
+    }
+}
+
+impl<'p> SourcesUsed<'p> {
+    pub fn new(program: &'p Program) -> SourcesUsed<'p> {
+        SourcesUsed {
+            reach: Reach::new(program, Sources::default()),
+        }
+    }
+
+    pub fn policy(&mut self, id: PolicyId) {
+        self.reach.policy(id);
+    }
+
+    pub fn expr(&mut self, root: &Expr) {
+        self.reach.expr(root);
+    }
+
+    pub fn sources(&self) -> &BTreeSet<SourceId> {
+        &self.reach.visitor.0
     }
 }

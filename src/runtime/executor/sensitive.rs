@@ -8,18 +8,16 @@
 //! connector's `url` is an address, shown in the plan and in errors; only the password
 //! of a URL written `scheme://user:password@host` is masked.
 
-use std::collections::BTreeSet;
-
 use crate::eval::{Env, Value, new_frame};
-use crate::ir::{Builtin, ConnectorKind, Expr, ExprKind, PolicyId, PolicyStmt, StepCall, WorkflowDef, for_each_child};
+use crate::ir::{Builtin, ConnectorKind, Expr, ExprKind, Reach, StepCall, Visit, WorkflowDef};
 
 /// Slots for the locals a built-in's name argument may use (comprehension variables).
 const NAME_LOCALS: u32 = 64;
 
 /// The texts to mask in a run of `workflow`, read from the host now.
 pub fn sensitive_values(env: &Env<'_>, workflow: &WorkflowDef) -> Vec<String> {
-    let mut everywhere = Reads::new(env, true);
-    let mut in_urls = Reads::new(env, false);
+    let mut everywhere = reads(env, true);
+    let mut in_urls = reads(env, false);
     let mut urls = Vec::new();
     for param in &workflow.params {
         if let Some(default) = &param.default {
@@ -55,8 +53,8 @@ pub fn sensitive_values(env: &Env<'_>, workflow: &WorkflowDef) -> Vec<String> {
             StepCall::Log(e) | StepCall::Fail(e) => everywhere.expr(e),
         }
     }
-    let mut values = everywhere.values;
-    values.extend(in_urls.values);
+    let mut values = everywhere.visitor.values;
+    values.extend(in_urls.visitor.values);
     for url in urls {
         if let Ok(value) = env.eval(url, &mut new_frame(NAME_LOCALS))
             && let Some(password) = url_password(&sent_text(&value))
@@ -86,78 +84,35 @@ fn sent_text(value: &Value) -> String {
 
 /// What a set of expressions reads through `secret(…)` (and `env(…)` when `env_too`),
 /// following constants, functions and policies, each once.
-struct Reads<'e, 'a> {
-    env: &'e Env<'a>,
-    env_too: bool,
-    values: Vec<String>,
-    consts: BTreeSet<usize>,
-    functions: BTreeSet<usize>,
-    policies: BTreeSet<usize>,
-}
+type Reads<'e, 'a> = Reach<'e, SecretReads<'e, 'a>>;
 
-impl<'e, 'a> Reads<'e, 'a> {
-    fn new(env: &'e Env<'a>, env_too: bool) -> Reads<'e, 'a> {
-        Reads {
+fn reads<'e, 'a>(env: &'e Env<'a>, env_too: bool) -> Reads<'e, 'a> {
+    Reach::new(
+        env.program,
+        SecretReads {
             env,
             env_too,
             values: Vec::new(),
-            consts: BTreeSet::new(),
-            functions: BTreeSet::new(),
-            policies: BTreeSet::new(),
+        },
+    )
+}
+
+/// The values read by the `secret(…)` and `env(…)` calls [`Reach`] comes to.
+struct SecretReads<'e, 'a> {
+    env: &'e Env<'a>,
+    env_too: bool,
+    values: Vec<String>,
+}
+
+impl Visit for SecretReads<'_, '_> {
+    fn visit(&mut self, e: &Expr) {
+        if let ExprKind::Builtin { builtin, args } = &e.kind {
+            self.builtin(*builtin, args);
         }
     }
+}
 
-    fn policy(&mut self, id: PolicyId) {
-        if !self.policies.insert(id.index()) {
-            return;
-        }
-        let program = self.env.program;
-        let Some(def) = program.policies.get(id.index()) else {
-            return;
-        };
-        def.params
-            .iter()
-            .filter_map(|p| p.default.as_ref())
-            .for_each(|d| self.expr(d));
-        def.setup.iter().for_each(|(_, value)| self.expr(value));
-        if let Some(each) = &def.each {
-            self.expr(&each.collection);
-            each.filter.iter().for_each(|f| self.expr(f));
-        }
-        for stmt in &def.body {
-            match stmt {
-                PolicyStmt::Let(_, value) => self.expr(value),
-                PolicyStmt::Rule(rule) => {
-                    self.expr(&rule.condition);
-                    rule.message.iter().for_each(|m| self.expr(m));
-                }
-            }
-        }
-    }
-
-    /// Iterative, so a long expression cannot exhaust the stack.
-    fn expr(&mut self, root: &Expr) {
-        let program = self.env.program;
-        let mut pending = vec![root];
-        while let Some(e) = pending.pop() {
-            match &e.kind {
-                ExprKind::Builtin { builtin, args } => self.builtin(*builtin, args),
-                ExprKind::Global(id) if self.consts.insert(id.index()) => {
-                    pending.extend(program.consts.get(id.index()).map(|c| &c.value));
-                }
-                ExprKind::CallFn { function, .. } if self.functions.insert(function.index()) => {
-                    if let Some(def) = program.functions.get(function.index()) {
-                        pending.push(&def.body);
-                        pending.extend(def.params.iter().filter_map(|p| p.default.as_ref()));
-                    }
-                }
-                ExprKind::CallPolicy { policy, .. } => self.policy(*policy),
-                _ => {}
-            }
-            for_each_child(e, |child| pending.push(child));
-        }
-    }
-
+impl SecretReads<'_, '_> {
     /// Reads the variable a `secret(…)` or `env(…)` names. A name computed from what
     /// only the run knows (a step's output, a function's parameter) cannot be read now;
     /// its value is masked from the moment a step evaluates it as a `secret`.
