@@ -16,10 +16,11 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cpl::check::{EntityId, EnumType, FieldType, RecordType, Type};
-use cpl::data::{Loader, NoConstraints};
-use cpl::eval::Value;
+use cpl::data::Loader;
+use cpl::ir::NoConstraints;
+use cpl::ir::Value;
 use cpl::ir::{EntityDef, Program};
+use cpl::ir::{EntityId, EnumType, FieldType, RecordType, Type};
 use cpl::source::{FileKind, SourceMap, Span};
 
 fn field(name: &str, ty: Type) -> FieldType {

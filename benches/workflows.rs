@@ -98,6 +98,7 @@ fn run_chain(project: &Project, recorder: &dyn RunRecorder, sync_every_attempt: 
         recorder,
         options,
         on_event: None,
+        describe_decision: &cpl::report::decision_record_json,
     };
     let report = executor.run(&[]).expect("the run starts");
     assert_eq!(report.status, RunStatus::Succeeded);

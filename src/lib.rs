@@ -8,12 +8,14 @@
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod confine;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod graph;
 pub mod hash;
 pub mod ir;
+pub mod pattern;
 pub mod project;
 pub mod report;
 pub mod runtime;

@@ -5,8 +5,9 @@
 use proptest::prelude::*;
 
 use cpl::check::{CheckOptions, check_with};
-use cpl::eval::{Env, FixedHost, Parts, Value, new_frame};
+use cpl::eval::{Env, FixedHost, Parts, new_frame};
 use cpl::ir::Program;
+use cpl::ir::Value;
 use cpl::source::{FileId, FileKind, SourceMap};
 
 /// Pieces of the language, so generated text reaches deep into the grammar.
@@ -352,9 +353,9 @@ proptest! {
         let mut sources = SourceMap::new();
         let file = sources.add("data", None, kind, text);
         let program = Program::default();
-        let mut loader = cpl::data::Loader::new(&program, &sources, &cpl::data::NoConstraints);
+        let mut loader = cpl::data::Loader::new(&program, &sources, &cpl::ir::NoConstraints);
         let mut problems = Vec::new();
-        let ty = cpl::check::Type::list(cpl::check::Type::Json);
+        let ty = cpl::ir::Type::list(cpl::ir::Type::Json);
         let _ = loader.load_document(file, &ty, "fuzz", &mut problems);
         let _ = loader.finish(&mut problems);
     }

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::{EnumType, FieldType, RecordType, Type};
 use crate::ir::Program;
+use crate::ir::{EnumType, FieldType, RecordType, Type};
 
 /// Whether a value of type `from` may be used where `to` is expected, as is or after
 /// the widening the checker inserts (int to float, string to secret).

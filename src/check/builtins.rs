@@ -1,12 +1,13 @@
 //! Typing of the built-in functions. Each built-in has a fixed shape; a wrong call is a
 //! check error, never a run-time surprise.
 
+use super::Checker;
 use super::assign::assignable;
 use super::expr::{plural, typed};
 use super::scope::Frame;
-use super::{Checker, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Value;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::ir::{self, Builtin, ExprKind};
 use crate::source::Span;
 use crate::syntax::ast;
@@ -202,7 +203,7 @@ impl<'a> Checker<'a> {
                 out.push(arg(self, 0, Some(&Type::String)));
                 let pattern = arg(self, 1, Some(&Type::String));
                 if let ExprKind::Const(Value::Str(p)) = &pattern.kind
-                    && let Err(problem) = crate::eval::compile_pattern(p)
+                    && let Err(problem) = crate::pattern::compile_pattern(p)
                 {
                     self.report(
                         Diagnostic::new(Code::InvalidRegex, "invalid regular expression")

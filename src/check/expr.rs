@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use super::assign::{assignable, join};
 use super::scope::Frame;
-use super::{Checker, FieldType, Owner, RecordType, Type};
+use super::{Checker, Owner};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
-use crate::eval::Value;
+use crate::ir::Value;
 use crate::ir::{self, Builtin, ExprKind, ItemRef};
+use crate::ir::{FieldType, RecordType, Type};
 use crate::source::Span;
 use crate::syntax::ast::{self, Literal};
 
@@ -853,7 +854,7 @@ impl<'a> Checker<'a> {
                 self.note_call(Owner::Policy(id), span);
                 typed(
                     ExprKind::CallPolicy { policy: id, args },
-                    Type::Record(super::decision_record()),
+                    Type::Record(crate::ir::decision_record()),
                     span,
                 )
             }

@@ -3,8 +3,9 @@
 use std::path::{Component, Path};
 
 use super::scope::Frame;
-use super::{Checker, Owner, Progress, Type};
+use super::{Checker, Owner, Progress};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::Type;
 use crate::ir::{self, ConstId, FnId};
 use crate::syntax::ast::{self, ItemKind};
 

@@ -18,18 +18,16 @@ mod ops;
 mod policies;
 mod scope;
 mod ty;
-mod types;
 mod workflows;
 
 pub use items::escapes_root;
-pub use types::{Constraint, EntityId, EnumType, FieldType, RecordType, Type, decision_record, violation_record};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, ItemRef, Program};
+use crate::ir::{self, EntityId, ItemRef, Program, Type};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, ItemKind, Module};
 

@@ -2,14 +2,16 @@
 
 use std::sync::Arc;
 
+use super::Checker;
 use super::assign::{join, same_type};
 use super::expr::{shorten, typed};
 use super::scope::Frame;
-use super::{Checker, Type};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::Type;
 use crate::ir::{self, ExprKind};
+use crate::ir::{BinaryOp, UnaryOp};
 use crate::source::Span;
-use crate::syntax::ast::{self, BinaryOp, UnaryOp};
+use crate::syntax::ast;
 
 impl<'a> Checker<'a> {
     pub(super) fn unary(&mut self, op: UnaryOp, operand: &ast::Expr, frame: &mut Frame, span: Span) -> ir::Expr {
@@ -182,8 +184,8 @@ impl<'a> Checker<'a> {
     fn matches_op(&mut self, lhs: &ast::Expr, rhs: &ast::Expr, frame: &mut Frame) -> (ir::Expr, ir::Expr, Type) {
         let l = self.check_expr(lhs, frame, &Type::String);
         let r = self.check_expr(rhs, frame, &Type::String);
-        if let ExprKind::Const(crate::eval::Value::Str(pattern)) = &r.kind
-            && let Err(problem) = crate::eval::compile_pattern(pattern)
+        if let ExprKind::Const(crate::ir::Value::Str(pattern)) = &r.kind
+            && let Err(problem) = crate::pattern::compile_pattern(pattern)
         {
             self.report(
                 Diagnostic::new(Code::InvalidRegex, "invalid regular expression")

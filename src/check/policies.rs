@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use super::expr::shorten;
 use super::scope::Frame;
-use super::{Checker, Owner, Type};
+use super::{Checker, Owner};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean, suggest};
-use crate::eval::Value;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::ir::{self, ItemRef, Level, PolicyId};
 use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind, PolicyStmt};

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::Type;
 use crate::ir::LocalId;
+use crate::ir::Type;
 use crate::source::Span;
 
 #[derive(Debug, Clone)]

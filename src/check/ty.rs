@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use super::scope::Frame;
-use super::{Checker, Constraint, EntityId, EnumType, FieldType, Progress, RecordType, Type};
+use super::{Checker, Progress};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::Value;
+use crate::ir::Value;
 use crate::ir::{self, ExprKind, ItemRef};
+use crate::ir::{Constraint, EntityId, EnumType, FieldType, RecordType, Type};
 use crate::syntax::ast::{self, ItemKind, TypeExprKind};
 use crate::syntax::prescan::MAX_NESTING;
 
@@ -120,8 +121,8 @@ impl<'a> Checker<'a> {
             "timestamp" => Some(Type::Timestamp),
             "secret" => Some(Type::Secret),
             "json" => Some(Type::Json),
-            "decision" => Some(Type::Record(super::decision_record())),
-            "violation" => Some(Type::Record(super::violation_record())),
+            "decision" => Some(Type::Record(crate::ir::decision_record())),
+            "violation" => Some(Type::Record(crate::ir::violation_record())),
             _ => None,
         };
         if let Some(ty) = builtin {
@@ -364,7 +365,7 @@ impl<'a> Checker<'a> {
                     .map(|(k, v)| Some((k.clone(), self.fold_constant(v)?)))
                     .collect::<Option<_>>()?,
             )),
-            ExprKind::Record { ty, fields } => Value::Record(Arc::new(crate::eval::Record {
+            ExprKind::Record { ty, fields } => Value::Record(Arc::new(crate::ir::Record {
                 shape: ty.shape.clone(),
                 fields: fields
                     .iter()

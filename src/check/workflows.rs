@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::Checker;
 use super::expr::{ParamSig, shorten};
 use super::scope::Frame;
-use super::{Checker, Type};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::Value;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::ir::{self, ConnectorId, ExprKind, ItemRef, Metric, WorkflowId};
 use crate::source::Span;
 use crate::syntax::ast::{self, ItemKind};
@@ -461,7 +462,7 @@ impl<'a> Checker<'a> {
         };
         match &callee.kind {
             ast::ExprKind::Name(name) => match self.program.names.get(&name.name) {
-                Some(ItemRef::Policy(_)) => Type::Record(super::decision_record()),
+                Some(ItemRef::Policy(_)) => Type::Record(crate::ir::decision_record()),
                 _ if &*name.name == "log" => Type::String,
                 _ => Type::Error,
             },

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::check::Type;
-use crate::data::{Loader, NoConstraints};
+use crate::data::Loader;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::Value;
+use crate::ir::NoConstraints;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::ir::{Param, Program};
 use crate::project::Input;
 use crate::source::{FileKind, SourceMap};

@@ -12,7 +12,7 @@ use super::commands::{Inputs, open, unknown_item};
 use super::session::{self, root};
 use super::{Exit, Output, interrupt, paths};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::eval::Value;
+use crate::ir::Value;
 use crate::ir::{ItemRef, Param, Program};
 use crate::project::Config;
 use crate::report::{self, Format, graph, runs};
@@ -224,6 +224,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         recorder: &log,
         options,
         on_event: Some(&progress),
+        describe_decision: &crate::report::decision_record_json,
     };
     let report = match executor.run(&values) {
         Ok(report) => report,
@@ -332,7 +333,7 @@ fn workflow_args(
             Ok(v) => values.push((param.name.clone(), v)),
             Err(expected) => {
                 // A secret's text is never repeated, even when it is the wrong shape.
-                let found = if matches!(param.ty.strip_optional(), crate::check::Type::Secret) {
+                let found = if matches!(param.ty.strip_optional(), crate::ir::Type::Secret) {
                     "***"
                 } else {
                     value

@@ -3,15 +3,16 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::check::{EntityId, FieldType};
-use crate::eval::{OriginAt, PathSeg, Record, RefSlot, Value};
 use crate::ir::Program;
+use crate::ir::{EntityId, FieldType};
+use crate::ir::{Record, RefSlot, Value};
 use crate::source::{FileId, SourceMap, Span};
+use crate::source::{OriginAt, PathSeg};
 
-use super::Locator;
 use super::convert;
 pub(crate) use super::keys::Keys;
 use super::problem::Problem;
+use crate::source::Locator;
 
 /// Where something is in a data file.
 #[derive(Clone, Debug)]

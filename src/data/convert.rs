@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::check::{EntityId, FieldType, Type};
-use crate::eval::Value;
 use crate::ir::Program;
+use crate::ir::Value;
+use crate::ir::{EntityId, FieldType, Type};
 use crate::time::{Duration, parse_timestamp};
 
-use super::ConstraintEval;
 use super::problem::{self, Found, Problem};
+use crate::ir::ConstraintEval;
 
 /// A new string value (not shared).
 pub(crate) fn new_str(text: &str) -> Arc<str> {
@@ -37,7 +37,7 @@ pub(crate) fn is_text_type(ty: &Type) -> bool {
 pub(crate) fn record_of<'p>(
     program: &'p Program,
     ty: &'p Type,
-) -> Option<(&'p Arc<crate::check::RecordType>, Option<EntityId>)> {
+) -> Option<(&'p Arc<crate::ir::RecordType>, Option<EntityId>)> {
     match ty {
         Type::Record(record) => Some((record, None)),
         Type::Entity(id) => program.entities.get(id.index()).map(|e| (&e.record, Some(*id))),

@@ -10,9 +10,9 @@
 //! Any line end (`\n`, `\r\n`, `\r`) gives the same values and positions: values are
 //! the decoded cells, and spans only place them.
 
-use crate::check::{FieldType, Type};
 use crate::diagnostics::{Code, Collector, Diagnostic};
 use crate::ir::Program;
+use crate::ir::{FieldType, Type};
 use crate::source::{FileId, Span};
 
 use super::convert;

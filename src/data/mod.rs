@@ -50,11 +50,11 @@
 //! # Positions
 //!
 //! YAML (serde-saphyr spans), TOML (spanned tables) and CSV (record positions) give exact
-//! byte ranges, and records get [`OriginAt::Offset`](crate::eval::OriginAt). JSON is
+//! byte ranges, and records get [`OriginAt::Offset`](crate::source::OriginAt). JSON is
 //! parsed without positions for speed: values are placed by path, and the [`Locator`]
 //! finds paths in the text only when something is shown. A JSON record gets an offset
 //! too, from the address of its first key in the text; one whose first key has escapes
-//! falls back to its path (shared by a list's elements, [`OriginAt::Element`](crate::eval::OriginAt)).
+//! falls back to its path (shared by a list's elements, [`OriginAt::Element`](crate::source::OriginAt)).
 //!
 //! # References
 //!
@@ -75,7 +75,6 @@ mod convert;
 mod csv;
 mod json;
 mod keys;
-mod locate;
 mod problem;
 mod registry;
 mod toml;
@@ -83,36 +82,17 @@ mod tree;
 mod yaml;
 
 /// The fast hasher of the loader's tables (see [`crate::hash`]).
-pub use crate::hash::Fast as FastHash;
-pub use locate::{Locator, locate};
 pub use registry::Registry;
 
-use crate::check::{Constraint, Type};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Value;
 use crate::ir::Program;
+use crate::ir::Value;
+use crate::ir::{ConstraintEval, Type};
+use crate::source::Locator;
 use crate::source::{FileId, FileKind, SourceMap, Span};
 
 use collect::Found;
 use tree::Walker;
-
-/// Checks `where` constraints for the loader; the evaluator implements it. `Sync`: long
-/// JSON lists are read on several threads.
-pub trait ConstraintEval: Sync {
-    /// Whether `value` satisfies `constraint` (`it` is local 0); `Err` when the check
-    /// itself failed (a run-time error in the constraint).
-    fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String>;
-}
-
-/// Accepts every value: for loading without an evaluator.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoConstraints;
-
-impl ConstraintEval for NoConstraints {
-    fn holds(&self, _: &Constraint, _: &Value) -> Result<bool, String> {
-        Ok(true)
-    }
-}
 
 /// Bounds on what one data file may cost.
 #[derive(Clone, Debug)]

@@ -3,10 +3,10 @@
 //!
 //! All wording of data diagnostics lives here, in one voice.
 
-use crate::check::{EntityId, FieldType, RecordType, Type};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::Value;
 use crate::ir::Program;
+use crate::ir::Value;
+use crate::ir::{EntityId, FieldType, RecordType, Type};
 use crate::source::Span;
 
 /// A problem found in a data value, before it has a place.

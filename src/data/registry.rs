@@ -1,19 +1,20 @@
 //! The registry: every entity loaded from every source, indexed by kind and key. Built
 //! once all sources are loaded: it reports duplicate keys, resolves references (filling
-//! each [`RefSlot`](crate::eval::RefSlot)'s target), checks version requirements and finds
+//! each [`RefSlot`](crate::ir::RefSlot)'s target), checks version requirements and finds
 //! cycles among references between entities of the same kind.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::check::EntityId;
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Origin, Record, Value};
+use crate::ir::EntityId;
 use crate::ir::Program;
+use crate::ir::{Record, Value};
+use crate::source::Origin;
 use crate::source::{SourceMap, Span};
 
-use super::Locator;
 use super::collect::{Found, FoundEntity, FoundRef, Keys};
+use crate::source::Locator;
 
 /// Edit-distance comparisons spent on "did you mean" for dangling references, in total,
 /// so that thousands of dangling references into a large kind stay fast.

@@ -5,16 +5,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::check::{EntityId, FieldType, RecordType, Type};
 use crate::diagnostics::{Collector, Diagnostic};
-use crate::eval::{Origin, OriginAt, Record, Value};
 use crate::ir::Program;
+use crate::ir::{EntityId, FieldType, RecordType, Type};
+use crate::ir::{Record, Value};
 use crate::source::{FileId, Span};
+use crate::source::{Origin, OriginAt};
 
-use super::ConstraintEval;
 use super::collect::{DataAt, Found, FoundEntity};
 use super::convert::{self, FieldSet};
 use super::problem::{self, Found as Kind, Problem};
+use crate::ir::ConstraintEval;
 
 /// A value in a parsed document, with its byte range in the file.
 #[derive(Debug)]

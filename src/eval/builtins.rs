@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use sha2::Digest as _;
 
-use super::Value;
 use super::env::Env;
 use super::error::{EvalError, EvalResult};
 use crate::diagnostics::Code;
+use crate::ir::Value;
 use crate::ir::{Builtin, Expr};
 use crate::source::Span;
 use crate::time::Duration;
@@ -57,7 +57,7 @@ impl Env<'_> {
                 for item in items.items.iter() {
                     total = match (&total, item) {
                         (Value::Int(0), Value::Duration(_)) => item.clone(),
-                        _ => super::ops::binary(crate::syntax::ast::BinaryOp::Add, &total, item, span)?,
+                        _ => super::ops::binary(crate::ir::BinaryOp::Add, &total, item, span)?,
                     };
                 }
                 total
@@ -265,7 +265,7 @@ impl Env<'_> {
         builtin: Builtin,
         args: &[Expr],
         span: Span,
-    ) -> EvalResult<Arc<super::List>> {
+    ) -> EvalResult<Arc<crate::ir::List>> {
         match value.resolve_ref() {
             Value::List(items) => Ok(items.clone()),
             other => Err(EvalError::new(

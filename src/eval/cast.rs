@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use super::Value;
 use super::error::{EvalError, EvalResult};
 use super::expr::conforms;
-use crate::check::Type;
 use crate::diagnostics::Code;
 use crate::ir::Program;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::source::Span;
 
 pub fn cast(value: Value, to: &Type, program: &Program, span: Span) -> EvalResult<Value> {

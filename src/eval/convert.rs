@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::Value;
 use super::error::{EvalError, EvalResult};
 use crate::diagnostics::Code;
+use crate::ir::Value;
 use crate::source::Span;
 
 /// Any plain value as `"{x}"` prints it. Secrets, collections and null are errors: a
@@ -36,7 +36,7 @@ pub fn to_int(value: Value, span: Span) -> EvalResult<Value> {
         Value::Float(x) => whole_number(x).map(Value::Int).ok_or_else(|| {
             EvalError::new(
                 Code::InvalidArgumentValue,
-                format!("`int` needs a whole number, found {}", super::format_float(x)),
+                format!("`int` needs a whole number, found {}", crate::ir::format_float(x)),
                 span,
             )
             .with_help("`int` never rounds: compare with the float instead, or fix the data")

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use super::env::Env;
 use super::error::EvalError;
-use super::{Origin, Record, Value};
-use crate::check::{decision_record, violation_record};
+use crate::ir::RuleKind;
 use crate::ir::{Level, PolicyId};
+use crate::ir::{Record, Value};
+use crate::ir::{decision_record, violation_record};
+use crate::source::Origin;
 use crate::source::Span;
-use crate::syntax::ast::RuleKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::Value;
 use super::error::EvalResult;
-use super::patterns::{PATTERN_CACHE_CAPACITY, PatternCache};
 use crate::ir::Program;
+use crate::ir::Value;
+use crate::pattern::{PATTERN_CACHE_CAPACITY, PatternCache};
 use crate::source::SourceMap;
 
 /// What the evaluator needs from the world. The CLI provides the real one; tests
@@ -20,26 +20,6 @@ pub trait Host: Sync {
     /// Reads a file by a path relative to the project root. The diagnostic says why it
     /// cannot be read (it has no place: the caller knows where the path was written).
     fn read_file(&self, path: &Path) -> Result<Vec<u8>, crate::diagnostics::Diagnostic>;
-}
-
-/// The host of a real run: the system clock, the process environment, the disk.
-#[derive(Debug, Clone)]
-pub struct SystemHost {
-    pub root: PathBuf,
-}
-
-impl Host for SystemHost {
-    fn now(&self) -> jiff::Timestamp {
-        jiff::Timestamp::now()
-    }
-
-    fn env_var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-
-    fn read_file(&self, path: &Path) -> Result<Vec<u8>, crate::diagnostics::Diagnostic> {
-        crate::project::read_project_file(&self.root, path)
-    }
 }
 
 /// A host with a fixed clock and environment, for tests and reproducible runs.
@@ -80,8 +60,8 @@ pub struct Env<'a> {
     /// Compiled `matches` patterns, bounded: patterns can come from data.
     regexes: Mutex<PatternCache>,
     /// Turns data origins into positions; shared so JSON files are indexed once.
-    locator: Option<&'a crate::data::Locator>,
-    own_locator: crate::data::Locator,
+    locator: Option<&'a crate::source::Locator>,
+    own_locator: crate::source::Locator,
     pub(super) parts: Parts,
 }
 
@@ -120,7 +100,7 @@ impl<'a> Env<'a> {
             consts: program.consts.iter().map(|_| OnceLock::new()).collect(),
             regexes: Mutex::new(PatternCache::new(PATTERN_CACHE_CAPACITY)),
             locator: None,
-            own_locator: crate::data::Locator::new(),
+            own_locator: crate::source::Locator::new(),
             parts: Parts::default(),
         }
     }
@@ -132,12 +112,12 @@ impl<'a> Env<'a> {
     }
 
     /// Uses the data loader's locator, which already knows the files' layout.
-    pub fn with_locator(mut self, locator: &'a crate::data::Locator) -> Env<'a> {
+    pub fn with_locator(mut self, locator: &'a crate::source::Locator) -> Env<'a> {
         self.locator = Some(locator);
         self
     }
 
-    pub(super) fn locator(&self) -> &crate::data::Locator {
+    pub(super) fn locator(&self) -> &crate::source::Locator {
         self.locator.unwrap_or(&self.own_locator)
     }
 
@@ -152,15 +132,15 @@ impl<'a> Env<'a> {
             Ok(mut cache) => cache.get_or_compile(pattern),
             // A thread that panicked while holding the cache left it unusable: compile
             // without it rather than fail the match.
-            Err(_) => super::patterns::compile_pattern(pattern).map(Arc::new),
+            Err(_) => crate::pattern::compile_pattern(pattern).map(Arc::new),
         }
     }
 }
 
 /// The evaluator checks the loader's `where` constraints: for registry data and for
 /// connector replies alike.
-impl crate::data::ConstraintEval for Env<'_> {
-    fn holds(&self, constraint: &crate::check::Constraint, value: &Value) -> Result<bool, String> {
+impl crate::ir::ConstraintEval for Env<'_> {
+    fn holds(&self, constraint: &crate::ir::Constraint, value: &Value) -> Result<bool, String> {
         let mut frame = super::new_frame(constraint.locals.max(1));
         if let Some(slot) = frame.first_mut() {
             *slot = value.clone();

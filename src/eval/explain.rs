@@ -5,9 +5,9 @@
 use super::decision::Explained;
 use super::env::Env;
 use super::expr::Frame;
-use super::{Value, format_float};
+use crate::ir::{BinaryOp, Quantifier, RuleKind, UnaryOp};
 use crate::ir::{Expr, ExprKind, RuleDef};
-use crate::syntax::ast::{BinaryOp, Quantifier, RuleKind, UnaryOp};
+use crate::ir::{Value, format_float};
 
 /// At most this many sub-expressions are shown per violation.
 const MAX_EXPLAINED: usize = 8;

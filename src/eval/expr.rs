@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use super::env::Env;
 use super::error::{EvalError, EvalResult};
-use super::{Record, Value, ops};
-use crate::check::Type;
+use super::ops;
 use crate::diagnostics::Code;
+use crate::ir::Type;
+use crate::ir::{BinaryOp, Quantifier, UnaryOp};
 use crate::ir::{Clause, Expr, ExprKind, Part};
-use crate::syntax::ast::{BinaryOp, Quantifier, UnaryOp};
+use crate::ir::{Record, Value};
 
 /// The slots of one evaluation of a function, policy, constant or workflow.
 pub type Frame = Vec<Value>;
@@ -249,7 +250,7 @@ impl Env<'_> {
         Ok(Value::list(out))
     }
 
-    fn record(&self, ty: &Arc<crate::check::RecordType>, fields: &[Expr], frame: &mut Frame) -> EvalResult<Value> {
+    fn record(&self, ty: &Arc<crate::ir::RecordType>, fields: &[Expr], frame: &mut Frame) -> EvalResult<Value> {
         let mut values = Vec::with_capacity(fields.len());
         for field in fields {
             values.push(self.eval(field, frame)?);
@@ -366,7 +367,7 @@ impl Env<'_> {
     }
 
     /// The elements of a collection being iterated.
-    pub(super) fn iterate(&self, value: &Value, at: &Expr) -> EvalResult<Arc<super::List>> {
+    pub(super) fn iterate(&self, value: &Value, at: &Expr) -> EvalResult<Arc<crate::ir::List>> {
         match value.resolve_ref() {
             Value::List(items) => Ok(items.clone()),
             Value::Null => Err(EvalError::new(Code::NullValue, "cannot iterate over null", at.span)
@@ -554,7 +555,7 @@ pub(super) fn internal(e: &Expr, what: &str) -> EvalError {
 }
 
 impl Env<'_> {
-    fn is_key_field(&self, kind: crate::check::EntityId, name: &str) -> bool {
+    fn is_key_field(&self, kind: crate::ir::EntityId, name: &str) -> bool {
         self.program
             .entities
             .get(kind.index())

@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use super::Value;
 use super::env::Env;
 use super::expr::new_frame;
 use super::waivers::{Waived, apply_waivers};
+use crate::ir::RuleKind;
+use crate::ir::Value;
 use crate::ir::{GateId, Level, WaiverId};
-use crate::syntax::ast::RuleKind;
 
 /// What became of one policy in a gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,20 +14,16 @@ mod expr;
 mod gate;
 mod ops;
 mod parts;
-mod patterns;
 mod policy;
-mod value;
 mod waivers;
 
 pub use builtins::{DIGEST_EXCLUDED_FIELDS, entity_digest, hex};
 pub use decision::{Decision, Explained, Failure, Outcome, Violation};
-pub use env::{Env, FixedHost, Host, Parts, SystemHost};
+pub use env::{Env, FixedHost, Host, Parts};
 pub use error::{EvalError, EvalResult};
 pub use explain::render;
 pub use expr::{Frame, conforms, new_frame};
 pub use gate::{GateResult, PolicyResult, Verdict};
-pub use patterns::{PATTERN_CACHE_CAPACITY, PATTERN_SIZE_LIMIT, compile_pattern};
-pub use value::{DataPath, List, Origin, OriginAt, PathSeg, Record, RefSlot, Shape, Value, format_float};
 pub use waivers::{
     Expired, Waived, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, has_expired, in_force,
 };

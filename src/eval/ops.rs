@@ -4,11 +4,11 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::Value;
 use super::error::{EvalError, EvalResult};
 use crate::diagnostics::Code;
+use crate::ir::BinaryOp;
+use crate::ir::Value;
 use crate::source::Span;
-use crate::syntax::ast::BinaryOp;
 use crate::time::Duration;
 
 pub fn negate(value: Value, span: Span) -> EvalResult<Value> {

@@ -5,12 +5,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::EvalError;
 use super::decision::{Decision, Failure, Outcome, Violation};
 use super::env::Env;
 use super::expr::{Frame, new_frame};
-use super::{EvalError, Origin, Value};
+use crate::ir::RuleKind;
+use crate::ir::Value;
 use crate::ir::{PolicyDef, PolicyId, PolicyStmt, RuleDef};
-use crate::syntax::ast::RuleKind;
+use crate::source::Origin;
 
 impl Env<'_> {
     /// Evaluates a policy with the given arguments (by parameter name; absent ones take

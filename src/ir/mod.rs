@@ -5,17 +5,23 @@
 //! **Invariant:** an IR program is only built from a checked AST. The evaluator never
 //! sees syntax.
 
+mod ops;
+mod types;
+mod value;
 mod walk;
 
+pub use ops::{BinaryOp, Quantifier, RuleKind, UnaryOp};
+pub use types::{
+    Constraint, ConstraintEval, EntityId, EnumType, FieldType, NoConstraints, RecordType, Type, decision_record,
+    violation_record,
+};
+pub use value::{List, Record, RefSlot, Shape, Value, format_float};
 pub use walk::{Reach, SourcesUsed, Visit, for_each_child};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::{EntityId, RecordType, Type};
-use crate::eval::Value;
 use crate::source::Span;
-use crate::syntax::ast::{BinaryOp, Quantifier, RuleKind, UnaryOp};
 
 macro_rules! id {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(

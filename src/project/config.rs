@@ -53,11 +53,11 @@ impl Config {
         }
         // A `cpl.toml` that links out of the project is not read: its text would be
         // shown in diagnostics, and its settings are the project's to give.
-        let path = match super::inside_root(root, Path::new(CONFIG_FILE)) {
+        let path = match crate::confine::inside_root(root, Path::new(CONFIG_FILE)) {
             Ok(real) => real,
             Err(real) => {
                 diagnostics.push(
-                    super::escape_diagnostic("the settings file", root, Path::new(CONFIG_FILE), &real)
+                    crate::confine::escape_diagnostic("the settings file", root, Path::new(CONFIG_FILE), &real)
                         .with_help("make `cpl.toml` a file of the project, not a link out of it"),
                 );
                 return Config::default();
@@ -94,7 +94,7 @@ impl Config {
     pub fn source_dirs(&self, root: &Path) -> Vec<PathBuf> {
         self.sources
             .iter()
-            .filter_map(|d| super::inside_root(root, d).ok())
+            .filter_map(|d| crate::confine::inside_root(root, d).ok())
             .collect()
     }
 
@@ -102,8 +102,8 @@ impl Config {
     /// the root. `cpl.toml` comes with the repository, maybe from a pull request, so it
     /// may not make cpl write elsewhere.
     pub fn runlog_path(&self, root: &Path) -> Result<PathBuf, Diagnostic> {
-        super::inside_root(root, &self.runlog).map_err(|real| {
-            super::escape_diagnostic("the run log", root, &self.runlog, &real)
+        crate::confine::inside_root(root, &self.runlog).map_err(|real| {
+            crate::confine::escape_diagnostic("the run log", root, &self.runlog, &real)
                 .with_note("it is set by `runlog` in `cpl.toml`")
                 .with_help(RUNLOG_HELP)
         })
@@ -114,19 +114,19 @@ impl Config {
 fn report_escapes(config: &Config, root: &Path, text: &str, file: FileId, diagnostics: &mut Diagnostics) {
     let places = Places::find(text);
     for (index, dir) in config.sources.iter().enumerate() {
-        if let Err(real) = super::inside_root(root, dir) {
+        if let Err(real) = crate::confine::inside_root(root, dir) {
             let span = places.source(index);
             diagnostics.push(
-                super::escape_diagnostic("the source directory", root, dir, &real)
+                crate::confine::escape_diagnostic("the source directory", root, dir, &real)
                     .at(Span::new(file, span.start, span.end), "in `[project] sources`")
                     .with_help("list directories inside the project, relative to `cpl.toml`"),
             );
         }
     }
-    if let Err(real) = super::inside_root(root, &config.runlog) {
+    if let Err(real) = crate::confine::inside_root(root, &config.runlog) {
         let span = places.runlog.clone();
         diagnostics.push(
-            super::escape_diagnostic("the run log", root, &config.runlog, &real)
+            crate::confine::escape_diagnostic("the run log", root, &config.runlog, &real)
                 .at(Span::new(file, span.start, span.end), "`runlog` in `cpl.toml`")
                 .with_help(RUNLOG_HELP),
         );

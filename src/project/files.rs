@@ -237,6 +237,15 @@ pub fn display_path(root: &Path, path: &Path) -> String {
     if text.is_empty() { ".".to_string() } else { text }
 }
 
+/// The bytes of a file named by a path relative to `root`, for `file_sha256`: inside
+/// the project once its links are followed, a regular file, within the data size limit.
+pub fn read_project_file(root: &Path, path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let shown = path.display().to_string();
+    let real = crate::confine::inside_root(root, path)
+        .map_err(|real| crate::confine::escape_diagnostic("the file", root, path, &real))?;
+    read_regular(&real, &shown, MAX_DATA_BYTES).map_err(|error| error.diagnostic)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

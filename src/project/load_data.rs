@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{MAX_DATA_BYTES, Project, display_path, read_stream, read_text};
-use crate::check::Type;
 use crate::data::{Loader, Registry};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Env, Host, Value};
+use crate::eval::{Env, Host};
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::ir::{Program, SourceOrigin};
 use crate::source::{FileId, FileKind, SourceMap, Span};
 

@@ -3,14 +3,13 @@
 //! them in parallel, checks them together, and loads registry data.
 
 mod config;
-mod confine;
 mod files;
 mod load_data;
 
 pub use config::{CONFIG_FILE, Config};
-pub use confine::{escape_diagnostic, inside_root, read_project_file, real_path};
 pub use files::{
-    MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_regular, read_stream, read_text,
+    MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_project_file, read_regular,
+    read_stream, read_text,
 };
 pub use load_data::{DataSet, Input, STDIN};
 

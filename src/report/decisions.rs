@@ -8,7 +8,7 @@ use super::position::PathBase;
 use crate::diagnostics::{Code, Diagnostic, PolicyRef, Severity};
 use crate::eval::{Decision, Env, Failure, GateResult, Verdict, Violation, Waived};
 use crate::ir::Level;
-use crate::syntax::ast::RuleKind;
+use crate::ir::RuleKind;
 
 /// How a decision's denials count: on their own (`cpl policy`) or in a gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +154,11 @@ fn failure_diagnostic(env: &Env<'_>, decision: &Decision, failure: &Failure) -> 
         d = d.with_label(env.origin_span(origin), "while evaluating this record");
     }
     d
+}
+
+/// A decision as the run log keeps it: [`decision_json`] with paths from the project root.
+pub fn decision_record_json(env: &Env<'_>, result: &Waived) -> Json {
+    decision_json(env, result, &PathBase::Project)
 }
 
 /// A decision as JSON, with explanations and data locations, their paths shown from

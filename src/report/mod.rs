@@ -19,8 +19,8 @@ use crate::diagnostics::Diagnostic;
 use crate::source::SourceMap;
 
 pub use decisions::{
-    Context, decision_diagnostics, decision_json, decision_line, gate_json, gate_lines, gate_summary_markdown,
-    unused_waiver_diagnostics,
+    Context, decision_diagnostics, decision_json, decision_line, decision_record_json, gate_json, gate_lines,
+    gate_summary_markdown, unused_waiver_diagnostics,
 };
 pub use github::{escape_data, escape_property};
 pub use human::{render_diagnostic as render_human_diagnostic, summary};

@@ -9,10 +9,10 @@ use jiff::Timestamp;
 use super::runlog::{RunLog, RunLogError};
 use super::slo::{self, SloStats};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Value;
+use crate::ir::BinaryOp;
+use crate::ir::Value;
 use crate::ir::{Metric, Program, SloDef};
 use crate::source::Span;
-use crate::syntax::ast::BinaryOp;
 use crate::time::Duration;
 
 /// The window of an `slo` that names none: 30 days.

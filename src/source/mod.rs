@@ -2,8 +2,12 @@
 //! data alike) gets a [`FileId`], and every diagnostic points into them with a [`Span`].
 
 mod line_index;
+mod locate;
+mod origin;
 
 pub use line_index::{LineCol, LineIndex};
+pub use locate::{Locator, locate};
+pub use origin::{DataPath, Origin, OriginAt, PathSeg};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};

@@ -1,6 +1,7 @@
 //! The spanned abstract syntax tree: what a `.cp` file says, before names are resolved.
 //! Every node carries the [`Span`] it came from. pest types never appear here.
 
+pub use crate::ir::{BinaryOp, Quantifier, RuleKind, UnaryOp};
 use std::sync::Arc;
 
 use crate::source::{FileId, Span};
@@ -182,23 +183,6 @@ pub struct ForStmt {
     pub collection: Expr,
     pub filter: Option<Expr>,
     pub span: Span,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleKind {
-    Deny,
-    Warn,
-    Require,
-}
-
-impl RuleKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            RuleKind::Deny => "deny",
-            RuleKind::Warn => "warn",
-            RuleKind::Require => "require",
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -438,70 +422,6 @@ pub enum StrPart {
 pub struct Arg {
     pub name: Option<Ident>,
     pub value: Expr,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    Not,
-    Neg,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinaryOp {
-    Coalesce,
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    In,
-    NotIn,
-    Matches,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
-impl BinaryOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinaryOp::Coalesce => "??",
-            BinaryOp::Or => "or",
-            BinaryOp::And => "and",
-            BinaryOp::Eq => "==",
-            BinaryOp::Ne => "!=",
-            BinaryOp::Lt => "<",
-            BinaryOp::Le => "<=",
-            BinaryOp::Gt => ">",
-            BinaryOp::Ge => ">=",
-            BinaryOp::In => "in",
-            BinaryOp::NotIn => "not in",
-            BinaryOp::Matches => "matches",
-            BinaryOp::Add => "+",
-            BinaryOp::Sub => "-",
-            BinaryOp::Mul => "*",
-            BinaryOp::Div => "/",
-            BinaryOp::Rem => "%",
-        }
-    }
-
-    pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
-        )
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quantifier {
-    Any,
-    All,
 }
 
 #[derive(Clone, Debug, PartialEq)]

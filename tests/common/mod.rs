@@ -178,7 +178,7 @@ pub fn run_fixture(path: &Path) -> String {
                 .program
                 .policy(name)
                 .unwrap_or_else(|| panic!("no policy `{name}`"));
-            let args: Vec<(Arc<str>, cpl::eval::Value)> = raw_args
+            let args: Vec<(Arc<str>, cpl::ir::Value)> = raw_args
                 .iter()
                 .map(|(k, v)| {
                     let param = def.params.iter().find(|p| &*p.name == k).unwrap();

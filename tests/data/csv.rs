@@ -1,6 +1,6 @@
 //! CSV registries: typed columns, `;` lists, empty cells, quoting, dotted headers.
-use cpl::check::Type;
-use cpl::eval::Value;
+use cpl::ir::Type;
+use cpl::ir::Value;
 
 use crate::helpers::*;
 

@@ -6,11 +6,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use cpl::check::{Constraint, EntityId, EnumType, FieldType, RecordType, Type};
-use cpl::data::{ConstraintEval, Limits, Loader, Registry};
+use cpl::data::{Limits, Loader, Registry};
 use cpl::diagnostics::{Diagnostic, Label};
-use cpl::eval::{Record, Value};
+use cpl::ir::ConstraintEval;
+use cpl::ir::{Constraint, EntityId, EnumType, FieldType, RecordType, Type};
 use cpl::ir::{EntityDef, Expr, Program};
+use cpl::ir::{Record, Value};
 use cpl::source::{FileId, FileKind, SourceMap, Span};
 
 pub const AGENT: EntityId = EntityId(0);

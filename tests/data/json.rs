@@ -1,8 +1,9 @@
 //! JSON: typed loading without positions, and positions found again on demand.
 use std::sync::Arc;
 
-use cpl::check::{RecordType, Type};
-use cpl::eval::{OriginAt, Value};
+use cpl::ir::Value;
+use cpl::ir::{RecordType, Type};
+use cpl::source::OriginAt;
 
 use crate::helpers::*;
 

@@ -1,6 +1,6 @@
 //! Hostile input: alias bombs, deep nesting, huge files, binary garbage. Each is one
 //! clear diagnostic, never a panic or a hang.
-use cpl::check::Type;
+use cpl::ir::Type;
 
 use crate::helpers::*;
 

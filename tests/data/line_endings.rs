@@ -1,7 +1,7 @@
 //! Line ends and byte order marks: a CSV file saved with `\r\n` (RFC 4180, Excel), `\r`
 //! or a mix, with or without a UTF-8 byte order mark, loads to the same values and the
 //! same diagnostics at the same lines and columns as the file with `\n`.
-use cpl::check::Type;
+use cpl::ir::Type;
 use proptest::prelude::*;
 
 use crate::helpers::*;
@@ -38,7 +38,7 @@ fn saved(lines: &[String], ending: Ending, bom: bool, trailing_end: bool, seed: 
     out
 }
 
-fn svc_world() -> (World, cpl::check::EntityId) {
+fn svc_world() -> (World, cpl::ir::EntityId) {
     let mut world = World::new(SCHEMA);
     let id = world.entity(
         "svc",

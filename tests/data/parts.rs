@@ -1,9 +1,9 @@
 //! Long JSON lists read in parts, one thread each: exactly what one thread reads.
 use serde_json::json;
 
-use cpl::check::Type;
 use cpl::data::Split;
-use cpl::eval::Value;
+use cpl::ir::Type;
+use cpl::ir::Value;
 use cpl::source::FileId;
 
 use crate::helpers::*;
@@ -24,8 +24,8 @@ type team = { name: string, lead: ref agent }
 type doc = { tools: [tool], agents: [agent], teams: [team] }
 "#;
 
-const TOOL: cpl::check::EntityId = cpl::check::EntityId(0);
-const AGENT: cpl::check::EntityId = cpl::check::EntityId(1);
+const TOOL: cpl::ir::EntityId = cpl::ir::EntityId(0);
+const AGENT: cpl::ir::EntityId = cpl::ir::EntityId(1);
 
 fn world() -> (World, Type) {
     let mut world = World::new(SCHEMA);

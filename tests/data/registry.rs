@@ -1,8 +1,9 @@
 //! After loading: keys unique per kind across sources, references resolved and checked,
 //! cycles found.
-use cpl::check::Type;
-use cpl::data::{Loader, NoConstraints};
-use cpl::eval::Value;
+use cpl::data::Loader;
+use cpl::ir::NoConstraints;
+use cpl::ir::Type;
+use cpl::ir::Value;
 
 use crate::helpers::*;
 

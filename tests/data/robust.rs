@@ -1,8 +1,9 @@
 //! Invariants: loading never panics, whatever the bytes; a failed document leaves no
 //! trace in the registry; the registry can be shared between threads.
-use cpl::check::Type;
-use cpl::data::{Locator, Registry};
-use cpl::eval::Value;
+use cpl::data::Registry;
+use cpl::ir::Type;
+use cpl::ir::Value;
+use cpl::source::Locator;
 use proptest::prelude::*;
 
 use crate::helpers::*;
@@ -143,7 +144,7 @@ fn entities_nested_in_entities_own_their_references() {
         "person",
         vec![
             f("name", Type::String),
-            f("mentor", opt(Type::Ref(cpl::check::EntityId(0)))),
+            f("mentor", opt(Type::Ref(cpl::ir::EntityId(0)))),
         ],
     );
     let team = world.entity(
@@ -151,7 +152,7 @@ fn entities_nested_in_entities_own_their_references() {
         vec![
             f("id", Type::String),
             f("lead", Type::Entity(person)),
-            f("peer", opt(Type::Ref(cpl::check::EntityId(1)))),
+            f("peer", opt(Type::Ref(cpl::ir::EntityId(1)))),
         ],
     );
     let text =

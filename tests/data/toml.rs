@@ -1,6 +1,6 @@
 //! TOML: one element as the table, or several as `[[source]]` tables.
-use cpl::check::Type;
-use cpl::eval::Value;
+use cpl::ir::Type;
+use cpl::ir::Value;
 
 use crate::helpers::*;
 

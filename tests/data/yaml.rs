@@ -1,5 +1,6 @@
 //! YAML manifests: the seed's agent and tool, and every kind of mistake in them.
-use cpl::eval::{OriginAt, Value};
+use cpl::ir::Value;
+use cpl::source::OriginAt;
 
 use crate::helpers::*;
 
@@ -45,8 +46,8 @@ fn seed_manifests_load_with_exact_origins() {
     let tool = world.file("registry/tools/crm_tool.yaml", CRM_TOOL);
     let agent = world.file("registry/agents/support.yaml", SUPPORT_AGENT);
     let loaded = world.load(&[
-        (tool, list(cpl::check::Type::Entity(TOOL)), "tools"),
-        (agent, list(cpl::check::Type::Entity(AGENT)), "agents"),
+        (tool, list(cpl::ir::Type::Entity(TOOL)), "tools"),
+        (agent, list(cpl::ir::Type::Entity(AGENT)), "agents"),
     ]);
     assert_eq!(world.render(&loaded.diags), "");
     let agent_value = &loaded.values[1].as_ref().unwrap();
@@ -140,7 +141,7 @@ fn several_documents_and_empty_files_are_clear_errors() {
     let multi = world.file("multi.yaml", "name: a\n---\nname: b\n");
     let empty = world.file("empty.yaml", "");
     let comments = world.file("comments.yaml", "# nothing here\n");
-    let ty = list(cpl::check::Type::Entity(TOOL));
+    let ty = list(cpl::ir::Type::Entity(TOOL));
     let loaded = world.load(&[
         (multi, ty.clone(), "tools"),
         (empty, ty.clone(), "tools"),
@@ -156,7 +157,7 @@ fn malformed_yaml_points_at_the_parser_position() {
     let file = world.file("bad.yaml", "name: a\nversion: [1, 2\nowner: x\n");
     let garbage = world.file("garbage.yaml", "\u{0}\u{1}\u{2}binary\u{7f}");
     let tabs = world.file("tabs.yaml", "name: a\n\tversion: 1\n");
-    let ty = list(cpl::check::Type::Entity(TOOL));
+    let ty = list(cpl::ir::Type::Entity(TOOL));
     let loaded = world.load(&[
         (file, ty.clone(), "tools"),
         (garbage, ty.clone(), "tools"),

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use cpl::diagnostics::Code;
-use cpl::eval::Value;
+use cpl::ir::Value;
 use cpl::runtime::connector::ConnectorError;
 use cpl::runtime::runlog::{AttemptStatus, MemoryRecorder, RunLog, RunStatus};
 use serde_json::json;
@@ -496,6 +496,7 @@ fn a_missing_argument_stops_the_run_before_it_starts() {
         recorder: &recorder,
         options: cpl::runtime::executor::RunOptions::new(loaded.root()),
         on_event: None,
+        describe_decision: &cpl::report::decision_record_json,
     };
     let error = executor.run(&[(Arc::from("model"), s("m"))]).unwrap_err();
     let diagnostics = error.diagnostics("fraud_drift_management");

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use cpl::check::CheckOptions;
 use cpl::diagnostics::Diagnostic;
-use cpl::eval::{Env, FixedHost, Value};
+use cpl::eval::{Env, FixedHost};
+use cpl::ir::Value;
 use cpl::project::{DataSet, Project};
 use cpl::report::{self, Format, RenderOptions};
 use cpl::runtime::connector::Connectors;
@@ -72,6 +73,7 @@ impl Loaded {
             recorder,
             options,
             on_event: None,
+            describe_decision: &cpl::report::decision_record_json,
         };
         let args: Vec<(Arc<str>, Value)> = args.iter().map(|(n, v)| (Arc::from(*n), v.clone())).collect();
         executor

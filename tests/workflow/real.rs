@@ -170,7 +170,7 @@ fn http_steps_post_json_and_read_typed_replies() {
         "talk",
         &[
             ("model", s("fraud_v3")),
-            ("token", cpl::eval::Value::Secret(Arc::from("s3cr3t-token"))),
+            ("token", cpl::ir::Value::Secret(Arc::from("s3cr3t-token"))),
         ],
         Arc::new(Live),
         &log,

@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
-use crate::check::{EntityId, FieldType, Type};
 use crate::diagnostics::{CapKey, Capped, Code, Collector, Diagnostic, LeftOut, left_out_note};
-use crate::eval::{DataPath, OriginAt, Shape, Value};
 use crate::ir::Program;
+use crate::ir::{EntityId, FieldType, Type};
+use crate::ir::{Shape, Value};
+use crate::source::{DataPath, OriginAt};
 use crate::source::{FileId, SourceMap};
 
 mod parallel;
@@ -28,10 +29,12 @@ mod untyped;
 use path::{Here, Seg};
 use typed::Typed;
 
+use super::Split;
 use super::collect::{DataAt, Found};
 use super::problem::{self, Problem};
-use super::{ConstraintEval, Locator, Split};
 use crate::hash::{Fast, Text};
+use crate::ir::ConstraintEval;
+use crate::source::Locator;
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
 const INTERN_MAX_LEN: usize = 32;

@@ -24,9 +24,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::check::Type;
 use crate::diagnostics::{Collector, Diagnostic};
-use crate::eval::{DataPath, Value};
+use crate::ir::Type;
+use crate::ir::Value;
+use crate::source::DataPath;
 
 use super::super::collect::Found;
 use super::super::convert;
@@ -294,7 +295,7 @@ impl<'scope, 'de> Scan<'scope, 'de> {
 struct Shared<'s, 'a, 'de> {
     ctx: &'s Ctx<'a, 'de>,
     elem: &'a Type,
-    field: Option<&'a crate::check::FieldType>,
+    field: Option<&'a crate::ir::FieldType>,
     here: &'s Here<'s>,
     /// The list's path, for elements whose first key gives no offset.
     path: Arc<DataPath>,

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::eval::{DataPath, OriginAt, PathSeg};
 use crate::source::FileId;
+use crate::source::{DataPath, OriginAt, PathSeg};
 
 use super::super::collect::{DataAt, Tail};
 

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::check::{EntityId, FieldType, RecordType, Type};
-use crate::eval::{DataPath, Origin, OriginAt, Record, Value};
 use crate::hash::same_bytes;
+use crate::ir::{EntityId, FieldType, RecordType, Type};
+use crate::ir::{Record, Value};
+use crate::source::{DataPath, Origin, OriginAt};
 
 use super::super::collect::FoundEntity;
 use super::super::convert::{self, FieldSet};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::eval::Value;
+use crate::ir::Value;
 
 use super::Ctx;
 use super::path::{Here, Seg};

@@ -269,8 +269,8 @@ pub fn program_outside_root(program: &str, cwd: &Path, root: &Path) -> Option<St
     if path.components().count() <= 1 {
         return None;
     }
-    let real = crate::project::inside_root(root, &path).err()?;
-    Some(crate::project::escape_diagnostic("the program", cwd, Path::new(program), &real).message)
+    let real = crate::confine::inside_root(root, &path).err()?;
+    Some(crate::confine::escape_diagnostic("the program", cwd, Path::new(program), &real).message)
 }
 
 fn spawn_reason(e: &io::Error) -> String {

@@ -32,7 +32,8 @@ use serde_json::Value as Json;
 
 use crate::compile::{CompiledWorkflow, StepId};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::{Env, Value};
+use crate::eval::Env;
+use crate::ir::Value;
 use crate::ir::WorkflowId;
 use crate::runtime::cancel::Cancel;
 use crate::runtime::connector::Connectors;
@@ -231,7 +232,14 @@ pub struct Executor<'e, 'a> {
     pub options: RunOptions,
     /// Called on the scheduler thread as things happen.
     pub on_event: Option<&'e dyn Fn(&Event<'_>)>,
+    /// The JSON a policy step's decision is recorded as. The shell passes
+    /// `report::decision_record_json`: how a decision is shown is the report's business,
+    /// and the report stage sits above this one.
+    pub describe_decision: &'e DescribeDecision,
 }
+
+/// Turns a policy step's decision into the JSON the run log keeps.
+pub type DescribeDecision = dyn Fn(&Env<'_>, &crate::eval::Waived) -> serde_json::Value + Sync;
 
 impl Executor<'_, '_> {
     /// Runs the workflow with `args` (by parameter name; absent ones take their

@@ -6,7 +6,8 @@
 use super::redact::Redactor;
 use super::sensitive::sensitive_values;
 use crate::compile::{CompiledWorkflow, EdgeKind, StepId};
-use crate::eval::{Env, Value, new_frame};
+use crate::eval::{Env, new_frame};
+use crate::ir::Value;
 use crate::ir::{ConnectorKind, StepCall, StepDef};
 use crate::time::Duration;
 

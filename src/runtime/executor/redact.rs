@@ -9,7 +9,7 @@
 
 use serde_json::Value as Json;
 
-use crate::eval::Value;
+use crate::ir::Value;
 
 /// Secrets shorter than this are not searched for in text: masking every `a` would
 /// ruin the log and protect nothing.

@@ -3,9 +3,10 @@
 //! and secrets where the type says so, unknown and missing fields are reported, and
 //! `where` constraints are checked.
 
-use crate::check::Type;
 use crate::data::Loader;
-use crate::eval::{Env, Value};
+use crate::eval::Env;
+use crate::ir::Type;
+use crate::ir::Value;
 use crate::source::{FileKind, SourceMap};
 
 /// The reply as a value of `ty`, or why it is not one (the first few problems, on one

@@ -17,7 +17,8 @@ use super::sensitive::sensitive_values;
 use super::worker::Message;
 use super::{Event, Executor, RunError, RunReport, StepReport};
 use crate::compile::StepId;
-use crate::eval::{Frame, Value, new_frame};
+use crate::eval::{Frame, new_frame};
+use crate::ir::Value;
 use crate::ir::WorkflowDef;
 use crate::runtime::runlog::{AttemptStatus, Decision, Durability, RunId, RunStatus, StepAttempt};
 

@@ -8,7 +8,9 @@
 //! connector's `url` is an address, shown in the plan and in errors; only the password
 //! of a URL written `scheme://user:password@host` is masked.
 
-use crate::eval::{Env, Value, new_frame};
+use crate::eval::{Env, new_frame};
+
+use crate::ir::Value;
 use crate::ir::{Builtin, ConnectorKind, Expr, ExprKind, Reach, StepCall, Visit, WorkflowDef};
 
 /// Slots for the locals a built-in's name argument may use (comprehension variables).

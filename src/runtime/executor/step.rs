@@ -14,7 +14,8 @@ use super::worker::{self, Job, Message};
 use super::{Event, StepDecision, StepError};
 use crate::compile::StepId;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::{EvalError, Outcome, Value, apply_waivers, new_frame};
+use crate::eval::{EvalError, Outcome, apply_waivers, new_frame};
+use crate::ir::Value;
 use crate::ir::{ConnectorKind, Expr, StepCall, StepDef};
 use crate::runtime::connector::{Call, ExecCall, HttpCall, program_outside_root};
 use crate::runtime::runlog::{AttemptStatus, Decision, StepAttempt};
@@ -284,11 +285,7 @@ impl Run<'_, '_, '_> {
         }
         let decision = env.decide(policy, &named);
         let result = apply_waivers(env.program, decision, env.host.now());
-        let detail = self.redactor.json(crate::report::decision_json(
-            env,
-            &result,
-            &crate::report::PathBase::Project,
-        ));
+        let detail = self.redactor.json((self.ex.describe_decision)(env, &result));
         let decision = &result.decision;
         let record = Decision {
             step: def.name.to_string(),

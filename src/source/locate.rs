@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::eval::{Origin, OriginAt, PathSeg};
 use crate::source::{FileId, SourceMap, Span};
+use crate::source::{Origin, OriginAt, PathSeg};
 
 /// Turns origins into spans, caching what it learns of each JSON file. Cheap to create;
 /// keep one for a whole run to share the caches. Safe to share between threads.

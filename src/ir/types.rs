@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use crate::eval::Value;
 use crate::ir::Expr;
+use crate::ir::Value;
 use crate::source::Span;
 
 /// Index of an entity declaration in [`crate::ir::Program::entities`].
@@ -57,7 +57,7 @@ pub struct RecordType {
     /// The field that names a record in violations (`key` in the declaration).
     pub key: Option<usize>,
     /// The value layout shared by every value of this type.
-    pub shape: Arc<crate::eval::Shape>,
+    pub shape: Arc<crate::ir::Shape>,
     /// Declared with `...`: data may hold other fields, which are ignored.
     pub open: bool,
 }
@@ -92,7 +92,7 @@ pub struct EnumType {
 
 impl RecordType {
     pub fn new(fields: Vec<FieldType>, key: Option<usize>) -> RecordType {
-        let shape = Arc::new(crate::eval::Shape::new(
+        let shape = Arc::new(crate::ir::Shape::new(
             fields.iter().map(|f| f.name.clone()).collect(),
             key,
         ));
@@ -287,4 +287,22 @@ pub fn violation_record() -> Arc<RecordType> {
 /// The built-in `decision` record type: what a policy call returns.
 pub fn decision_record() -> Arc<RecordType> {
     DECISION.clone()
+}
+
+/// Checks `where` constraints for the loader; the evaluator implements it. `Sync`: long
+/// JSON lists are read on several threads.
+pub trait ConstraintEval: Sync {
+    /// Whether `value` satisfies `constraint` (`it` is local 0); `Err` when the check
+    /// itself failed (a run-time error in the constraint).
+    fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String>;
+}
+
+/// Accepts every value: for loading without an evaluator.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoConstraints;
+
+impl ConstraintEval for NoConstraints {
+    fn holds(&self, _: &Constraint, _: &Value) -> Result<bool, String> {
+        Ok(true)
+    }
 }

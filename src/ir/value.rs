@@ -10,9 +10,9 @@ use std::sync::{Arc, OnceLock};
 
 use hashbrown::HashTable;
 
-use crate::check::EntityId;
 use crate::hash::same_bytes;
-use crate::source::FileId;
+use crate::ir::EntityId;
+use crate::source::Origin;
 use crate::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -209,7 +209,7 @@ impl ScalarKey<'_> {
     }
 
     fn hash(&self) -> u64 {
-        crate::data::FastHash::default().hash_one(self)
+        crate::hash::Fast::default().hash_one(self)
     }
 }
 
@@ -234,46 +234,6 @@ impl RefSlot {
             Some(req) => format!("{}@{req}", self.key),
             None => self.key.to_string(),
         }
-    }
-}
-
-/// Where a value sits in a data file. Resolved to a line and column only when shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub file: FileId,
-    pub at: OriginAt,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OriginAt {
-    /// A byte offset, for formats whose parser reports positions.
-    Offset(u32),
-    /// A path from the document root, for formats located after the fact (JSON).
-    Path(Arc<DataPath>),
-    /// Element `index` of the list at `list`; shares the list's path.
-    Element { list: Arc<DataPath>, index: u32 },
-}
-
-/// A path into a data document: `agents[3].metadata.timeout_ms`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct DataPath(pub Vec<PathSeg>);
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PathSeg {
-    Key(Arc<str>),
-    Index(u32),
-}
-
-impl fmt::Display for DataPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                PathSeg::Key(k) if i == 0 => write!(f, "{k}")?,
-                PathSeg::Key(k) => write!(f, ".{k}")?,
-                PathSeg::Index(n) => write!(f, "[{n}]")?,
-            }
-        }
-        Ok(())
     }
 }
 

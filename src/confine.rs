@@ -80,14 +80,6 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// The bytes of a file named by a path relative to `root`, for `file_sha256`: inside
-/// the project once its links are followed, a regular file, within the data size limit.
-pub fn read_project_file(root: &Path, path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let shown = path.display().to_string();
-    let real = inside_root(root, path).map_err(|real| escape_diagnostic("the file", root, path, &real))?;
-    super::read_regular(&real, &shown, super::MAX_DATA_BYTES).map_err(|error| error.diagnostic)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
