@@ -1,18 +1,14 @@
 //! The commands of issue #2: `check`, `eval`, `policy`, `gate`, `explain`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde_json::json;
 
-use super::args::{parse_inputs, policy_args};
-use super::session::{Session, root};
+use super::args::parse_inputs;
 use super::{Cli, Command, Exit, Output};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
-use crate::eval::{Env, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame};
-use crate::ir::{ItemRef, SourceOrigin, SourcesUsed};
-use crate::report::{self, Context, Format};
-use crate::syntax::ast::ItemKind;
+use crate::report::{self, Format};
+use crate::session::{OpenOptions, Session, Status, Stopped, clock_from_env};
 
 pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
     let project = cli.project.clone();
@@ -83,8 +79,8 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// Loads a session, or stops with its problems: project errors mean the input was
-/// found wanting (exit 1); nothing is evaluated on a program that does not check.
+/// Loads a session, or stops with its problems: nothing is evaluated on data that
+/// could not be read.
 pub(super) fn open(
     project: Option<&Path>,
     inputs: Inputs<'_>,
@@ -98,12 +94,40 @@ pub(super) fn open(
     };
     let inputs = parse_inputs(inputs.raw, inputs.format).map_err(fatal)?;
     let root = root(project).map_err(fatal)?;
-    let session = Session::open(&root, &inputs, expression, gate, out.max_per_code).map_err(fatal)?;
-    if let Some(d) = session.data.fatal.first() {
+    let options = OpenOptions {
+        inputs,
+        expression: expression.map(str::to_string),
+        gate: gate.map(str::to_string),
+        max_per_code: out.max_per_code,
+        ..OpenOptions::new(clock_from_env().map_err(fatal)?)
+    };
+    let session = Session::open(&root, &options);
+    if let Some(d) = session.fatal() {
         out.fatal(d.clone());
         return Err(Exit::Error);
     }
     Ok(session)
+}
+
+/// The project root for `--project` (or the current directory).
+pub(super) fn root(project: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+    match project {
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(
+                    Diagnostic::new(Code::UnreadableFile, format!("`{}` is not a directory", dir.display()))
+                        .with_help("`--project` takes the directory that holds the project's `.cp` files"),
+                );
+            }
+            Ok(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
+        }
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| {
+                Diagnostic::new(Code::UnreadableFile, format!("cannot read the current directory: {e}"))
+            })?;
+            Ok(crate::project::find_root(&cwd))
+        }
+    }
 }
 
 fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mut Output) -> CommandResult {
@@ -135,46 +159,12 @@ fn check(project: Option<&Path>, paths: &[PathBuf], inputs: Inputs<'_>, out: &mu
         Ok(s) => s,
         Err(exit) => return Ok(exit),
     };
-    let mut diagnostics = session.diagnostics();
-    diagnostics.extend(expired_waiver_diagnostics(&session.project.program, session.host.now));
-    diagnostics.sort();
-    if !paths.is_empty() {
-        let wanted: Vec<PathBuf> = paths
-            .iter()
-            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
-            .collect();
-        let sources = &session.project.sources;
-        let outside = super::paths::outside_project(&paths, sources, &session.project.root);
-        // With no `.cp` file at all, that (E0014, below) is what to say, not each path.
-        let has_files = !diagnostics.iter().any(|d| d.code == Code::NoSourceFiles);
-        if has_files && !outside.is_empty() {
-            out.diagnostics(&outside, sources, None);
-            return Ok(leave(session, Exit::Error));
-        }
-        diagnostics = diagnostics
-            .into_iter()
-            .filter(
-                |d| match d.span().and_then(|s| sources.get(s.file)).and_then(|f| f.path.as_ref()) {
-                    Some(path) => wanted.iter().any(|w| path.starts_with(w)),
-                    None => true,
-                },
-            )
-            .collect();
+    let checked = session.check(&paths);
+    out.diagnostics(&checked.diagnostics, &session.project.sources, session.anchor());
+    if let Some(summary) = checked.summary.as_deref().filter(|_| out.format == Format::Human) {
+        out.line(summary);
     }
-    out.diagnostics(
-        &diagnostics.clone().into_vec(),
-        &session.project.sources,
-        session.anchor(),
-    );
-    if out.format == Format::Human && !diagnostics.has_errors() {
-        out.line(&summary_line(&session));
-    }
-    let exit = if diagnostics.has_errors() {
-        wanting(&diagnostics)
-    } else {
-        Exit::Success
-    };
-    Ok(leave(session, exit))
+    Ok(leave(session, exit(checked.status)))
 }
 
 fn eval(project: Option<&Path>, expr: &str, inputs: Inputs<'_>, out: &mut Output) -> CommandResult {
@@ -182,47 +172,19 @@ fn eval(project: Option<&Path>, expr: &str, inputs: Inputs<'_>, out: &mut Output
         Ok(s) => s,
         Err(exit) => return Ok(exit),
     };
-    let mut diagnostics = session.diagnostics();
-    diagnostics.extend(session.project.expression_diagnostics.iter().cloned());
-    if diagnostics.has_errors() {
-        let exit = wanting(&diagnostics);
-        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(exit);
-    }
-    let Some(checked) = &session.project.expression else {
-        return Ok(Exit::Error);
+    let evaluated = match session.eval() {
+        Ok(evaluated) => evaluated,
+        Err(stopped) => return Ok(stop(&session, stopped, out)),
     };
-    let mut used = SourcesUsed::new(&session.project.program);
-    used.expr(&checked.expr);
-    let missing = missing_inputs(&session, &used, "the expression");
-    if !missing.is_empty() {
-        out.diagnostics(&missing, &session.project.sources, session.anchor());
-        return Ok(Exit::Error);
+    if !evaluated.diagnostics.is_empty() {
+        out.diagnostics(&evaluated.diagnostics, &session.project.sources, session.anchor());
     }
-    let env = session.env();
-    let mut frame = new_frame(checked.locals);
-    let timer = crate::timing::Timer::start("evaluate");
-    let result = env.eval(&checked.expr, &mut frame);
-    timer.stop();
-    match result {
-        Ok(value) => {
-            if !diagnostics.is_empty() {
-                out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            }
-            match out.format {
-                Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "value": value.to_json(false) })),
-                _ => out.line(&serde_json::to_string_pretty(&value.to_json(false)).unwrap_or_default()),
-            }
-            drop(env);
-            Ok(leave(session, Exit::Success))
-        }
-        Err(error) => {
-            diagnostics.push(error.to_diagnostic());
-            let exit = wanting(&diagnostics);
-            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            Ok(exit)
-        }
+    let value = evaluated.value.to_json(false);
+    match out.format {
+        Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "value": value })),
+        _ => out.line(&serde_json::to_string_pretty(&value).unwrap_or_default()),
     }
+    Ok(leave(session, Exit::Success))
 }
 
 fn policy(
@@ -236,65 +198,28 @@ fn policy(
         Ok(s) => s,
         Err(exit) => return Ok(exit),
     };
-    let program = &session.project.program;
-    let diagnostics = session.diagnostics();
-    let Some((id, def)) = program.policy(name) else {
-        if diagnostics.has_errors() {
-            let exit = wanting(&diagnostics);
-            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(exit);
-        }
-        return Err(Box::new(unknown_item(program, name, "policy", |r| {
-            matches!(r, ItemRef::Policy(_))
-        })));
+    let decided = match session.decide(name, raw_args) {
+        Ok(decided) => decided,
+        Err(stopped) => return Ok(stop(&session, stopped, out)),
     };
-    let args = match policy_args(raw_args, name, &def.params, program) {
-        Ok(args) => args,
-        Err(problems) => {
-            out.diagnostics(&problems, &session.project.sources, None);
-            return Ok(Exit::Error);
-        }
-    };
-    if diagnostics.has_errors() {
-        let exit = wanting(&diagnostics);
-        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(exit);
-    }
-    let mut used = SourcesUsed::new(program);
-    used.policy(id);
-    let missing = missing_inputs(&session, &used, &format!("policy `{name}`"));
-    if !missing.is_empty() {
-        out.diagnostics(&missing, &session.project.sources, session.anchor());
-        return Ok(Exit::Error);
-    }
-    let env = session.env();
-    let decision = env.decide(id, &args);
-    let result = apply_waivers(program, decision, env.host.now());
-    let mut all: Vec<Diagnostic> = diagnostics.into_vec();
-    all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
-    all.extend(decision_expiry_diagnostics(program, &result));
-    all.extend(report::unused_waiver_diagnostics(&env, &result.unused));
+    let (env, all) = (&decided.env, &decided.diagnostics);
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "decision": report::decision_json(&env, &result, &out.paths),
+            "decision": report::decision_json(env, &decided.result, &out.paths),
             "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
-            out.line(&report::decision_line(&result));
+            out.line(&report::decision_line(&decided.result));
             if !all.is_empty() {
                 out.line("");
-                out.diagnostics(&all, env.sources, session.anchor());
+                out.diagnostics(all, env.sources, session.anchor());
             }
         }
-        _ => out.diagnostics(&all, env.sources, session.anchor()),
+        _ => out.diagnostics(all, env.sources, session.anchor()),
     }
-    let exit = if result.decision.allowed() && !result.has_expired_waivers() {
-        Exit::Success
-    } else {
-        Exit::Failure
-    };
-    drop(env);
+    let exit = exit(decided.status);
+    drop(decided);
     Ok(leave(session, exit))
 }
 
@@ -309,198 +234,48 @@ fn gate(
         Ok(s) => s,
         Err(exit) => return Ok(exit),
     };
-    let program = &session.project.program;
-    let diagnostics = session.diagnostics();
-    let Some((id, def)) = program.gate(name) else {
-        if diagnostics.has_errors() {
-            let exit = wanting(&diagnostics);
-            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-            return Ok(exit);
-        }
-        return Err(Box::new(unknown_item(program, name, "gate", |r| {
-            matches!(r, ItemRef::Gate(_))
-        })));
+    let mut run = match session.gate(name, overrides) {
+        Ok(run) => run,
+        Err(stopped) => return Ok(stop(&session, stopped, out)),
     };
-    let mut problems = Vec::new();
-    for o in overrides {
-        if program.policy(o).is_none() {
-            let help = did_you_mean(
-                o,
-                def.policies
-                    .iter()
-                    .filter_map(|p| program.policies.get(p.policy.index()))
-                    .map(|p| &*p.name),
-            );
-            problems.push(
-                Diagnostic::new(Code::InvalidOverride, format!("`--override {o}` names no policy"))
-                    .with_help(help.unwrap_or_else(|| format!("override one of the policies gate `{name}` runs"))),
-            );
-        }
-    }
-    let mut used = SourcesUsed::new(program);
-    for gate_policy in &def.policies {
-        used.policy(gate_policy.policy);
-        for arg in gate_policy.args.iter().flatten() {
-            used.expr(arg);
-        }
-    }
-    problems.extend(missing_inputs(&session, &used, &format!("gate `{name}`")));
-    for input in &def.inputs {
-        if !session.data.input_given(&input.name) {
-            problems.push(
-                Diagnostic::new(
-                    Code::MissingInput,
-                    format!("gate `{name}` needs its input `{}`", input.name),
-                )
-                .at(input.span, "declared here")
-                .with_help(format!("pass it with `--input {}=FILE`", input.name)),
-            );
-        }
-    }
-    if !problems.is_empty() {
-        out.diagnostics(&problems, &session.project.sources, session.anchor());
-        return Ok(Exit::Error);
-    }
-    if diagnostics.has_errors() {
-        let exit = wanting(&diagnostics);
-        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, session.anchor());
-        return Ok(exit);
-    }
-    let env = session.env();
-    let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
-    let result = env.run_gate(id, &session.data.gate_inputs, &overrides);
-    let mut all: Vec<Diagnostic> = diagnostics.into_vec();
-    for policy in &result.policies {
-        all.extend(report::decision_diagnostics(
-            &env,
-            &policy.result,
-            Context::Gate(policy.verdict),
-        ));
-        all.extend(decision_expiry_diagnostics(program, &policy.result));
-    }
-    all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
-    all.extend(out.step_summary(&report::gate_summary_markdown(&result)));
+    run.diagnostics
+        .extend(out.step_summary(&report::gate_summary_markdown(&run.result)));
+    let (env, all) = (&run.env, &run.diagnostics);
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "gate": report::gate_json(&env, &result, &out.paths),
+            "gate": report::gate_json(env, &run.result, &out.paths),
             "diagnostics": all.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
-            for line in report::gate_lines(&result) {
+            for line in report::gate_lines(&run.result) {
                 out.line(&line);
             }
             if !all.is_empty() {
                 out.line("");
-                out.diagnostics(&all, env.sources, session.anchor());
+                out.diagnostics(all, env.sources, session.anchor());
             }
         }
-        _ => out.diagnostics(&all, env.sources, session.anchor()),
+        _ => out.diagnostics(all, env.sources, session.anchor()),
     }
-    let exit = if could_not_run(&all) {
-        Exit::Error
-    } else if result.passed {
-        Exit::Success
-    } else {
-        Exit::Failure
-    };
-    drop(env);
+    let exit = exit(run.status);
+    drop(run);
     Ok(leave(session, exit))
 }
 
-/// Inputs (`source … = input`) that `used` reads but that were not given: each is an
-/// error naming it, and the command cannot run (exit 2). An input that was given but
-/// whose data did not load is not missing: its own diagnostics say what is wrong.
-fn missing_inputs(session: &Session, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
-    let program = &session.project.program;
-    used.sources()
-        .iter()
-        .filter_map(|id| program.sources.get(id.index()))
-        .filter(|s| matches!(s.origin, SourceOrigin::Input) && !session.data.input_given(&s.name))
-        .map(|s| {
-            Diagnostic::new(
-                Code::MissingInput,
-                format!("{what} reads the input `{}`, which was not given", s.name),
-            )
-            .at(s.span, "declared here, as `= input`")
-            .with_help(format!("pass it with `--input {}=FILE`", s.name))
-        })
-        .collect()
-}
-
-/// `ok: 4 files, 2 entities, 3 sources, 8 policies, 3 gates, 22 registry records`: every
-/// kind of item the project declares, counted, and the kinds it has none of left out.
-fn summary_line(session: &Session) -> String {
-    let mut kinds = [(0, "", ""); ITEM_KINDS];
-    for item in session.project.modules.iter().flat_map(|m| &m.items) {
-        let (rank, one, many) = item_nouns(&item.kind);
-        if let Some(kind) = kinds.get_mut(rank) {
-            *kind = (kind.0 + 1, one, many);
-        }
-    }
-    let mut parts = vec![counted(session.project.modules.len(), "file", "files")];
-    parts.extend(
-        kinds
-            .iter()
-            .filter(|(n, _, _)| *n > 0)
-            .map(|&(n, one, many)| counted(n, one, many)),
-    );
-    if session.data.record_count > 0 {
-        parts.push(counted(
-            session.data.record_count,
-            "registry record",
-            "registry records",
-        ));
-    }
-    format!("ok: {}", parts.join(", "))
-}
-
-/// How many kinds of item the language has.
-const ITEM_KINDS: usize = 16;
-
-/// Where a kind of item stands in the summary, and its names in words. The match is
-/// exhaustive so that a new kind of item cannot be left out of the count.
-fn item_nouns(kind: &ItemKind) -> (usize, &'static str, &'static str) {
-    match kind {
-        ItemKind::Entity(_) => (0, "entity", "entities"),
-        ItemKind::Type(_) => (1, "type", "types"),
-        ItemKind::Source(_) => (2, "source", "sources"),
-        ItemKind::Const(_) => (3, "constant", "constants"),
-        ItemKind::Fn(_) => (4, "function", "functions"),
-        ItemKind::Policy(_) => (5, "policy", "policies"),
-        ItemKind::Gate(_) => (6, "gate", "gates"),
-        ItemKind::Waiver(_) => (7, "waiver", "waivers"),
-        ItemKind::Connector(_) => (8, "connector", "connectors"),
-        ItemKind::Workflow(_) => (9, "workflow", "workflows"),
-        ItemKind::Slo(_) => (10, "objective", "objectives"),
-        ItemKind::Context(_) => (11, "context", "contexts"),
-        ItemKind::Flag(_) => (12, "flag", "flags"),
-        ItemKind::Environments(_) => (13, "environment list", "environment lists"),
-        ItemKind::Config(_) => (14, "config", "configs"),
-        ItemKind::Test(_) => (15, "test", "tests"),
+/// The exit code of an operation's status.
+pub(super) fn exit(status: Status) -> Exit {
+    match status {
+        Status::Passed => Exit::Success,
+        Status::Failed => Exit::Failure,
+        Status::CouldNotRun => Exit::Error,
     }
 }
 
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Whether the problems mean the command could not run at all (exit 2) rather than that
-/// the project was found wanting (exit 1): files that could not be read, no project,
-/// internal errors.
-fn could_not_run<'d>(diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> bool {
-    diagnostics
-        .into_iter()
-        .any(|d| matches!(d.code, Code::UnreadableFile | Code::NoSourceFiles | Code::InternalError))
-}
-
-/// The exit code for problems found before anything was evaluated.
-fn wanting(diagnostics: &crate::diagnostics::Diagnostics) -> Exit {
-    if could_not_run(diagnostics) {
-        Exit::Error
-    } else {
-        Exit::Failure
-    }
+/// Shows why an operation stopped, and ends the command.
+fn stop(session: &Session, stopped: Stopped, out: &Output) -> Exit {
+    out.diagnostics(&stopped.diagnostics, &session.project.sources, session.anchor());
+    exit(stopped.status)
 }
 
 /// Ends a command without freeing its data: the process exits next, and freeing a
@@ -508,26 +283,6 @@ fn wanting(diagnostics: &crate::diagnostics::Diagnostics) -> Exit {
 fn leave(session: Session, exit: Exit) -> Exit {
     std::mem::forget(session);
     exit
-}
-
-pub(super) fn unknown_item(
-    program: &crate::ir::Program,
-    name: &str,
-    what: &str,
-    keep: impl Fn(&ItemRef) -> bool,
-) -> Diagnostic {
-    let names = program.names_of(keep);
-    let help = did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-        if names.is_empty() {
-            format!("this project has no {what}")
-        } else {
-            format!(
-                "the {what} names are {}",
-                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            )
-        }
-    });
-    Diagnostic::new(Code::UnknownItem, format!("no {what} named `{name}`")).with_help(help)
 }
 
 fn explain(code: &str, out: &mut Output) -> Exit {
@@ -554,16 +309,5 @@ fn explain(code: &str, out: &mut Output) -> Exit {
             );
             Exit::Error
         }
-    }
-}
-
-impl Session {
-    pub fn env(&self) -> Env<'_> {
-        Env::new(
-            &self.project.program,
-            &self.project.sources,
-            &self.data.sources,
-            &self.host,
-        )
     }
 }

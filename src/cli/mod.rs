@@ -6,7 +6,6 @@ mod commands;
 mod interrupt;
 mod output;
 mod paths;
-mod session;
 mod workflows;
 
 use std::path::PathBuf;
@@ -14,7 +13,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use args::typed_value;
 pub use output::Output;
 
 /// How a command ended.

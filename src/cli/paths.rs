@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::SourceMap;
 
 /// The files and directories `paths` name, each pattern expanded in name order. Every
 /// path or pattern that names nothing is reported.
@@ -47,32 +46,6 @@ fn expand_one(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 
 fn is_pattern(text: &str) -> bool {
     text.contains(['*', '?', '['])
-}
-
-/// The paths that name none of the files the project read: a filter by them would show
-/// nothing, and pass, whatever the project's state.
-pub fn outside_project(paths: &[PathBuf], sources: &SourceMap, root: &Path) -> Vec<Diagnostic> {
-    paths
-        .iter()
-        .filter(|given| {
-            let wanted = given.canonicalize().unwrap_or_else(|_| given.to_path_buf());
-            !sources
-                .files()
-                .filter_map(|(_, f)| f.path.as_deref())
-                .any(|path| path.starts_with(&wanted))
-        })
-        .map(|given| {
-            let message = if given.is_dir() {
-                format!("`{}` holds none of the project's files", given.display())
-            } else {
-                format!("`{}` is not one of the project's files", given.display())
-            };
-            Diagnostic::new(Code::NoSuchPath, message).with_help(format!(
-                "the project at `{}` is its `.cp` files and the data they declare; give one of them, or a directory holding some",
-                root.display()
-            ))
-        })
-        .collect()
 }
 
 /// An option's path that must already exist, such as `--runlog` for a command that only

@@ -7,19 +7,17 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::args::{split_assignment, typed_value};
-use super::commands::{Inputs, open, unknown_item};
-use super::session::{self, root};
+use super::commands::{Inputs, open, root};
 use super::{Exit, Output, interrupt, paths};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::ir::Value;
-use crate::ir::{ItemRef, Param, Program};
+use crate::ir::ItemRef;
 use crate::project::Config;
 use crate::report::{self, Format, graph, runs};
 use crate::runtime::connector::Live;
 use crate::runtime::executor::{Event, Executor, RunOptions, plan};
 use crate::runtime::objectives;
 use crate::runtime::runlog::{RunFilter, RunId, RunListing, RunLog, RunLogError, RunStatus};
+use crate::session::{named_args, unknown_item};
 use crate::source::SourceMap;
 
 #[derive(Args, Debug)]
@@ -143,7 +141,7 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         }
         return Exit::Error;
     };
-    let values = match workflow_args(&args.arg, &def.name, &def.params, program) {
+    let values = match named_args(&args.arg, "workflow", &def.name, &def.params, program) {
         Ok(values) => values,
         Err(problems) => {
             out.diagnostics(&problems, &session.project.sources, None);
@@ -284,87 +282,6 @@ fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-}
-
-/// Workflow arguments from `--arg` options, read as each parameter's type. Unknown
-/// names, repeats and missing required parameters are errors that say what exists.
-fn workflow_args(
-    raw: &[String],
-    workflow: &str,
-    params: &[Param],
-    program: &Program,
-) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
-    let mut values: Vec<(Arc<str>, Value)> = Vec::new();
-    let mut problems = Vec::new();
-    for text in raw {
-        let (name, value) = match split_assignment(text, "arg") {
-            Ok(pair) => pair,
-            Err(d) => {
-                problems.push(d);
-                continue;
-            }
-        };
-        let Some(param) = params.iter().find(|p| &*p.name == name) else {
-            let listed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
-            let help = did_you_mean(name, params.iter().map(|p| &*p.name)).unwrap_or_else(|| {
-                if listed.is_empty() {
-                    format!("`{workflow}` takes no arguments")
-                } else {
-                    format!("its parameters are {}", listed.join(", "))
-                }
-            });
-            problems.push(
-                Diagnostic::new(
-                    Code::UnknownArg,
-                    format!("workflow `{workflow}` has no parameter `{name}`"),
-                )
-                .with_help(help),
-            );
-            continue;
-        };
-        if values.iter().any(|(n, _)| &**n == name) {
-            problems.push(Diagnostic::new(
-                Code::InvalidArg,
-                format!("`--arg {name}` is given twice"),
-            ));
-            continue;
-        }
-        match typed_value(value, &param.ty, program) {
-            Ok(v) => values.push((param.name.clone(), v)),
-            Err(expected) => {
-                // A secret's text is never repeated, even when it is the wrong shape.
-                let found = if matches!(param.ty.strip_optional(), crate::ir::Type::Secret) {
-                    "***"
-                } else {
-                    value
-                };
-                problems.push(
-                    Diagnostic::new(
-                        Code::InvalidArg,
-                        format!("invalid value for `--arg {name}`: expected {expected}, found `{found}`"),
-                    )
-                    .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
-                );
-            }
-        }
-    }
-    for param in params {
-        if param.default.is_none() && !values.iter().any(|(n, _)| *n == param.name) {
-            problems.push(
-                Diagnostic::new(
-                    Code::UnknownArg,
-                    format!("workflow `{workflow}` needs `--arg {}=…`", param.name),
-                )
-                .at(param.span, "declared here")
-                .with_help(format!(
-                    "`{}` is a `{}` with no default",
-                    param.name,
-                    program.display_type(&param.ty)
-                )),
-            );
-        }
-    }
-    if problems.is_empty() { Ok(values) } else { Err(problems) }
 }
 
 /// The project root and its settings, for commands that need no `.cp` file.
@@ -540,7 +457,7 @@ pub fn slo(project: Option<&Path>, args: &SloArgs, out: &mut Output) -> Exit {
             return Exit::Error;
         }
     };
-    let now = match session::now() {
+    let now = match crate::session::clock_from_env() {
         Ok(now) => now,
         Err(d) => {
             out.fatal(d);

@@ -20,13 +20,11 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use cpl::check::CheckOptions;
 use cpl::diagnostics::Diagnostic;
-use cpl::eval::{Env, FixedHost, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame};
-use cpl::project::{Input, Project};
-use cpl::report::{self, Context, Format, RenderOptions};
+use cpl::project::Input;
+use cpl::report::{self, Format, RenderOptions};
+use cpl::session::{OpenOptions, Session, Vars};
 
 pub struct Directives {
     pub expect: Vec<String>,
@@ -105,12 +103,6 @@ pub fn run_fixture(path: &Path) -> String {
     };
     let d = directives(&main_text);
     let mut out = String::new();
-    let options = CheckOptions { now: d.now };
-    let mut project = Project::load(&root, &options);
-    let host = FixedHost {
-        now: Some(d.now),
-        ..FixedHost::default()
-    };
     let inputs: Vec<Input> = d
         .inputs
         .iter()
@@ -120,19 +112,23 @@ pub fn run_fixture(path: &Path) -> String {
             format: None,
         })
         .collect();
-    let gate = d.gates.first().map(String::as_str);
-    let data = project.load_data(&inputs, gate, &host);
-    let mut diagnostics: Vec<Diagnostic> = project.diagnostics.clone().into_vec();
-    diagnostics.extend(data.fatal.iter().cloned());
-    diagnostics.extend(data.diagnostics.iter().cloned());
+    let options = OpenOptions {
+        inputs,
+        gate: d.gates.first().cloned(),
+        vars: Vars::Fixed(Default::default()),
+        ..OpenOptions::new(d.now)
+    };
+    let session = Session::open(&root, &options);
+    let mut diagnostics: Vec<Diagnostic> = session.fatal().into_iter().cloned().collect();
+    let checked = session.check(&[]);
     // What stops evaluation: expired waivers do not; they are errors of `check` (shown
     // here) and of each decision of their policy (shown with it).
-    let blocked = diagnostics.iter().any(Diagnostic::is_error);
-    diagnostics.extend(expired_waiver_diagnostics(&project.program, d.now));
+    let blocked = !diagnostics.is_empty() || session.diagnostics().has_errors();
+    diagnostics.extend(checked.diagnostics);
     let render = |diags: &[Diagnostic]| {
         let text = report::render_to_string(
             diags,
-            &project.sources,
+            &session.project.sources,
             Format::Human,
             &RenderOptions {
                 color: false,
@@ -152,55 +148,51 @@ pub fn run_fixture(path: &Path) -> String {
         || !d.policies.is_empty()
         || !d.gates.is_empty();
     if stage_eval && !blocked {
-        let env = Env::new(&project.program, &project.sources, &data.sources, &host);
         for expr in &d.evals {
-            out.push_str(&eval_expression(&root, &options, &inputs, &host, expr, &mut all_codes));
+            out.push_str(&eval_expression(&root, &options, expr, &mut all_codes));
         }
         let mut policies: Vec<(String, Vec<(String, String)>)> = d.policies.clone();
         if policies.is_empty() && d.gates.is_empty() && d.evals.is_empty() {
-            policies = project
-                .program
+            policies = session
+                .program()
                 .policies
                 .iter()
                 .filter(|p| p.params.iter().all(|param| param.default.is_some()))
                 .map(|p| (p.name.to_string(), Vec::new()))
                 .collect();
         }
-        // Each decision and gate is followed by what it reported.
-        let mut emit = |out: &mut String, diags: Vec<Diagnostic>| {
-            all_codes.extend(diags.iter().map(|d| d.code.to_string()));
-            if !diags.is_empty() {
-                out.push_str(&render(&diags));
+        // Each decision and gate is followed by what it reported beyond the project's
+        // own diagnostics, shown above.
+        let project_diagnostics = session.diagnostics().into_vec();
+        let mut emit = |out: &mut String, diags: &[Diagnostic]| {
+            let added: Vec<Diagnostic> = diags
+                .iter()
+                .filter(|d| !project_diagnostics.contains(d))
+                .cloned()
+                .collect();
+            all_codes.extend(added.iter().map(|d| d.code.to_string()));
+            if !added.is_empty() {
+                out.push_str(&render(&added));
             }
         };
         for (name, raw_args) in &policies {
-            let (id, def) = project
-                .program
-                .policy(name)
-                .unwrap_or_else(|| panic!("no policy `{name}`"));
-            let args: Vec<(Arc<str>, cpl::ir::Value)> = raw_args
-                .iter()
-                .map(|(k, v)| {
-                    let param = def.params.iter().find(|p| &*p.name == k).unwrap();
-                    let value = cpl::cli::typed_value(v, &param.ty, &project.program).unwrap();
-                    (param.name.clone(), value)
-                })
-                .collect();
-            let result = apply_waivers(&project.program, env.decide(id, &args), d.now);
+            let shown: Vec<String> = raw_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
             if !raw_args.is_empty() {
-                let shown: Vec<String> = raw_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 writeln!(out, "--- decide `{name}` with {}", shown.join(" ")).unwrap();
             }
-            writeln!(out, "--- {}", report::decision_line(&result)).unwrap();
-            let mut diags = report::decision_diagnostics(&env, &result, Context::Policy);
-            diags.extend(decision_expiry_diagnostics(&project.program, &result));
-            emit(&mut out, diags);
+            match session.decide(name, &shown) {
+                Ok(decided) => {
+                    writeln!(out, "--- {}", report::decision_line(&decided.result)).unwrap();
+                    emit(&mut out, &decided.diagnostics);
+                }
+                Err(stopped) => {
+                    writeln!(out, "--- policy `{name}` stopped").unwrap();
+                    emit(&mut out, &stopped.diagnostics);
+                }
+            }
         }
         for gate in &d.gates {
-            let (id, _) = project.program.gate(gate).unwrap();
-            let overrides: Vec<Arc<str>> = d.overrides.iter().map(|o| Arc::from(o.as_str())).collect();
-            let result = env.run_gate(id, &data.gate_inputs, &overrides);
-            if !overrides.is_empty() {
+            if !d.overrides.is_empty() {
                 writeln!(
                     out,
                     "--- run gate `{gate}` with --override {}",
@@ -208,16 +200,18 @@ pub fn run_fixture(path: &Path) -> String {
                 )
                 .unwrap();
             }
-            for line in report::gate_lines(&result) {
-                writeln!(out, "--- {line}").unwrap();
+            match session.gate(gate, &d.overrides) {
+                Ok(run) => {
+                    for line in report::gate_lines(&run.result) {
+                        writeln!(out, "--- {line}").unwrap();
+                    }
+                    emit(&mut out, &run.diagnostics);
+                }
+                Err(stopped) => {
+                    writeln!(out, "--- gate `{gate}` stopped").unwrap();
+                    emit(&mut out, &stopped.diagnostics);
+                }
             }
-            let mut diags = Vec::new();
-            for p in &result.policies {
-                diags.extend(report::decision_diagnostics(&env, &p.result, Context::Gate(p.verdict)));
-                diags.extend(decision_expiry_diagnostics(&project.program, &p.result));
-            }
-            diags.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
-            emit(&mut out, diags);
         }
     }
     for code in &d.expect {
@@ -231,38 +225,39 @@ pub fn run_fixture(path: &Path) -> String {
 }
 
 /// Evaluates one `// eval:` expression in the fixture's project.
-fn eval_expression(
-    root: &Path,
-    options: &CheckOptions,
-    inputs: &[Input],
-    host: &FixedHost,
-    expr: &str,
-    codes: &mut Vec<String>,
-) -> String {
-    let mut project = Project::load_with(root, options, Some(expr));
-    let data = project.load_data(inputs, None, host);
-    let problems = project.expression_diagnostics.clone().into_vec();
+fn eval_expression(root: &Path, options: &OpenOptions, expr: &str, codes: &mut Vec<String>) -> String {
+    let options = OpenOptions {
+        expression: Some(expr.to_string()),
+        ..options.clone()
+    };
+    let session = Session::open(root, &options);
+    let problems = session.project.expression_diagnostics.clone().into_vec();
     let render = |diags: &[Diagnostic]| {
-        report::render_to_string(diags, &project.sources, Format::Human, &RenderOptions::default())
+        report::render_to_string(
+            diags,
+            &session.project.sources,
+            Format::Human,
+            &RenderOptions::default(),
+        )
     };
     codes.extend(problems.iter().map(|d| d.code.to_string()));
-    let Some(checked) = project
-        .expression
-        .as_ref()
-        .filter(|_| !problems.iter().any(Diagnostic::is_error))
-    else {
+    if problems.iter().any(Diagnostic::is_error) {
         return format!("--- eval `{expr}`: does not check\n{}", render(&problems));
-    };
-    let env = Env::new(&project.program, &project.sources, &data.sources, host);
-    let mut frame = new_frame(checked.locals);
-    match env.eval(&checked.expr, &mut frame) {
-        Ok(v) => format!(
+    }
+    match session.eval() {
+        Ok(evaluated) => format!(
             "--- eval `{expr}`\n{}\n",
-            serde_json::to_string(&v.to_json(false)).unwrap()
+            serde_json::to_string(&evaluated.value.to_json(false)).unwrap()
         ),
-        Err(e) => {
-            codes.push(e.code.to_string());
-            format!("--- eval `{expr}`: error\n{}", render(&[e.to_diagnostic()]))
+        Err(stopped) => {
+            let project = session.diagnostics().into_vec();
+            let added: Vec<Diagnostic> = stopped
+                .diagnostics
+                .into_iter()
+                .filter(|d| !project.contains(d))
+                .collect();
+            codes.extend(added.iter().map(|d| d.code.to_string()));
+            format!("--- eval `{expr}`: error\n{}", render(&added))
         }
     }
 }
