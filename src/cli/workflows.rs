@@ -7,17 +7,17 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::commands::{Inputs, open, root};
+use super::commands::{Inputs, exit, open, root};
 use super::{Exit, Output, interrupt, paths};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::ItemRef;
 use crate::project::Config;
 use crate::report::{self, Format, graph, runs};
 use crate::runtime::connector::Live;
-use crate::runtime::executor::{Event, Executor, RunOptions, plan};
+use crate::runtime::executor::{Event, Plan, RunOptions};
 use crate::runtime::objectives;
-use crate::runtime::runlog::{RunFilter, RunId, RunListing, RunLog, RunLogError, RunStatus};
-use crate::session::{named_args, unknown_item};
+use crate::runtime::runlog::{RunFilter, RunId, RunListing, RunLog, RunStatus};
+use crate::session::{RunSetup, Stopped, runlog_error, shown, unknown_item};
 use crate::source::SourceMap;
 
 #[derive(Args, Debug)]
@@ -111,48 +111,21 @@ fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<Path
     runlog_path(flag, root, config)
 }
 
-/// The path as messages show it: relative to the project root when inside it.
-fn shown(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
-}
-
-/// A run log that cannot be used. Its errors name the file already.
-fn runlog_error(e: &RunLogError) -> Diagnostic {
-    Diagnostic::new(Code::RunLog, e.to_string())
-        .with_help("pass another one with `--runlog PATH`, or set `runlog` in `cpl.toml`")
-}
-
 /// `cpl run WORKFLOW`.
 pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
     let session = match open(project, Inputs::new(&args.input, &args.input_format), None, None, out) {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let program = &session.project.program;
-    let diagnostics = session.diagnostics();
     let anchor = session.anchor();
-    let Some((id, def)) = program.workflow(&args.workflow) else {
-        if diagnostics.has_errors() {
-            out.diagnostics(&diagnostics.into_vec(), &session.project.sources, anchor);
-        } else {
-            out.fatal(unknown_item(program, &args.workflow, "workflow", |r| {
-                matches!(r, ItemRef::Workflow(_))
-            }));
-        }
-        return Exit::Error;
+    let stop = |stopped: Stopped| {
+        out.diagnostics(&stopped.diagnostics, &session.project.sources, anchor.clone());
+        exit(stopped.status)
     };
-    let values = match named_args(&args.arg, "workflow", &def.name, &def.params, program) {
-        Ok(values) => values,
-        Err(problems) => {
-            out.diagnostics(&problems, &session.project.sources, None);
-            return Exit::Error;
-        }
+    let prepared = match session.prepare(&args.workflow, &args.arg) {
+        Ok(prepared) => prepared,
+        Err(stopped) => return stop(stopped),
     };
-    if diagnostics.has_errors() {
-        // A program that does not check does not run.
-        out.diagnostics(&diagnostics.into_vec(), &session.project.sources, anchor);
-        return Exit::Error;
-    }
     if args.parallel == Some(0) {
         out.fatal(
             Diagnostic::new(Code::InvalidArg, "`--parallel 0` would run nothing")
@@ -160,54 +133,10 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
         );
         return Exit::Error;
     }
-    let Some(compiled) = session.project.workflows.get(id.index()) else {
-        return Exit::Error;
-    };
-    let env = session.env();
-    let root = session.project.root.clone();
     if args.dry_run {
-        let plan = plan(&env, compiled);
-        match out.format {
-            Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "plan": runs::plan_json(&plan) })),
-            Format::Human => {
-                for line in runs::plan_lines(&plan) {
-                    out.line(&line);
-                }
-            }
-            // A plan is not a list of findings: in a findings format it would be read
-            // as "nothing found", or would break the consumer's parser.
-            _ => {
-                out.fatal(
-                    Diagnostic::new(
-                        Code::InvalidArg,
-                        format!("`--dry-run` prints a plan, which has no `{}` form", out.format.as_str()),
-                    )
-                    .with_help("use `--format human` or `--format json`"),
-                );
-                return Exit::Error;
-            }
-        }
-        return Exit::Success;
+        return dry_run(&session.plan(&prepared), out);
     }
-    let path = match runlog_path(args.runlog.as_deref(), &root, &session.project.config) {
-        Ok(path) => path,
-        Err(problem) => {
-            out.fatal(problem);
-            return Exit::Error;
-        }
-    };
-    let log = match RunLog::open(&path) {
-        Ok(log) => log,
-        Err(e) => {
-            out.fatal(runlog_error(&e));
-            return Exit::Error;
-        }
-    };
-    let mut options = RunOptions::new(root.clone());
-    options.parallel = args
-        .parallel
-        .unwrap_or(session.project.config.max_parallel_steps)
-        .max(1);
+    let options = RunOptions::new(session.project.root.clone());
     let _guard = interrupt::watch(options.cancel.clone());
     let human = out.format == Format::Human;
     let progress = |event: &Event<'_>| {
@@ -215,50 +144,69 @@ pub fn run(project: Option<&Path>, args: &RunArgs, out: &mut Output) -> Exit {
             progress_line(event);
         }
     };
-    let executor = Executor {
-        env: &env,
-        workflow: compiled,
+    let setup = RunSetup {
+        runlog: args.runlog.clone(),
+        parallel: args.parallel,
         connectors: Arc::new(Live),
-        recorder: &log,
         options,
         on_event: Some(&progress),
-        describe_decision: &crate::report::decision_record_json,
     };
-    let report = match executor.run(&values) {
-        Ok(report) => report,
-        Err(e) => {
-            out.diagnostics(&e.diagnostics(&def.name), &session.project.sources, anchor);
-            return Exit::Error;
-        }
+    let ran = match session.run(&prepared, setup) {
+        Ok(ran) => ran,
+        Err(stopped) => return stop(stopped),
     };
-    let mut problems = diagnostics.into_vec();
-    problems.extend(report.diagnostics());
-    let calls: Vec<String> = def.steps.iter().map(|s| graph::call_name(program, s)).collect();
+    let program = session.program();
+    let (sources, root) = (&session.project.sources, &session.project.root);
+    let calls: Vec<String> = prepared
+        .def
+        .steps
+        .iter()
+        .map(|s| graph::call_name(program, s))
+        .collect();
     match out.format {
         Format::Json => out.json(&json!({
             "version": report::JSON_VERSION,
-            "run": runs::run_json(&report),
-            "runlog": shown(&path, &root),
-            "diagnostics": problems.iter().map(|d| report::diagnostic_to_json(d, env.sources, &out.paths)).collect::<Vec<_>>(),
+            "run": runs::run_json(&ran.report),
+            "runlog": shown(&ran.runlog, root),
+            "diagnostics": ran.diagnostics.iter().map(|d| report::diagnostic_to_json(d, sources, &out.paths)).collect::<Vec<_>>(),
         })),
         Format::Human => {
-            for line in runs::run_lines(&report, &calls, &shown(&path, &root)) {
+            for line in runs::run_lines(&ran.report, &calls, &shown(&ran.runlog, root)) {
                 out.line(&line);
             }
-            if !problems.is_empty() {
+            if !ran.diagnostics.is_empty() {
                 let _ = writeln!(std::io::stderr().lock());
-                out.diagnostics(&problems, env.sources, anchor);
+                out.diagnostics(&ran.diagnostics, sources, anchor.clone());
             }
         }
-        _ => out.diagnostics(&problems, env.sources, anchor),
+        _ => out.diagnostics(&ran.diagnostics, sources, anchor.clone()),
     }
-    if report.log_error.is_some() {
-        Exit::Error
-    } else if report.status == RunStatus::Succeeded {
-        Exit::Success
-    } else {
-        Exit::Failure
+    exit(ran.status)
+}
+
+/// `cpl run --dry-run`: the plan, in a format that can show one.
+fn dry_run(plan: &Plan, out: &Output) -> Exit {
+    match out.format {
+        Format::Json => out.json(&json!({ "version": report::JSON_VERSION, "plan": runs::plan_json(plan) })),
+        Format::Human => {
+            for line in runs::plan_lines(plan) {
+                out.line(&line);
+            }
+        }
+        // A plan is not a list of findings: in a findings format it would be read
+        // as "nothing found", or would break the consumer's parser.
+        _ => {
+            out.fatal(
+                Diagnostic::new(
+                    Code::InvalidArg,
+                    format!("`--dry-run` prints a plan, which has no `{}` form", out.format.as_str()),
+                )
+                .with_help("use `--format human` or `--format json`"),
+            );
+            return Exit::Error;
+        }
     }
+    Exit::Success
 }
 
 /// A live line on standard error while a run goes on.

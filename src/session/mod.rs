@@ -11,9 +11,11 @@
 mod args;
 mod host;
 mod summary;
+mod workflows;
 
 pub use args::{named_args, split_assignment, typed_value};
 pub use host::{SystemHost, Vars, clock_from_env};
+pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
