@@ -3,24 +3,13 @@
 //! are compiled within a size limit. The cap changes what is shown, never the exit code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-/// `cpl` with a fixed clock, no colour and a fixed width, in `dir`: exit code, stdout, stderr.
+use std::path::Path;
+
+/// `cpl` with the pinned environment, in `dir`: exit code, stdout, stderr.
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::binary::cpl(dir, args).run().triple()
 }
 
 const SCHEMA: &str =

@@ -3,69 +3,33 @@
 //! exactly what the binary prints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `cpl` with a fixed clock, no colour and a fixed width, in `dir`.
+/// `cpl` with the pinned environment, in `dir`.
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    cpl_with(dir, args, &[])
+    common::binary::cpl(dir, args).run().triple()
 }
 
-/// [`cpl`] with more environment variables. GitHub's own `GITHUB_STEP_SUMMARY` is removed
-/// unless given, so that tests run in CI do not write to the job's summary.
+/// [`cpl`] with more environment variables.
 fn cpl_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cpl"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .env_remove("GITHUB_STEP_SUMMARY");
+    let mut command = common::binary::cpl(dir, args);
     for (name, value) in env {
-        command.env(name, value);
+        command = command.env(name, value);
     }
-    let output = command.output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    command.run().triple()
 }
 
-/// `cpl` as [`cpl`] runs it, with `stdin` written to its standard input through a pipe
-/// (by a thread, so a child that stops reading early does not block the test).
+/// [`cpl`] with `stdin` written to its standard input through a pipe.
 fn cpl_with_stdin(dir: &Path, args: &[&str], stdin: impl std::io::Read + Send + 'static) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let mut stdin = stdin;
-        // The child may stop reading (at the size limit) and close the pipe: not a failure.
-        let _ = std::io::copy(&mut stdin, &mut pipe);
-        let _ = pipe.flush();
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    common::binary::cpl(dir, args).stdin(stdin).run().triple()
 }
 
 fn example(name: &str) -> PathBuf {

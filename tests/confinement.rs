@@ -6,9 +6,11 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// How long a command may take before the test calls it hung.
 const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -39,36 +41,10 @@ fn layout(files: &[(&str, &str)]) -> Layout {
     }
 }
 
-/// Runs `cpl` in `dir`, failing the test if it has not ended within [`PATIENCE`] (it is
-/// killed first, so a hang fails the test instead of stalling the suite).
+/// Runs `cpl` in `dir`, failing the test if it has not ended within [`PATIENCE`].
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "200")
-        .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > PATIENCE {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("`cpl {}` did not end within {PATIENCE:?}", args.join(" "));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
+    let ran = common::binary::cpl(dir, args).env("COLUMNS", "200").within(PATIENCE).run();
+    (ran.code, ran.text())
 }
 
 fn mkfifo(path: &Path) {

@@ -4,21 +4,14 @@
 //! overflowed stack).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
+use std::path::Path;
+
+/// `cpl` with the pinned environment, in `dir`: exit code and standard error.
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_cpl"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("CPL_NOW", "2026-11-22T12:00:00Z")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let ran = common::binary::cpl(dir, args).run();
+    (ran.code, ran.stderr)
 }
 
 /// A chain of `n` operands joined by `op`.

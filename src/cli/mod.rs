@@ -13,11 +13,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use output::Output;
+pub(crate) use output::Output;
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// Everything checked out.
     Success,
     /// The input was processed and found wanting: errors, denials, breached objectives.
@@ -43,7 +43,7 @@ impl From<Exit> for ExitCode {
     about = "Check, evaluate and run control-plane programs written in cpl",
     after_help = "Examples:\n  cpl check --project examples/repo-governance\n  cpl gate registry_valid --format github\n  cpl explain E0101"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The project directory (default: the nearest ancestor holding `cpl.toml`, else the
     /// current directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -64,7 +64,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Parse and type-check the project, and load and validate its registry data.
     #[command(
         after_help = "Examples:\n  cpl check --project examples/ai-platform\n  cpl check policies/agents.cp --format sarif > cpl.sarif"
@@ -218,7 +218,7 @@ fn requested_format(args: &[String]) -> Option<String> {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> Exit {
+pub(crate) fn run(cli: Cli) -> Exit {
     let fallback = Output {
         format: crate::report::Format::Human,
         color: false,

@@ -18,6 +18,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod binary;
+
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
