@@ -196,6 +196,24 @@ fn hash_edge_cases() {
     assert_ne!(murmur3_x86_32("é".as_bytes(), 0), murmur3_x86_32(&[0xe9], 0));
 }
 
+/// Non-ASCII keys are hashed as their UTF-8 bytes, as flagd's Go evaluator does (figures from
+/// an independent implementation, `imurmurhash` fed the UTF-8 bytes); flagd-core, hashing
+/// UTF-16 code units, gives other hashes for them.
+#[test]
+fn non_ascii_keys_hash_their_utf8_bytes() {
+    let facts = [
+        ("größe", 0xe3d3_963f, 88),
+        ("中文", 0xdb26_7197, 85),
+        ("🚀", 0x7f67_5865, 49),
+        ("e\u{301}", 0x9f32_a268, 62),
+        ("é", 0x1011_0787, 6),
+    ];
+    for (key, hash, bucket_of_100) in facts {
+        assert_eq!(murmur3_x86_32(key.as_bytes(), 0), hash, "{key}");
+        assert_eq!(bucket(key, 100), bucket_of_100, "{key}");
+    }
+}
+
 /// flagd serves the default variant where no variant can be picked; cpl says why.
 #[test]
 fn zero_and_oversized_weights_pick_nothing() {

@@ -172,6 +172,14 @@ mod tests {
         }
     }
 
+    /// Buckets of 100 computed by `imurmurhash`, the hash flagd's JavaScript evaluator uses.
+    #[test]
+    fn buckets_of_known_keys() {
+        assert_eq!(bucket("hello", 100), 14);
+        assert_eq!(bucket("fractional-flagjack", 100), 62);
+        assert_eq!(bucket("", 100), 0);
+    }
+
     #[test]
     fn a_total_of_zero_picks_nothing() {
         let none: &[(&str, u32)] = &[];
