@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod explain;
 mod expr;
+pub mod flags;
 mod gate;
 mod ops;
 mod parts;

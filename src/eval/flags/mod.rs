@@ -1,0 +1,3 @@
+//! Feature flags at run time: the bucketing that `rollout` and `split` share with flagd.
+
+pub mod bucket;
