@@ -43,7 +43,10 @@ fn layout(files: &[(&str, &str)]) -> Layout {
 
 /// Runs `cpl` in `dir`, failing the test if it has not ended within [`PATIENCE`].
 fn cpl(dir: &Path, args: &[&str]) -> (i32, String) {
-    let ran = common::binary::cpl(dir, args).env("COLUMNS", "200").within(PATIENCE).run();
+    let ran = common::binary::cpl(dir, args)
+        .env("COLUMNS", "200")
+        .within(PATIENCE)
+        .run();
     (ran.code, ran.text())
 }
 
