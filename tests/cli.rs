@@ -1222,3 +1222,49 @@ fn a_step_summary_that_cannot_be_written_is_a_warning_not_a_silent_loss() {
         "{out}"
     );
 }
+
+/// `cpl decisions` lists what the server recorded, newest first, filtered, in both
+/// formats; a bad filter is an argument error with a suggestion.
+#[test]
+fn decisions_lists_the_served_decisions() {
+    use cpl::runtime::runlog::{DecisionKind, Durability, RunLog, ServedDecision};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cp"), "const x = 1\n").unwrap();
+    let (code, out, _) = cpl(dir.path(), &["decisions"]);
+    assert_eq!((code, out.trim()), (0, "no decisions served yet"));
+    let log = RunLog::open(&dir.path().join(".cpl/runs.db")).unwrap();
+    for (kind, name, outcome) in [
+        (DecisionKind::Policy, "agent_ownership", "deny"),
+        (DecisionKind::Flag, "new-ai-model", "SPLIT"),
+    ] {
+        let decision = ServedDecision {
+            kind,
+            name: name.into(),
+            outcome: outcome.into(),
+            project_version: "0123456789abcdef".into(),
+            request: serde_json::json!({}),
+            result: serde_json::json!({ "outcome": outcome }),
+        };
+        log.append_served(&decision, Durability::Synced).unwrap();
+    }
+    drop(log);
+    let (code, out, err) = cpl(dir.path(), &["decisions"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("flag    new-ai-model  SPLIT  (project 0123456789ab)"),
+        "{out}"
+    );
+    assert!(lines[1].contains("policy  agent_ownership  deny"), "{out}");
+    let (code, out, _) = cpl(dir.path(), &["decisions", "--kind", "policy", "--format", "json"]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let listed = doc["decisions"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["name"], "agent_ownership");
+    assert_eq!(listed[0]["result"]["outcome"], "deny");
+    let (code, _, err) = cpl(dir.path(), &["decisions", "--kind", "flags"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `flag`"), "{err}");
+}

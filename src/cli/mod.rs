@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod decisions;
 mod interrupt;
 mod output;
 mod paths;
@@ -145,6 +146,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl graph fraud_drift_management --format dot | dot -Tsvg > dag.svg\n  cpl graph fraud_drift_management --format mermaid"
     )]
     Graph(workflows::GraphArgs),
+    /// List the decisions `cpl serve` answered (policies, gates, flags), newest first.
+    #[command(
+        after_help = "Examples:\n  cpl decisions --kind flag --name new-ai-model\n  cpl decisions --outcome deny --since 2026-12-01 --format json"
+    )]
+    Decisions(decisions::DecisionsArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },

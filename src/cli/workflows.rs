@@ -104,7 +104,7 @@ fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> Result<Path
 
 /// The run log `runs` and `slo` read: as [`runlog_path`], and a `--runlog` that names no
 /// file is an error, since reading must not create one.
-fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
+pub(super) fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
     if let Some(path) = flag {
         paths::must_exist(path, "--runlog")?;
     }
@@ -233,7 +233,7 @@ fn stdout(text: &str) {
 }
 
 /// The project root and its settings, for commands that need no `.cp` file.
-fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Config), Exit> {
+pub(super) fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Config), Exit> {
     let root = root(project).map_err(|d| {
         out.fatal(d);
         Exit::Error
@@ -250,7 +250,7 @@ fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Conf
 
 /// Opens an existing run log for reading only (it may be on a read-only file); `None`
 /// when there is none yet.
-fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
+pub(super) fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
     if !path.exists() {
         return Ok(None);
     }

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::thread;
 
-use cpl::runtime::runlog::{AttemptStatus, Decision, RunFilter, RunId, RunLog, RunLogError, RunStatus, StepAttempt};
+use cpl::runtime::runlog::{
+    AttemptStatus, Decision, DecisionKind, Durability, RunFilter, RunId, RunLog, RunLogError, RunStatus,
+    ServedDecision, ServedFilter, StepAttempt,
+};
 use cpl::runtime::slo;
 use jiff::Timestamp;
 use serde_json::json;
@@ -75,7 +78,7 @@ fn opening_twice_migrates_once_and_uses_wal() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["decisions", "runs", "step_attempts"]);
+    assert_eq!(tables, ["decisions", "runs", "served_decisions", "step_attempts"]);
 }
 
 #[test]
@@ -613,4 +616,79 @@ fn a_read_only_open_never_writes() {
         !dir.path().join("missing.db").exists(),
         "a read-only open creates nothing"
     );
+}
+
+fn served(kind: DecisionKind, name: &str, outcome: &str) -> ServedDecision {
+    ServedDecision {
+        kind,
+        name: name.to_string(),
+        outcome: outcome.to_string(),
+        project_version: "3f9a1c2b0d4e5f60".to_string(),
+        request: json!({ "context": { "tenant": { "id": "t1" } } }),
+        result: json!({ "value": true, "reason": outcome }),
+    }
+}
+
+/// Served decisions come back newest first, whole, and each filter narrows them.
+#[test]
+fn served_decisions_are_listed_newest_first_and_filtered() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::new();
+    let log = open_with(&dir.path().join("runs.db"), &clock);
+    let appended = [
+        served(DecisionKind::Policy, "agent_ownership", "deny"),
+        served(DecisionKind::Flag, "new-ai-model", "TARGETING_MATCH"),
+        served(DecisionKind::Gate, "registry_valid", "passed"),
+        served(DecisionKind::Flag, "new-ai-model", "DEFAULT"),
+    ];
+    for decision in &appended {
+        log.append_served(decision, Durability::Committed).unwrap();
+        clock.advance(1000);
+    }
+    let all = log.served(&ServedFilter::default()).unwrap();
+    let names: Vec<&str> = all.iter().map(|r| r.decision.outcome.as_str()).collect();
+    assert_eq!(names, ["DEFAULT", "passed", "TARGETING_MATCH", "deny"]);
+    assert_eq!(all[3].decision, appended[0], "stored whole");
+    assert_eq!(all[3].at, at(0));
+    let flags = ServedFilter {
+        kind: Some(DecisionKind::Flag),
+        ..ServedFilter::default()
+    };
+    assert_eq!(log.served(&flags).unwrap().len(), 2);
+    let one = ServedFilter {
+        name: Some("new-ai-model".into()),
+        outcome: Some("DEFAULT".into()),
+        ..ServedFilter::default()
+    };
+    assert_eq!(log.served(&one).unwrap().len(), 1);
+    let recent = ServedFilter {
+        since: Some(at(2000)),
+        limit: Some(1),
+        ..ServedFilter::default()
+    };
+    let recent = log.served(&recent).unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].decision.outcome, "DEFAULT");
+}
+
+/// A log of schema version 1 (before served decisions) is upgraded when opened for
+/// writing, and read as it is, with no served decisions, when opened read-only.
+#[test]
+fn a_log_from_before_served_decisions_reads_and_upgrades() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    let id = RunLog::open(&path).unwrap().start_run("wf", &json!({})).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE served_decisions; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let reader = RunLog::open_read_only(&path).unwrap();
+    assert!(reader.get_run(&id).unwrap().is_some());
+    assert!(reader.served(&ServedFilter::default()).unwrap().is_empty());
+    drop(reader);
+    let writer = RunLog::open(&path).unwrap();
+    writer
+        .append_served(&served(DecisionKind::Gate, "g", "failed"), Durability::Synced)
+        .unwrap();
+    assert_eq!(writer.served(&ServedFilter::default()).unwrap().len(), 1);
 }

@@ -22,9 +22,11 @@
 
 mod recorder;
 mod schema;
+mod served;
 mod types;
 
 pub use recorder::{Memory, MemoryRecorder, MemoryRun, RunRecorder};
+pub use served::{DecisionKind, ServedDecision, ServedFilter, ServedRecord};
 pub use types::{
     AttemptStatus, Decision, RunDetail, RunFilter, RunId, RunListing, RunLogError, RunStatus, RunSummary, StepAttempt,
     StepRecord,
@@ -206,7 +208,7 @@ impl RunLog {
 
     /// Opens an existing run log for reading only: it is never created, upgraded or
     /// written, so a log on a read-only file or file system can still be listed and
-    /// measured. A log written by an older cpl is refused with a hint to upgrade it.
+    /// measured. A log of a version this binary does not know is refused, with a hint.
     pub fn open_read_only(path: &Path) -> Result<RunLog, RunLogError> {
         let conn = until_unlocked(|| connect_read_only(path))?;
         Ok(RunLog::with_connection(conn, path))
@@ -629,7 +631,7 @@ fn checked_read_only(path: &Path, name: &std::ffi::OsStr) -> Result<Connection, 
     let conn = Connection::open_with_flags(name, flags).map_err(open_failed)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_failed)?;
     verify_integrity(&conn, path)?;
-    schema::require_current(&conn, path)?;
+    schema::require_readable(&conn, path)?;
     Ok(conn)
 }
 

@@ -64,8 +64,26 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_by_run ON decisions (run_id, seq);
 ";
 
+/// Version 2: decisions served by `cpl serve` (policies, gates, flags), each with the
+/// project version that made it. Their request and result are stored redacted.
+const V2: &str = "
+CREATE TABLE served_decisions (
+    seq             INTEGER NOT NULL PRIMARY KEY,
+    at              INTEGER NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('policy', 'gate', 'flag')),
+    name            TEXT    NOT NULL,
+    outcome         TEXT    NOT NULL,
+    project_version TEXT    NOT NULL,
+    request_json    TEXT    NOT NULL,
+    result_json     TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX served_by_time ON served_decisions (at DESC, seq DESC);
+CREATE INDEX served_by_name ON served_decisions (kind, name, at DESC);
+";
+
 /// Every migration, oldest first.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this binary writes.
 pub(super) fn latest_version() -> i64 {
@@ -76,8 +94,10 @@ fn user_version(conn: &Connection) -> Result<i64, rusqlite::Error> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
-/// Checks that a log opened read-only is at [`latest_version`]: it cannot be migrated.
-pub(super) fn require_current(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
+/// Checks that a log opened read-only can be read: it cannot be migrated, so its version
+/// must be one this binary knows. Any version from 1 up reads, since migrations only add
+/// tables: a reader of a table a log predates finds it empty, which is what that log holds.
+pub(super) fn require_readable(conn: &Connection, path: &Path) -> Result<(), RunLogError> {
     let latest = latest_version();
     let found = user_version(conn).map_err(|source| RunLogError::Database {
         action: "read the schema version",
@@ -85,6 +105,7 @@ pub(super) fn require_current(conn: &Connection, path: &Path) -> Result<(), RunL
     })?;
     match found.cmp(&latest) {
         std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less if found >= 1 => Ok(()),
         std::cmp::Ordering::Greater => Err(RunLogError::TooNew {
             path: path.to_path_buf(),
             found,
