@@ -83,3 +83,209 @@ fn the_tidy_rule_sees_quoted_machine_paths_and_nothing_else() {
     assert!(machine_local_paths(&format!("\"/{}less/x\"", "tmp")).is_empty());
     assert!(machine_local_paths("let x = a / tmp / b;").is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// Layering: dependencies point down the pipeline.
+
+/// Stands for every module of the foundation in `MAY_IMPORT`.
+const FOUNDATION: &str = "foundation";
+
+/// The foundation: vocabulary and helpers every stage may use.
+const FOUNDATION_MODULES: &[&str] = &[
+    "source",
+    "diagnostics",
+    "time",
+    "hash",
+    "graph",
+    "threads",
+    "parallel",
+    "timing",
+    "pattern",
+    "confine",
+    "STACK_SIZE",
+];
+
+/// Each top-level module of `src/` and the modules it may import (through `crate::`, or a
+/// `super::` that climbs out of its folder), bottom to top. Derived from the code: what a
+/// module does not import today it may not start importing without changing this table.
+/// `session` (the library's facade) may not exist yet; its row costs nothing until it does.
+const MAY_IMPORT: &[(&str, &[&str])] = &[
+    ("source", &[]),
+    ("diagnostics", &["source"]),
+    ("time", &[]),
+    ("hash", &[]),
+    ("graph", &[]),
+    ("threads", &["STACK_SIZE", "timing"]),
+    ("parallel", &["STACK_SIZE", "threads", "timing"]),
+    ("timing", &[]),
+    ("pattern", &[]),
+    ("confine", &["source", "diagnostics"]),
+    ("ir", &[FOUNDATION]),
+    ("syntax", &[FOUNDATION, "ir"]),
+    ("check", &[FOUNDATION, "ir", "syntax"]),
+    ("data", &[FOUNDATION, "ir"]),
+    ("compile", &[FOUNDATION, "ir"]),
+    ("eval", &[FOUNDATION, "ir", "compile"]),
+    ("runtime", &[FOUNDATION, "ir", "compile", "data", "eval"]),
+    ("report", &[FOUNDATION, "ir", "compile", "eval", "runtime"]),
+    (
+        "session",
+        &[FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report"],
+    ),
+    (
+        "project",
+        &[FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session"],
+    ),
+    (
+        "cli",
+        &[
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session",
+            "project",
+        ],
+    ),
+];
+
+/// Whether `module` may import `target`, by `MAY_IMPORT`; `None` if `module` is not in it.
+fn may_import(module: &str, target: &str) -> Option<bool> {
+    let (_, allowed) = MAY_IMPORT.iter().find(|(name, _)| *name == module)?;
+    let foundation = allowed.contains(&FOUNDATION) && FOUNDATION_MODULES.contains(&target);
+    Some(module == target || foundation || allowed.contains(&target))
+}
+
+/// The module path of a file under `src/` (`data/json/typed.rs` is `data::json::typed`,
+/// `data/mod.rs` is `data`); empty for the crate roots.
+fn module_path(relative: &Path) -> Vec<String> {
+    let mut path: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    if let Some(last) = path.pop() {
+        let stem = last.trim_end_matches(".rs");
+        if !matches!(stem, "mod" | "lib" | "main") {
+            path.push(stem.to_string());
+        }
+    }
+    path
+}
+
+/// The identifier at the start of `text`.
+fn leading_ident(text: &str) -> &str {
+    let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The top-level modules a file's code names, each with its line number: `crate::X`, and
+/// `super::…::X` where the `super`s climb to the crate root. `path` is the file's module
+/// path; an inline `mod x {` (in practice `mod tests`) is one level deeper to the end of
+/// the file. Comments are skipped: a doc link is no dependency.
+fn imported_modules(path: &[String], text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut depth = path.len();
+    for (number, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let words: Vec<&str> = code.split_whitespace().collect();
+        if let Some(at) = words.iter().position(|w| *w == "mod")
+            && words.get(at + 2) == Some(&"{")
+        {
+            depth += 1;
+        }
+        for (at, _) in line.match_indices("crate::") {
+            let before = line[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+                continue;
+            }
+            found.push((number + 1, leading_ident(&line[at + "crate::".len()..]).to_string()));
+        }
+        for (at, _) in line.match_indices("super::") {
+            if line[..at].ends_with("super::") || line[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &line[at..];
+            let climbs = rest.split("::").take_while(|part| *part == "super").count();
+            if climbs == depth {
+                let target = rest.split("::").nth(climbs).map(leading_ident).unwrap_or("");
+                if !target.is_empty() && target != "*" {
+                    found.push((number + 1, target.to_string()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The imports of one file that `MAY_IMPORT` does not allow, as `file:line: a imports b`.
+fn layering_offenders(relative: &Path, text: &str) -> Vec<String> {
+    let path = module_path(relative);
+    let Some(module) = path.first() else {
+        return Vec::new();
+    };
+    let name = relative.display();
+    if may_import(module, module).is_none() {
+        return vec![format!("src/{name}: `{module}` is not in the layering table `MAY_IMPORT`")];
+    }
+    imported_modules(&path, text)
+        .into_iter()
+        .filter(|(_, target)| may_import(module, target) == Some(false))
+        .map(|(line, target)| format!("src/{name}:{line}: `{module}` imports `{target}`"))
+        .collect()
+}
+
+#[test]
+fn every_module_imports_only_the_modules_below_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for file in files(&src, &["rs"]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        offenders.extend(layering_offenders(file.strip_prefix(&src).unwrap(), &text));
+    }
+    assert!(
+        offenders.is_empty(),
+        "imports against the layering (a module may import only those below it; see \
+         `MAY_IMPORT` in tests/architecture.rs and docs/architecture.md):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_layering_rule_sees_crate_paths_and_super_paths_that_climb_out() {
+    let eval = Path::new("eval/expr.rs");
+    let text = "//! Doc naming [`crate::cli`].\n\
+                use crate::ir::Expr;\n\
+                use crate::syntax::ast;\n\
+                fn f() { crate::report::render(); }\n\
+                use super::ops;\n\
+                use super::super::project::Project;\n\
+                pub(crate) fn g() {}\n\
+                #[cfg(test)]\n\
+                mod tests {\n\
+                    use super::super::ops;\n\
+                    use super::super::super::cli::main;\n\
+                }\n";
+    assert_eq!(
+        layering_offenders(eval, text),
+        [
+            "src/eval/expr.rs:3: `eval` imports `syntax`",
+            "src/eval/expr.rs:4: `eval` imports `report`",
+            "src/eval/expr.rs:6: `eval` imports `project`",
+            "src/eval/expr.rs:11: `eval` imports `cli`",
+        ]
+    );
+    assert_eq!(
+        layering_offenders(Path::new("source/mod.rs"), "use crate::diagnostics::Diagnostic;\n"),
+        ["src/source/mod.rs:1: `source` imports `diagnostics`"]
+    );
+    assert!(layering_offenders(Path::new("cli/mod.rs"), "use crate::session::Session;\n").is_empty());
+    assert!(layering_offenders(Path::new("graph.rs"), "use crate::STACK_SIZE;\n").len() == 1);
+    assert_eq!(
+        layering_offenders(Path::new("server/mod.rs"), ""),
+        ["src/server/mod.rs: `server` is not in the layering table `MAY_IMPORT`"]
+    );
+    assert!(layering_offenders(Path::new("lib.rs"), "pub use crate::cli::main;\n").is_empty());
+}
+
+#[test]
+fn nothing_but_the_command_line_imports_it() {
+    for (module, _) in MAY_IMPORT {
+        assert_eq!(may_import(module, "cli"), Some(*module == "cli"), "{module}");
+    }
+}
