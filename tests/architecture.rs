@@ -2,6 +2,7 @@
 //! rules about the code that no compiler enforces.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Directories where one machine's files live. A literal path into one of them works
@@ -288,4 +289,173 @@ fn nothing_but_the_command_line_imports_it() {
     for (module, _) in MAY_IMPORT {
         assert_eq!(may_import(module, "cli"), Some(*module == "cli"), "{module}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every file says what it is for.
+
+/// Whether a file starts with its `//!` line, after any inner attributes (`#![...]`).
+fn starts_with_module_doc(text: &str) -> bool {
+    let mut in_attribute = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if in_attribute || line.starts_with("#![") {
+            in_attribute = !line.ends_with(']');
+            continue;
+        }
+        return line.starts_with("//!");
+    }
+    false
+}
+
+#[test]
+fn every_rust_file_starts_with_its_module_doc() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut offenders = Vec::new();
+    for dir in ["src", "tests"] {
+        for file in files(&root.join(dir), &["rs"]) {
+            if !starts_with_module_doc(&std::fs::read_to_string(&file).unwrap()) {
+                offenders.push(file.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "files without a `//!` line saying what they are for (first line, or after `#![...]`):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_module_doc_rule_allows_inner_attributes_first() {
+    assert!(starts_with_module_doc("//! Doc.\nfn f() {}\n"));
+    assert!(starts_with_module_doc("#![allow(clippy::panic)]\n//! Doc.\n"));
+    assert!(starts_with_module_doc("#![allow(\n    clippy::panic,\n)]\n//! Doc.\n"));
+    assert!(!starts_with_module_doc("use std::fs;\n//! Doc.\n"));
+    assert!(!starts_with_module_doc("// A plain comment.\n"));
+    assert!(!starts_with_module_doc(""));
+}
+
+// ---------------------------------------------------------------------------------------
+// One list of reserved words.
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()
+}
+
+/// The text of a double-quoted literal, for each one in `text`.
+fn quoted(text: &str) -> Vec<&str> {
+    text.split('"').skip(1).step_by(2).collect()
+}
+
+/// The words of `pub const RESERVED: &[&str] = &[ ... ];` in `syntax/errors.rs`.
+fn reserved_in_errors(errors_rs: &str) -> BTreeSet<String> {
+    let start = errors_rs.find("const RESERVED").expect("`const RESERVED` in src/syntax/errors.rs");
+    let list = &errors_rs[start..];
+    let list = &list[..list.find("];").unwrap()];
+    quoted(list).into_iter().map(str::to_string).collect()
+}
+
+/// The words the grammar's `reserved` rule accepts. It groups them by first letter:
+/// `'c'..'c' ~ ("onst" | "onnector")` is `const` and `connector`.
+fn reserved_in_grammar_rule(grammar: &str) -> BTreeSet<String> {
+    let start = grammar.find("\nreserved = ").expect("a `reserved` rule in grammar/cpl.pest");
+    let rule = &grammar[start..];
+    let rule = &rule[..rule.find("\n}").unwrap()];
+    let mut words = BTreeSet::new();
+    for line in rule.lines() {
+        let line = line.trim_start_matches(|c: char| c.is_whitespace() || c == '|' || c == '(');
+        let Some((letter, rest)) = line.strip_prefix('\'').and_then(|l| l.split_once('\'')) else {
+            continue;
+        };
+        if !rest.starts_with("..") {
+            continue;
+        }
+        let tail = &rest[rest.find('~').map_or(rest.len(), |at| at + 1)..];
+        for suffix in quoted(tail) {
+            words.insert(format!("{letter}{suffix}"));
+        }
+    }
+    words
+}
+
+/// The words of the grammar's keyword rules (`k_let = @{ "let" ~ !ident_char }`), split into
+/// reserved and contextual: a keyword is contextual after the `// Contextual keywords`
+/// heading, or where its line says so.
+fn keyword_rules(grammar: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut reserved, mut contextual) = (BTreeSet::new(), BTreeSet::new());
+    let mut in_contextual = false;
+    for line in grammar.lines() {
+        if line.starts_with("// Contextual keywords") {
+            in_contextual = true;
+        }
+        if !line.starts_with("k_") {
+            continue;
+        }
+        let Some(word) = quoted(line).first().map(|w| w.to_string()) else {
+            continue;
+        };
+        if in_contextual || line.contains("contextual") {
+            contextual.insert(word);
+        } else {
+            reserved.insert(word);
+        }
+    }
+    (reserved, contextual)
+}
+
+/// The reserved words `docs/language.md` lists: the backquoted run after **Reserved words**.
+fn reserved_in_language_doc(doc: &str) -> BTreeSet<String> {
+    let start = doc.find("**Reserved words**").expect("a **Reserved words** entry in docs/language.md");
+    let list = doc[start..].split('`').nth(1).unwrap();
+    list.split_whitespace().map(str::to_string).collect()
+}
+
+/// The words in one set and not the other, both ways, as a message; empty if they agree.
+fn disagreement(a_name: &str, a: &BTreeSet<String>, b_name: &str, b: &BTreeSet<String>) -> String {
+    let only_a: Vec<_> = a.difference(b).collect();
+    let only_b: Vec<_> = b.difference(a).collect();
+    if only_a.is_empty() && only_b.is_empty() {
+        return String::new();
+    }
+    format!("only in {a_name}: {only_a:?}; only in {b_name}: {only_b:?}\n")
+}
+
+#[test]
+fn the_reserved_words_agree_in_the_parser_the_grammar_and_the_docs() {
+    let errors = reserved_in_errors(&read("src/syntax/errors.rs"));
+    let grammar = read("grammar/cpl.pest");
+    let rule = reserved_in_grammar_rule(&grammar);
+    let (keywords, contextual) = keyword_rules(&grammar);
+    let doc = reserved_in_language_doc(&read("docs/language.md"));
+    let mut problems = String::new();
+    problems += &disagreement("syntax/errors.rs RESERVED", &errors, "cpl.pest `reserved`", &rule);
+    problems += &disagreement("syntax/errors.rs RESERVED", &errors, "cpl.pest reserved `k_*` rules", &keywords);
+    problems += &disagreement("syntax/errors.rs RESERVED", &errors, "docs/language.md", &doc);
+    let both: Vec<_> = contextual.intersection(&errors).collect();
+    if !both.is_empty() {
+        problems += &format!("contextual keywords that are also reserved: {both:?}\n");
+    }
+    assert!(errors.len() > 20, "the reserved words were not found: {errors:?}");
+    assert!(problems.is_empty(), "the lists of reserved words disagree:\n{problems}");
+}
+
+#[test]
+fn the_reserved_word_readers_read_each_list() {
+    let errors = "pub const RESERVED: &[&str] = &[\n    \"let\",\n    \"in\",\n];\nconst X: &[&str] = &[\"no\"];";
+    let grammar = "x = { a }\nreserved = @{\n    ( 'l'..'l' ~ \"et\"\n    | 'i'..'i' ~ (\"n\" | \"f\")\n    ) ~ !ident_char\n}\n\
+                   k_let = @{ \"let\" ~ !ident_char }\nk_in = @{ \"in\" ~ !ident_char }  // contextual: here\n\
+                   // Contextual keywords: keywords only where they are written.\nk_key = @{ \"key\" ~ !ident_char }\n";
+    let set = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(reserved_in_errors(errors), set(&["let", "in"]));
+    assert_eq!(reserved_in_grammar_rule(grammar), set(&["let", "in", "if"]));
+    assert_eq!(keyword_rules(grammar), (set(&["let"]), set(&["in", "key"])));
+    assert_eq!(
+        reserved_in_language_doc("- **Reserved words** are:\n  `let\n  in` and more `x`"),
+        set(&["let", "in"])
+    );
+    assert_eq!(
+        disagreement("a", &set(&["let", "in"]), "b", &set(&["let", "if"])),
+        "only in a: [\"in\"]; only in b: [\"if\"]\n"
+    );
 }
