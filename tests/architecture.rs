@@ -459,3 +459,91 @@ fn the_reserved_word_readers_read_each_list() {
         "only in a: [\"in\"]; only in b: [\"if\"]\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// A test reads the repository, `../shared` and its own temporary directories, nothing else.
+
+/// How a test names the repository's root; a path after it may climb out only to `../shared`.
+const MANIFEST_DIR: &str = "CARGO_MANIFEST_DIR";
+
+/// Ways of reaching a user's home directory (spelt in two halves so this file does not
+/// match itself).
+fn home_directory_spellings() -> [String; 4] {
+    [
+        ["home", "_dir("].concat(),
+        ["var(\"", "HOME\")"].concat(),
+        ["env!(\"", "HOME\")"].concat(),
+        ["\"~", "/"].concat(),
+    ]
+}
+
+/// The ways `line` reaches outside the repository, `../shared` and temporary directories:
+/// a path after `CARGO_MANIFEST_DIR` (on this line or one of the two before, where a
+/// `concat!` is split) that climbs to anything but `../shared`, a `.parent()` of the root,
+/// `../shared` relative to the working directory rather than the root, or the home directory.
+fn paths_outside_the_repository(line: &str, after_manifest_dir: bool) -> Vec<String> {
+    let mut found = Vec::new();
+    let from_root = after_manifest_dir || line.contains(MANIFEST_DIR);
+    for literal in quoted(line) {
+        let path = literal.strip_prefix('/').unwrap_or(literal);
+        let climbs = path.split('/').take_while(|part| *part == "..").count();
+        let into_shared = climbs == 1 && path.split('/').nth(1) == Some("shared");
+        if from_root && climbs > 0 && !into_shared {
+            found.push(format!("{literal} (climbs out of the repository)"));
+        } else if !from_root && into_shared {
+            found.push(format!("{literal} (relative to the working directory: start from {MANIFEST_DIR})"));
+        }
+    }
+    if line.contains(MANIFEST_DIR) && line.contains(".parent()") {
+        found.push(format!("the parent of {MANIFEST_DIR}"));
+    }
+    for spelling in home_directory_spellings() {
+        if line.contains(&spelling) {
+            found.push(format!("{spelling} (the home directory)"));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_test_reads_outside_the_repository_shared_and_temporary_directories() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut offenders = Vec::new();
+    for dir in ["src", "tests"] {
+        for file in files(&root.join(dir), &["rs"]) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (number, line) in lines.iter().enumerate() {
+                let recent = &lines[number.saturating_sub(2)..number];
+                let after_manifest_dir = recent.iter().any(|l| l.contains(MANIFEST_DIR));
+                for path in paths_outside_the_repository(line, after_manifest_dir) {
+                    let name = file.strip_prefix(root).unwrap().display();
+                    offenders.push(format!("{name}:{}: {path}", number + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "paths outside the repository, `../shared` (from {MANIFEST_DIR}) and temporary directories:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_outside_rule_allows_the_root_shared_and_relative_paths_inside_a_project() {
+    let root = format!("env!(\"{MANIFEST_DIR}\")");
+    let shared = format!("concat!({root}, \"/../{}/bench/fleet\")", "shared");
+    assert!(paths_outside_the_repository(&shared, false).is_empty());
+    assert!(paths_outside_the_repository(&format!("Path::new({root}).join(\"examples/x\")"), false).is_empty());
+    assert!(paths_outside_the_repository(&format!("\"/../{}/spec\"", "shared"), true).is_empty());
+    // A project's own relative path (confinement tests write it inside a temporary project).
+    assert!(paths_outside_the_repository(&format!("runlog = \"../{}/runs.db\"", "outside"), false).is_empty());
+
+    let sibling = format!("concat!({root}, \"/../{}/x\")", "main");
+    assert_eq!(paths_outside_the_repository(&sibling, false).len(), 1);
+    assert_eq!(paths_outside_the_repository(&format!("\"/../../{}\"", "shared"), true).len(), 1);
+    assert_eq!(paths_outside_the_repository(&format!("Path::new({root}).parent()"), false).len(), 1);
+    assert_eq!(paths_outside_the_repository(&format!("read(\"../{}/spec\")", "shared"), false).len(), 1);
+    assert_eq!(paths_outside_the_repository(&home_directory_spellings()[0], false).len(), 1);
+}
