@@ -288,6 +288,9 @@ impl<'e> Graph<'e> {
     }
 
     fn out(&self, node: u32) -> &'e [Edge] {
+        // INVARIANT: `starts` has one entry per node and one more, the running sums built
+        // just above from `edges` itself, so every range is inside `edges`; no error can
+        // flow from here, and the defaults are never taken.
         let from = self.starts.get(node as usize).copied().unwrap_or(0);
         let to = self.starts.get(node as usize + 1).copied().unwrap_or(from);
         self.edges.get(from..to).unwrap_or(&[])

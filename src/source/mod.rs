@@ -152,6 +152,8 @@ impl SourceMap {
         id
     }
 
+    // INVARIANT: a `FileId` indexes `files` for the whole run (the map only grows); `None`
+    // is for `FileId::DETACHED` (spans of no file), which callers show without a place.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.index())
     }
