@@ -131,17 +131,20 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("report", &[FOUNDATION, "ir", "compile", "eval", "runtime"]),
     (
         "session",
-        &[FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report"],
+        &[
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report",
+        ],
     ),
     (
         "project",
-        &[FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session"],
+        &[
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session",
+        ],
     ),
     (
         "cli",
         &[
-            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session",
-            "project",
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session", "project",
         ],
     ),
 ];
@@ -156,7 +159,10 @@ fn may_import(module: &str, target: &str) -> Option<bool> {
 /// The module path of a file under `src/` (`data/json/typed.rs` is `data::json::typed`,
 /// `data/mod.rs` is `data`); empty for the crate roots.
 fn module_path(relative: &Path) -> Vec<String> {
-    let mut path: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    let mut path: Vec<String> = relative
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
     if let Some(last) = path.pop() {
         let stem = last.trim_end_matches(".rs");
         if !matches!(stem, "mod" | "lib" | "main") {
@@ -168,7 +174,9 @@ fn module_path(relative: &Path) -> Vec<String> {
 
 /// The identifier at the start of `text`.
 fn leading_ident(text: &str) -> &str {
-    let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
     &text[..end]
 }
 
@@ -198,7 +206,8 @@ fn imported_modules(path: &[String], text: &str) -> Vec<(usize, String)> {
             found.push((number + 1, leading_ident(&line[at + "crate::".len()..]).to_string()));
         }
         for (at, _) in line.match_indices("super::") {
-            if line[..at].ends_with("super::") || line[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            if line[..at].ends_with("super::") || line[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
                 continue;
             }
             let rest = &line[at..];
@@ -222,7 +231,9 @@ fn layering_offenders(relative: &Path, text: &str) -> Vec<String> {
     };
     let name = relative.display();
     if may_import(module, module).is_none() {
-        return vec![format!("src/{name}: `{module}` is not in the layering table `MAY_IMPORT`")];
+        return vec![format!(
+            "src/{name}: `{module}` is not in the layering table `MAY_IMPORT`"
+        )];
     }
     imported_modules(&path, text)
         .into_iter()
@@ -350,7 +361,9 @@ fn quoted(text: &str) -> Vec<&str> {
 
 /// The words of `pub const RESERVED: &[&str] = &[ ... ];` in `syntax/errors.rs`.
 fn reserved_in_errors(errors_rs: &str) -> BTreeSet<String> {
-    let start = errors_rs.find("const RESERVED").expect("`const RESERVED` in src/syntax/errors.rs");
+    let start = errors_rs
+        .find("const RESERVED")
+        .expect("`const RESERVED` in src/syntax/errors.rs");
     let list = &errors_rs[start..];
     let list = &list[..list.find("];").unwrap()];
     quoted(list).into_iter().map(str::to_string).collect()
@@ -359,7 +372,9 @@ fn reserved_in_errors(errors_rs: &str) -> BTreeSet<String> {
 /// The words the grammar's `reserved` rule accepts. It groups them by first letter:
 /// `'c'..'c' ~ ("onst" | "onnector")` is `const` and `connector`.
 fn reserved_in_grammar_rule(grammar: &str) -> BTreeSet<String> {
-    let start = grammar.find("\nreserved = ").expect("a `reserved` rule in grammar/cpl.pest");
+    let start = grammar
+        .find("\nreserved = ")
+        .expect("a `reserved` rule in grammar/cpl.pest");
     let rule = &grammar[start..];
     let rule = &rule[..rule.find("\n}").unwrap()];
     let mut words = BTreeSet::new();
@@ -406,7 +421,9 @@ fn keyword_rules(grammar: &str) -> (BTreeSet<String>, BTreeSet<String>) {
 
 /// The reserved words `docs/language.md` lists: the backquoted run after **Reserved words**.
 fn reserved_in_language_doc(doc: &str) -> BTreeSet<String> {
-    let start = doc.find("**Reserved words**").expect("a **Reserved words** entry in docs/language.md");
+    let start = doc
+        .find("**Reserved words**")
+        .expect("a **Reserved words** entry in docs/language.md");
     let list = doc[start..].split('`').nth(1).unwrap();
     list.split_whitespace().map(str::to_string).collect()
 }
@@ -430,7 +447,12 @@ fn the_reserved_words_agree_in_the_parser_the_grammar_and_the_docs() {
     let doc = reserved_in_language_doc(&read("docs/language.md"));
     let mut problems = String::new();
     problems += &disagreement("syntax/errors.rs RESERVED", &errors, "cpl.pest `reserved`", &rule);
-    problems += &disagreement("syntax/errors.rs RESERVED", &errors, "cpl.pest reserved `k_*` rules", &keywords);
+    problems += &disagreement(
+        "syntax/errors.rs RESERVED",
+        &errors,
+        "cpl.pest reserved `k_*` rules",
+        &keywords,
+    );
     problems += &disagreement("syntax/errors.rs RESERVED", &errors, "docs/language.md", &doc);
     let both: Vec<_> = contextual.intersection(&errors).collect();
     if !both.is_empty() {
@@ -491,7 +513,9 @@ fn paths_outside_the_repository(line: &str, after_manifest_dir: bool) -> Vec<Str
         if from_root && climbs > 0 && !into_shared {
             found.push(format!("{literal} (climbs out of the repository)"));
         } else if !from_root && into_shared {
-            found.push(format!("{literal} (relative to the working directory: start from {MANIFEST_DIR})"));
+            found.push(format!(
+                "{literal} (relative to the working directory: start from {MANIFEST_DIR})"
+            ));
         }
     }
     if line.contains(MANIFEST_DIR) && line.contains(".parent()") {
@@ -542,8 +566,207 @@ fn the_outside_rule_allows_the_root_shared_and_relative_paths_inside_a_project()
 
     let sibling = format!("concat!({root}, \"/../{}/x\")", "main");
     assert_eq!(paths_outside_the_repository(&sibling, false).len(), 1);
-    assert_eq!(paths_outside_the_repository(&format!("\"/../../{}\"", "shared"), true).len(), 1);
-    assert_eq!(paths_outside_the_repository(&format!("Path::new({root}).parent()"), false).len(), 1);
-    assert_eq!(paths_outside_the_repository(&format!("read(\"../{}/spec\")", "shared"), false).len(), 1);
-    assert_eq!(paths_outside_the_repository(&home_directory_spellings()[0], false).len(), 1);
+    assert_eq!(
+        paths_outside_the_repository(&format!("\"/../../{}\"", "shared"), true).len(),
+        1
+    );
+    assert_eq!(
+        paths_outside_the_repository(&format!("Path::new({root}).parent()"), false).len(),
+        1
+    );
+    assert_eq!(
+        paths_outside_the_repository(&format!("read(\"../{}/spec\")", "shared"), false).len(),
+        1
+    );
+    assert_eq!(
+        paths_outside_the_repository(&home_directory_spellings()[0], false).len(),
+        1
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Invariants are written where they hold and checked by a named test.
+
+/// How far below its `// INVARIANT:` line the code it describes may start.
+const INVARIANT_REACH: usize = 8;
+
+/// The `// INVARIANT:` comments not followed by code within `INVARIANT_REACH` lines (the
+/// rest of the comment, then a line of code: not blank, not a closing brace), by line.
+fn invariants_without_code(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let mut found = Vec::new();
+    for (number, line) in lines.iter().enumerate() {
+        if !line.starts_with("// INVARIANT:") {
+            continue;
+        }
+        let next_code = lines
+            .iter()
+            .skip(number + 1)
+            .take(INVARIANT_REACH)
+            .find(|l| !l.starts_with("//"));
+        if !next_code.is_some_and(|l| !l.is_empty() && !l.starts_with('}')) {
+            found.push(number + 1);
+        }
+    }
+    found
+}
+
+#[test]
+fn every_invariant_comment_stands_above_the_code_that_relies_on_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut offenders = Vec::new();
+    for dir in ["src", "tests"] {
+        for file in files(&root.join(dir), &["rs"]) {
+            for line in invariants_without_code(&std::fs::read_to_string(&file).unwrap()) {
+                offenders.push(format!("{}:{line}", file.strip_prefix(root).unwrap().display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "`// INVARIANT:` comments with no code after them (put each right above the code that \
+         relies on it):\n{}",
+        offenders.join("\n")
+    );
+}
+
+/// The tests an invariant names: backquoted `tests/…` or `src/…` paths, each optionally
+/// followed by `::name` of a test function in that file.
+fn named_tests(paragraph: &str) -> Vec<&str> {
+    paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|quoted| quoted.starts_with("tests/") || quoted.starts_with("src/"))
+        .collect()
+}
+
+/// Whether a named test exists under `root`: the file (or folder), and the function in it.
+fn test_exists(root: &Path, named: &str) -> bool {
+    let (path, function) = match named.split_once("::") {
+        Some((path, function)) => (path, Some(function)),
+        None => (named, None),
+    };
+    let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+        return function.is_none() && root.join(path).is_dir();
+    };
+    function.is_none_or(|name| text.contains(&format!("fn {name}(")))
+}
+
+/// The invariants of `docs/architecture.md` (paragraphs that begin `**Invariant`) that name
+/// no test, or name one that does not exist, with the paragraph's first words.
+fn invariants_without_tests(doc: &str, root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for paragraph in doc.split("\n\n").filter(|p| p.trim_start().starts_with("**Invariant")) {
+        let opening: String = paragraph.trim().chars().take(70).collect();
+        let named = named_tests(paragraph);
+        if named.is_empty() {
+            found.push(format!("{opening}…: names no test"));
+        }
+        for missing in named.into_iter().filter(|named| !test_exists(root, named)) {
+            found.push(format!("{opening}…: `{missing}` does not exist"));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_invariant_of_the_architecture_names_a_test_that_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let offenders = invariants_without_tests(&read("docs/architecture.md"), root);
+    assert!(
+        offenders.is_empty(),
+        "invariants in docs/architecture.md must name the test that checks them \
+         (`tests/file.rs::test_name`):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_invariant_rules_see_comments_without_code_and_tests_that_do_not_exist() {
+    let text = "// INVARIANT: ids are indexes.\n// More.\nlet x = v.get(id);\n\
+                // INVARIANT: dangling.\n\n\
+                fn f() {\n    // INVARIANT: last.\n}\n";
+    assert_eq!(invariants_without_code(text), [4, 7]);
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = "tests/architecture.rs::the_invariant_rules_see_comments_without_code_and_tests_that_do_not_exist";
+    let doc = format!(
+        "# A\n\n**Invariant:** checked (`{here}`, `tests/ui/`).\n\n\
+         **Invariants:** unchecked.\n\n**Invariant:** gone (`tests/architecture.rs::no_such_test`).\n"
+    );
+    let found = invariants_without_tests(&doc, root);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].ends_with("names no test"), "{found:?}");
+    assert!(
+        found[1].ends_with("`tests/architecture.rs::no_such_test` does not exist"),
+        "{found:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The stages are pure.
+
+/// The stages, which take text and values and return results: the world reaches them
+/// only through what their callers pass in (the `SourceMap`, loaded values, `eval::Host`).
+const PURE_STAGES: &[&str] = &["ir", "syntax", "check", "data", "compile", "eval"];
+
+/// Ways of reaching files, the environment, processes or the clock (spelt in two halves so
+/// this file does not match itself).
+fn impure_spellings() -> [String; 6] {
+    [
+        ["std::", "fs"].concat(),
+        ["std::", "env::"].concat(),
+        ["std::", "process"].concat(),
+        ["Timestamp::", "now("].concat(),
+        ["SystemTime::", "now("].concat(),
+        ["File::", "open("].concat(),
+    ]
+}
+
+/// The impure calls `text` names outside comments, by line.
+fn impure_calls(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        for spelling in impure_spellings() {
+            if line.contains(&spelling) {
+                found.push((number + 1, spelling));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_stages_do_no_io_and_read_no_clock() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for stage in PURE_STAGES {
+        for file in files(&src.join(stage), &["rs"]) {
+            for (line, call) in impure_calls(&std::fs::read_to_string(&file).unwrap()) {
+                offenders.push(format!("{}:{line}: {call}", file.strip_prefix(&src).unwrap().display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the stages ({PURE_STAGES:?}) reach the world only through what they are given \
+         (the SourceMap, the host):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_purity_rule_sees_files_the_environment_and_the_clock() {
+    let text = format!(
+        "// {}\nlet t = jiff::{});\nlet v = {}var(\"X\");\nlet ok = self.host.now();\n",
+        impure_spellings()[0],
+        impure_spellings()[3],
+        impure_spellings()[1],
+    );
+    let found: Vec<usize> = impure_calls(&text).into_iter().map(|(line, _)| line).collect();
+    assert_eq!(found, [2, 3]);
 }
