@@ -119,6 +119,8 @@ fn resolve(
     for (ref_index, found) in refs.iter().enumerate() {
         let slot = &found.slot;
         let kind = kind_name(program, slot.kind);
+        // INVARIANT: `index` has one key table per entity kind, by `EntityId`. A miss finds
+        // no target, which is reported below as a dangling reference: never accepted.
         let keys = index.get(slot.kind.index());
         let target = found.target.or_else(|| keys.and_then(|keys| keys.get(&slot.key)));
         let Some(target) = target else {
