@@ -38,6 +38,8 @@ impl<'a> Checker<'a> {
             if !crate::graph::is_cycle(&component, successor) {
                 continue;
             }
+            // INVARIANT: the graph helper returns only the node numbers below the count it was
+            // given (`nodes.len()`), so no member is dropped here.
             let members: Vec<Owner> = component.iter().filter_map(|&n| nodes.get(n).copied()).collect();
             self.report_cycle(&members, &edges);
         }

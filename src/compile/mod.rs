@@ -64,6 +64,10 @@ pub struct Edge {
 }
 
 /// A workflow as a DAG, ready to execute or draw.
+// INVARIANT: `names`, `levels`, `dependencies` and `dependents` are parallel, one entry per
+// step, built together by `compile` and private, and a `StepId` comes from this workflow's
+// own `steps()` or `order()`. The accessors' defaults are never taken; they have no error
+// to return, and an empty `dependencies` for a foreign id is why ids must not cross workflows.
 #[derive(Clone, Debug)]
 pub struct CompiledWorkflow {
     pub workflow: WorkflowId,

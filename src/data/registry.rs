@@ -119,6 +119,8 @@ fn resolve(
     for (ref_index, found) in refs.iter().enumerate() {
         let slot = &found.slot;
         let kind = kind_name(program, slot.kind);
+        // INVARIANT: `index` has one key table per entity kind, by `EntityId`. A miss finds
+        // no target, which is reported below as a dangling reference: never accepted.
         let keys = index.get(slot.kind.index());
         let target = found.target.or_else(|| keys.and_then(|keys| keys.get(&slot.key)));
         let Some(target) = target else {
@@ -288,6 +290,9 @@ impl<'e> Graph<'e> {
     }
 
     fn out(&self, node: u32) -> &'e [Edge] {
+        // INVARIANT: `starts` has one entry per node and one more, the running sums built
+        // just above from `edges` itself, so every range is inside `edges`; no error can
+        // flow from here, and the defaults are never taken.
         let from = self.starts.get(node as usize).copied().unwrap_or(0);
         let to = self.starts.get(node as usize + 1).copied().unwrap_or(from);
         self.edges.get(from..to).unwrap_or(&[])

@@ -72,6 +72,13 @@ pub struct PolicyRef {
 }
 
 impl Diagnostic {
+    /// An internal error (`E0509`): an invariant of cpl itself broke. It fails what it is
+    /// part of rather than letting a value be dropped in silence.
+    pub fn internal(what: &str) -> Diagnostic {
+        Diagnostic::new(Code::InternalError, format!("internal error: {what}"))
+            .with_help("this is a bug in cpl; please report it with the program that caused it")
+    }
+
     /// A diagnostic with the code's default severity.
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {

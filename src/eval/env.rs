@@ -97,6 +97,7 @@ impl<'a> Env<'a> {
             sources,
             data,
             host,
+            // INVARIANT: one cell per `program.consts`, by `ConstId` (`const_cell`).
             consts: program.consts.iter().map(|_| OnceLock::new()).collect(),
             regexes: Mutex::new(PatternCache::new(PATTERN_CACHE_CAPACITY)),
             locator: None,

@@ -124,15 +124,18 @@ impl Env<'_> {
     }
 
     fn source(&self, id: crate::ir::SourceId, e: &Expr) -> EvalResult<Value> {
+        // INVARIANT: `data` has one entry per `program.sources`, by id (`None` for an input
+        // not given); a shorter vector is a bug, not a missing input.
         match self.data.get(id.index()) {
             Some(Some(value)) => Ok(value.clone()),
-            _ => {
+            None => Err(internal(e, "a source has no entry in the loaded data")),
+            Some(None) => {
                 let name = self
                     .program
                     .sources
                     .get(id.index())
                     .map(|s| s.name.to_string())
-                    .unwrap_or_default();
+                    .ok_or_else(|| internal(e, "unknown source"))?;
                 Err(
                     EvalError::new(Code::MissingInput, format!("input `{name}` was not given"), e.span)
                         .with_help(format!("pass it with `--input {name}=FILE`")),
@@ -316,7 +319,12 @@ impl Env<'_> {
         let frame: &Frame = frame;
         let parts = self.in_parts(&ranges, |range| {
             let (mut frame, mut out) = (frame.clone(), Vec::new());
-            for item in items.get(range).unwrap_or(&[]) {
+            // INVARIANT: the parts' ranges cut `0..items.len()`; one outside it would drop
+            // elements, so it is an internal error rather than a shorter list.
+            let part = items
+                .get(range)
+                .ok_or_else(|| internal(e, "a part of a comprehension lies outside its list"))?;
+            for item in part {
                 set(&mut frame, var.index(), item.clone(), e)?;
                 self.comprehend(element, rest, &mut frame, &mut out, e)?;
             }
@@ -591,5 +599,26 @@ pub fn conforms(value: &Value, ty: &Type) -> bool {
         }),
         (Value::Record(_), Type::Entity(_) | Type::Ref(_)) => true,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::FixedHost;
+    use crate::ir::{Program, SourceId, Type};
+    use crate::source::{FileId, SourceMap};
+
+    #[test]
+    fn a_source_without_an_entry_in_the_data_is_an_internal_error_not_a_missing_input() {
+        let (program, sources, host) = (Program::default(), SourceMap::new(), FixedHost::default());
+        let env = Env::new(&program, &sources, &[], &host);
+        let read = Expr {
+            kind: ExprKind::Source(SourceId(0)),
+            ty: Type::Error,
+            span: crate::source::Span::new(FileId::DETACHED, 0, 0),
+        };
+        let error = env.eval(&read, &mut new_frame(0)).unwrap_err();
+        assert_eq!(error.code, Code::InternalError, "{error:?}");
     }
 }

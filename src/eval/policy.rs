@@ -33,8 +33,8 @@ impl Env<'_> {
                     None => Value::Null,
                 },
             };
-            if let Some(slot) = frame.get_mut(param.local.index()) {
-                *slot = value;
+            if let Err(error) = bind(&mut frame, param.local, value, param.span) {
+                return self.indeterminate(policy, def, error);
             }
         }
         self.decide_in(policy, frame, Explain::Yes)
@@ -56,13 +56,11 @@ impl Env<'_> {
             subjects: 0,
         };
         for (local, expr) in &def.setup {
-            match self.eval(expr, &mut frame) {
-                Ok(value) => {
-                    if let Some(slot) = frame.get_mut(local.index()) {
-                        *slot = value;
-                    }
-                }
-                Err(error) => return self.indeterminate(policy, def, error),
+            let bound = self
+                .eval(expr, &mut frame)
+                .and_then(|value| bind(&mut frame, *local, value, expr.span));
+            if let Err(error) = bound {
+                return self.indeterminate(policy, def, error);
             }
         }
         match &def.each {
@@ -113,13 +111,27 @@ impl Env<'_> {
         decision: &mut Decision,
         explain: Explain,
     ) {
-        for (index, item) in range.clone().zip(items.get(range).unwrap_or(&[])) {
+        // INVARIANT: the parts' ranges cut `0..items.len()`; a range outside it would drop
+        // elements, so it fails the decision rather than deciding on fewer.
+        let Some(part) = items.get(range.clone()) else {
+            let error = internal_error(def.span, "a part of a `for` lies outside its list");
+            decision.errors.push(
+                Subject {
+                    item: None,
+                    index: range.start,
+                }
+                .failure(error, None),
+            );
+            return;
+        };
+        for (index, item) in range.zip(part) {
             let subject = Subject {
                 item: Some(item),
                 index,
             };
-            if let Some(slot) = frame.get_mut(each.var.index()) {
-                *slot = item.clone();
+            if let Err(error) = bind(frame, each.var, item.clone(), each.collection.span) {
+                decision.errors.push(subject.failure(error, None));
+                return;
             }
             if let Some(filter) = &each.filter {
                 match self.eval(filter, frame).and_then(|v| self.truth(&v, filter)) {
@@ -146,18 +158,16 @@ impl Env<'_> {
     ) {
         for stmt in &def.body {
             match stmt {
-                PolicyStmt::Let(local, expr) => match self.eval(expr, frame) {
-                    Ok(value) => {
-                        if let Some(slot) = frame.get_mut(local.index()) {
-                            *slot = value;
+                PolicyStmt::Let(local, expr) => {
+                    match self.eval(expr, frame).and_then(|v| bind(frame, *local, v, expr.span)) {
+                        Ok(()) => {}
+                        Err(error) => {
+                            // Later rules may read this binding: stop here for this element.
+                            decision.errors.push(subject.failure(error, None));
+                            return;
                         }
                     }
-                    Err(error) => {
-                        // Later rules may read this binding: stop here for this element.
-                        decision.errors.push(subject.failure(error, None));
-                        return;
-                    }
-                },
+                }
                 PolicyStmt::Rule(rule) => {
                     let fired = match self
                         .eval(&rule.condition, frame)
@@ -245,18 +255,42 @@ impl Env<'_> {
             violations: Vec::new(),
             warnings: Vec::new(),
             errors: vec![Failure {
-                error: super::error::EvalError::new(
-                    crate::diagnostics::Code::InternalError,
-                    format!("internal error: {what}"),
-                    span,
-                )
-                .with_help("this is a bug in cpl; please report it with the program that caused it"),
+                error: internal_error(span, what),
                 subject: None,
                 origin: None,
                 rule: None,
             }],
             subjects: 0,
         }
+    }
+}
+
+/// A failure that means the checker and the evaluator disagree: the decision is
+/// indeterminate (`E0509`), never decided on less than the program says.
+fn internal_error(span: crate::source::Span, what: &str) -> EvalError {
+    EvalError::new(
+        crate::diagnostics::Code::InternalError,
+        format!("internal error: {what}"),
+        span,
+    )
+    .with_help("this is a bug in cpl; please report it with the program that caused it")
+}
+
+/// Stores `value` in `local`'s slot of `frame`.
+// INVARIANT: the checker sized every policy's frame (`PolicyDef::locals`) to hold all its
+// locals; a missing slot would evaluate later rules with a stale value, so it fails instead.
+fn bind(
+    frame: &mut Frame,
+    local: crate::ir::LocalId,
+    value: Value,
+    span: crate::source::Span,
+) -> Result<(), EvalError> {
+    match frame.get_mut(local.index()) {
+        Some(slot) => {
+            *slot = value;
+            Ok(())
+        }
+        None => Err(internal_error(span, "a local variable has no slot")),
     }
 }
 
@@ -303,6 +337,78 @@ impl Subject<'_> {
         match self.item?.resolve_ref() {
             Value::Record(record) => record.origin.clone(),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+    use crate::eval::FixedHost;
+    use crate::ir::{Expr, ExprKind, ForEach, Level, LocalId, Program, Type};
+    use crate::source::{FileId, SourceMap, Span};
+
+    fn span() -> Span {
+        Span::new(FileId::DETACHED, 0, 0)
+    }
+
+    fn constant(value: Value) -> Expr {
+        Expr {
+            kind: ExprKind::Const(value),
+            ty: Type::Error,
+            span: span(),
+        }
+    }
+
+    /// A policy `p { let x = 1 }`, or `p { for x in [1, 2] }`, whose frame holds `locals`.
+    fn program(locals: u32, each: bool) -> Program {
+        let (each, body) = if each {
+            let collection = constant(Value::list(vec![Value::Int(1), Value::Int(2)]));
+            (
+                Some(ForEach {
+                    var: LocalId(0),
+                    collection,
+                    filter: None,
+                    span: span(),
+                }),
+                Vec::new(),
+            )
+        } else {
+            (None, vec![PolicyStmt::Let(LocalId(0), constant(Value::Int(1)))])
+        };
+        let policy = PolicyDef {
+            name: Arc::from("p"),
+            level: Level::Hard,
+            params: Vec::new(),
+            setup: Vec::new(),
+            each,
+            body,
+            locals,
+            span: span(),
+            docs: None,
+        };
+        Program {
+            policies: vec![policy],
+            ..Program::default()
+        }
+    }
+
+    fn decide(program: &Program) -> Decision {
+        let (sources, host) = (SourceMap::new(), FixedHost::default());
+        Env::new(program, &sources, &[], &host).decide(PolicyId(0), &[])
+    }
+
+    #[test]
+    fn a_frame_without_the_slot_of_a_local_is_an_internal_error_not_a_stale_value() {
+        for each in [false, true] {
+            assert_eq!(decide(&program(1, each)).outcome, Outcome::Allow, "each: {each}");
+            let broken = decide(&program(0, each));
+            assert_eq!(broken.outcome, Outcome::Indeterminate, "each: {each}");
+            assert!(
+                broken.errors.iter().all(|f| f.error.code == Code::InternalError),
+                "{broken:?}"
+            );
         }
     }
 }

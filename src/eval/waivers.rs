@@ -135,9 +135,11 @@ pub fn decision_expiry_diagnostics(program: &Program, result: &Waived) -> Vec<Di
     result
         .expired
         .iter()
-        .filter_map(|e| {
-            let waiver = program.waivers.get(e.waiver.index())?;
-            Some(expired_waiver_diagnostic(waiver, &e.uncovered))
+        .map(|e| match program.waivers.get(e.waiver.index()) {
+            Some(waiver) => expired_waiver_diagnostic(waiver, &e.uncovered),
+            // INVARIANT: a `WaiverId` indexes `program.waivers`; an error dropped here
+            // would let the gate pass, so a broken id is an error of its own.
+            None => Diagnostic::internal("an expired waiver is not in the program"),
         })
         .collect()
 }
@@ -165,4 +167,36 @@ fn expired_waiver_diagnostic(waiver: &WaiverDef, uncovered: &[Violation]) -> Dia
             ));
     }
     d.with_help("renew it with a new date and reason, or remove it and fix what it waived")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::PolicyId;
+
+    #[test]
+    fn an_expired_waiver_missing_from_the_program_is_an_internal_error_not_dropped() {
+        let decision = Decision {
+            policy: PolicyId(0),
+            name: Arc::from("p"),
+            level: Level::Hard,
+            outcome: Outcome::Allow,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            subjects: 1,
+        };
+        let result = Waived {
+            decision,
+            waived: Vec::new(),
+            unused: Vec::new(),
+            expired: vec![Expired {
+                waiver: WaiverId(3),
+                uncovered: Vec::new(),
+            }],
+        };
+        let diagnostics = decision_expiry_diagnostics(&Program::default(), &result);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::InternalError);
+    }
 }

@@ -57,6 +57,9 @@ id! {
 pub type NameMap<V> = HashMap<Arc<str>, V, crate::hash::Fast>;
 
 /// A whole checked project.
+// INVARIANT: every id (`EntityId`, `PolicyId`, `WaiverId`, …) indexes its vector here: the
+// checker hands an id out as it pushes the item, and nothing removes one. A lookup that
+// misses is a bug, reported as `E0509` where an error can flow.
 #[derive(Debug, Default)]
 pub struct Program {
     pub entities: Vec<EntityDef>,

@@ -77,22 +77,30 @@ pub fn decision_diagnostics(env: &Env<'_>, result: &Waived, context: Context) ->
 pub fn unused_waiver_diagnostics(env: &Env<'_>, unused: &[crate::ir::WaiverId]) -> Vec<Diagnostic> {
     unused
         .iter()
-        .filter_map(|id| env.program.waivers.get(id.index()))
-        .map(|w| {
-            let policy = w
-                .policy
-                .and_then(|p| env.program.policies.get(p.index()))
-                .map(|p| p.name.to_string())
-                .unwrap_or_default();
-            let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
-            Diagnostic::new(
-                Code::WaiverUnused,
-                format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
-            )
-            .at(w.span, "waives nothing")
-            .with_help("remove it if the problem it covered is fixed")
+        .map(|id| match env.program.waivers.get(id.index()) {
+            Some(w) => unused_waiver_diagnostic(env, w),
+            // INVARIANT: a `WaiverId` indexes `program.waivers`; a warning is not dropped
+            // in silence when it does not.
+            None => Diagnostic::internal("an unused waiver is not in the program"),
         })
         .collect()
+}
+
+fn unused_waiver_diagnostic(env: &Env<'_>, w: &crate::ir::WaiverDef) -> Diagnostic {
+    // The policy's name is only words of the message: a waiver whose policy did not
+    // resolve was reported by the checker, and the warning itself is kept either way.
+    let policy = w
+        .policy
+        .and_then(|p| env.program.policies.get(p.index()))
+        .map(|p| p.name.to_string())
+        .unwrap_or_default();
+    let subject = w.subject.as_ref().map(|s| format!(" for `{s}`")).unwrap_or_default();
+    Diagnostic::new(
+        Code::WaiverUnused,
+        format!("waiver `{}` matches no violation of `{policy}`{subject}", w.name),
+    )
+    .at(w.span, "waives nothing")
+    .with_help("remove it if the problem it covered is fixed")
 }
 
 fn violation_diagnostic(env: &Env<'_>, violation: &Violation, code: Code) -> Diagnostic {

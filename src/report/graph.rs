@@ -21,6 +21,8 @@ struct Node<'a> {
 }
 
 fn nodes<'a>(program: &'a Program, sources: &SourceMap, workflow: &CompiledWorkflow) -> Vec<Node<'a>> {
+    // INVARIANT: a compiled workflow is made from `program.workflows` by its id. This is a
+    // drawing, with no error to carry: a miss draws no steps rather than wrong ones.
     let Some(def) = program.workflows.get(workflow.workflow.index()) else {
         return Vec::new();
     };
@@ -214,6 +216,7 @@ pub fn text(program: &Program, sources: &SourceMap, workflow: &CompiledWorkflow)
     for (index, wave) in workflow.waves().iter().enumerate() {
         let _ = writeln!(out, "  wave {}", index + 1);
         for step in wave {
+            // INVARIANT: `nodes` has one entry per step of `workflow`, made from it above.
             let Some(node) = nodes.get(step.index()) else {
                 continue;
             };

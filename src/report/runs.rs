@@ -69,6 +69,8 @@ pub fn run_lines(report: &RunReport, calls: &[String], runlog: &str) -> Vec<Stri
     let name_width = report.steps.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
     let call_width = calls.iter().map(|c| c.chars().count()).max().unwrap_or(0);
     for step in &report.steps {
+        // INVARIANT: `calls` is parallel to the workflow's steps; a missing call only
+        // blanks one column of a summary whose steps are all still listed.
         let call = calls.get(step.step.index()).map(String::as_str).unwrap_or("");
         let duration = step.duration_ms().map(human_ms).unwrap_or_else(|| "-".to_owned());
         let attempts = if step.attempts > 1 {

@@ -152,6 +152,8 @@ impl SourceMap {
         id
     }
 
+    // INVARIANT: a `FileId` indexes `files` for the whole run (the map only grows); `None`
+    // is for `FileId::DETACHED` (spans of no file), which callers show without a place.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.index())
     }
@@ -188,5 +190,25 @@ impl SourceMap {
         self.files()
             .find(|(_, f)| f.path.as_deref() == Some(path))
             .map(|(id, _)| id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_id_stays_valid_as_files_are_added() {
+        let mut sources = SourceMap::new();
+        let first = sources.add("a.cp", None, FileKind::Cpl, "entity a {}");
+        let ids: Vec<FileId> = (0..100)
+            .map(|n| sources.add(format!("{n}.yaml"), None, FileKind::Yaml, "x: 1"))
+            .collect();
+        assert_eq!(sources.name(first), "a.cp");
+        assert_eq!(sources.get(first).map(|f| f.text.as_str()), Some("entity a {}"));
+        for (n, id) in ids.into_iter().enumerate() {
+            assert_eq!(sources.name(id), format!("{n}.yaml"));
+        }
+        assert!(sources.get(FileId::DETACHED).is_none());
     }
 }

@@ -284,6 +284,8 @@ impl Run<'_, '_, '_> {
     }
 
     pub(super) fn is_done(&self, step: StepId) -> bool {
+        // INVARIANT: `done` has one entry per step of the compiled workflow. A step outside
+        // it counts as done so that it is never started: no side effect runs unplanned.
         self.done.get(step.index()).copied().unwrap_or(true)
     }
 

@@ -642,12 +642,50 @@ fn expired_waiver_text(program: &crate::ir::Program, result: &crate::eval::Waive
     let names: Vec<String> = result
         .expired
         .iter()
-        .filter_map(|e| program.waivers.get(e.waiver.index()))
-        .map(|w| format!("`{}` (until {})", w.name, w.until_text))
+        // INVARIANT: a `WaiverId` indexes `program.waivers`. One that does not still counts:
+        // dropping it could leave no name, and the step would run past an expired waiver.
+        .map(|e| match program.waivers.get(e.waiver.index()) {
+            Some(w) => format!("`{}` (until {})", w.name, w.until_text),
+            None => "that is not in the program (internal error E0509)".to_string(),
+        })
         .collect();
     match names.len() {
         0 => None,
         1 => Some(format!("an expired waiver {}", names.join(""))),
         _ => Some(format!("expired waivers {}", names.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::eval::{Decision, Expired, Outcome, Waived};
+    use crate::ir::{Level, PolicyId, Program, WaiverId};
+
+    #[test]
+    fn an_expired_waiver_missing_from_the_program_still_stops_the_step() {
+        let decision = Decision {
+            policy: PolicyId(0),
+            name: Arc::from("p"),
+            level: Level::Hard,
+            outcome: Outcome::Allow,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            subjects: 1,
+        };
+        let result = Waived {
+            decision,
+            waived: Vec::new(),
+            unused: Vec::new(),
+            expired: vec![Expired {
+                waiver: WaiverId(0),
+                uncovered: Vec::new(),
+            }],
+        };
+        let text = expired_waiver_text(&Program::default(), &result).unwrap();
+        assert!(text.contains("E0509"), "{text}");
     }
 }

@@ -124,6 +124,8 @@ pub(super) fn require_readable(conn: &Connection, path: &Path) -> Result<(), Run
 /// Each migration takes the write lock first (`BEGIN IMMEDIATE`) and re-reads the
 /// version inside it, so two processes opening a fresh log at once do not both apply it.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RunLogError> {
+    // INVARIANT: a log's `user_version` is the number of migrations applied to it; a log
+    // written by a newer binary is refused (`TooNew`), never read with the older schema.
     let latest = latest_version();
     let found = user_version(conn).map_err(|source| RunLogError::Database {
         action: "read the schema version",
