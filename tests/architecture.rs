@@ -109,7 +109,8 @@ const FOUNDATION_MODULES: &[&str] = &[
 /// Each top-level module of `src/` and the modules it may import (through `crate::`, or a
 /// `super::` that climbs out of its folder), bottom to top. Derived from the code: what a
 /// module does not import today it may not start importing without changing this table.
-/// `session` (the library's facade) may not exist yet; its row costs nothing until it does.
+/// `session` is the library's facade over `project` and the stages; the shells (`serve`,
+/// `cli`) sit on it.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("source", &[]),
     ("diagnostics", &["source"]),
@@ -130,21 +131,28 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("runtime", &[FOUNDATION, "ir", "compile", "data", "eval"]),
     ("report", &[FOUNDATION, "ir", "compile", "eval", "runtime"]),
     (
-        "session",
+        "project",
         &[
             FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report",
         ],
     ),
     (
-        "project",
+        "session",
         &[
-            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session",
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "project",
+        ],
+    ),
+    (
+        "serve",
+        &[
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "project", "session",
         ],
     ),
     (
         "cli",
         &[
-            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "session", "project",
+            FOUNDATION, "ir", "syntax", "check", "data", "compile", "eval", "runtime", "report", "project", "session",
+            "serve",
         ],
     ),
 ];

@@ -414,15 +414,23 @@ impl Session {
         let program = &self.project.program;
         used.sources()
             .iter()
-            .filter_map(|id| program.sources.get(id.index()))
-            .filter(|s| matches!(s.origin, SourceOrigin::Input) && !self.data.input_given(&s.name))
-            .map(|s| {
-                Diagnostic::new(
-                    Code::MissingInput,
-                    format!("{what} reads the input `{}`, which was not given", s.name),
-                )
-                .at(s.span, "declared here, as `= input`")
-                .with_help(format!("pass it with `--input {}=FILE`", s.name))
+            .filter_map(|id| {
+                // INVARIANT: the walk only reaches sources of this program; were one
+                // missing, the input it reads could not be checked, so the operation stops.
+                let Some(source) = program.sources.get(id.index()) else {
+                    return Some(Diagnostic::internal(&format!(
+                        "{what} reads a source the program does not have"
+                    )));
+                };
+                let missing = matches!(source.origin, SourceOrigin::Input) && !self.data.input_given(&source.name);
+                missing.then(|| {
+                    Diagnostic::new(
+                        Code::MissingInput,
+                        format!("{what} reads the input `{}`, which was not given", source.name),
+                    )
+                    .at(source.span, "declared here, as `= input`")
+                    .with_help(format!("pass it with `--input {}=FILE`", source.name))
+                })
             })
             .collect()
     }
