@@ -15,7 +15,7 @@ use cpl::diagnostics::{Diagnostic, Label};
 use cpl::eval::{Env, FixedHost};
 use cpl::ir::{EntityId, Program};
 use cpl::ir::{Record, Value};
-use cpl::project::{DataSet, Project};
+use cpl::project::Project;
 use cpl::source::{FileKind, Origin, SourceMap, Span};
 
 /// The schema of the language brief: agents and the tools they use.
@@ -56,15 +56,38 @@ entity tool {
 }
 "#;
 
+/// What opening a project gives the tests.
+pub struct Opened {
+    pub sources: SourceMap,
+    pub program: Program,
+    /// Problems in the `.cp` text.
+    pub problems: Vec<Diagnostic>,
+    /// The value of each source, in the order declared.
+    pub values: Vec<Option<Value>>,
+    /// `None` when loading the data stopped before the registry was built.
+    pub registry: Option<Registry>,
+    /// Problems in the data.
+    pub diags: Vec<Diagnostic>,
+}
+
 /// The one place a test opens a project: reads, parses and checks its `.cp` files, then
 /// loads the data its sources declare.
-pub fn open(root: &Path) -> (Project, DataSet) {
+pub fn open(root: &Path) -> Opened {
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
     };
     let mut project = Project::load(root, &options);
     let data = project.load_data(&[], None, &FixedHost::default());
-    (project, data)
+    let mut diags = data.fatal;
+    diags.extend(data.diagnostics);
+    Opened {
+        problems: project.diagnostics.into_vec(),
+        sources: project.sources,
+        program: project.program,
+        values: data.sources,
+        registry: data.registry,
+        diags,
+    }
 }
 
 /// A data file and the source that reads it.
@@ -116,7 +139,7 @@ impl World {
     }
 
     /// The `.cp` text: the schema, then a declaration for each source, reading its file
-    /// (`Some(true)`) or declared as an input, to be handed to the loader directly.
+    /// (`from_files`) or declared as an input, whose file is handed to the loader directly.
     fn text(&self, from_files: bool) -> String {
         let mut text = self.schema.clone();
         if !text.ends_with('\n') {
@@ -135,7 +158,7 @@ impl World {
 
     /// Writes the project to a temporary directory and opens it; its `.cp` text must
     /// check without a diagnostic.
-    fn open_checked(&self, from_files: bool) -> (Project, DataSet) {
+    fn open_checked(&self, from_files: bool) -> Opened {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "schema.cp", &self.text(from_files));
         if from_files {
@@ -146,27 +169,24 @@ impl World {
                 write(dir.path(), path, text);
             }
         }
-        let (project, data) = open(dir.path());
-        let problems = project.diagnostics.clone().into_vec();
+        let opened = open(dir.path());
         assert!(
-            problems.is_empty(),
+            opened.problems.is_empty(),
             "the schema does not check:\n{}",
-            render(&project.sources, &problems)
+            render(&opened.sources, &opened.problems)
         );
-        (project, data)
+        opened
     }
 
     /// Opens the project as `cpl` does: each source reads its file.
     pub fn load(&self) -> Loaded {
-        let (project, data) = self.open_checked(true);
-        let mut diags = data.fatal;
-        diags.extend(data.diagnostics);
+        let opened = self.open_checked(true);
         Loaded {
-            values: data.sources,
-            registry: data.registry.expect("the data loaded"),
-            diags,
-            sources: project.sources,
-            program: project.program,
+            values: opened.values,
+            registry: opened.registry.expect("the data loaded"),
+            diags: opened.diags,
+            sources: opened.sources,
+            program: opened.program,
         }
     }
 
@@ -174,9 +194,9 @@ impl World {
     /// source: for what a project cannot set (limits, parts) or never hands over (text
     /// the reader refuses, such as NUL bytes).
     pub fn load_with(&self, limits: Limits) -> Loaded {
-        let (project, _) = self.open_checked(false);
-        let mut sources = project.sources;
-        let program = project.program;
+        let opened = self.open_checked(false);
+        let mut sources = opened.sources;
+        let program = opened.program;
         let files: Vec<_> = self
             .docs
             .iter()
