@@ -1,12 +1,12 @@
-//! Property tests: on any input, parsing, checking, loading data and evaluating report
-//! problems as diagnostics and never panic — on a test thread's small stack, too.
+//! Property tests: on any input, parsing, checking and evaluating report problems as
+//! diagnostics and never panic — on a test thread's small stack, too. Loading any bytes
+//! as data is among the data tests (`tests/data/robust.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use proptest::prelude::*;
 
 use cpl::check::{CheckOptions, check_with};
 use cpl::eval::{Env, FixedHost, Parts, new_frame};
-use cpl::ir::Program;
 use cpl::ir::Value;
 use cpl::source::{FileId, FileKind, SourceMap};
 
@@ -344,20 +344,6 @@ proptest! {
         evaluate(&format!("-({a}) {op} ({b})"));
         evaluate(&format!("[1, 2, 3][{a}]"));
         evaluate(&format!("abs({a})"));
-    }
-
-    #[test]
-    fn loading_any_bytes_as_data_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400), kind in 0..4usize) {
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let kind = [FileKind::Json, FileKind::Yaml, FileKind::Csv, FileKind::Toml][kind];
-        let mut sources = SourceMap::new();
-        let file = sources.add("data", None, kind, text);
-        let program = Program::default();
-        let mut loader = cpl::data::Loader::new(&program, &sources, &cpl::ir::NoConstraints);
-        let mut problems = Vec::new();
-        let ty = cpl::ir::Type::list(cpl::ir::Type::Json);
-        let _ = loader.load_document(file, &ty, "fuzz", &mut problems);
-        let _ = loader.finish(&mut problems);
     }
 }
 

@@ -1,18 +1,16 @@
 //! CSV registries: typed columns, `;` lists, empty cells, quoting, dotted headers.
-use cpl::ir::Type;
+//! Header and cell mistakes are the fixture `tests/ui/data/csv_header_and_cell_problems`.
 use cpl::ir::Value;
 
 use crate::helpers::*;
 
 #[test]
 fn a_registry_csv_loads_with_typed_cells() {
-    let mut world = World::agents();
     let text = "name,version,owner,deprecated,depends_on,metadata.category,metadata.inputs_schema,metadata.outputs_schema,metadata.timeout_ms,metadata.retry_attempts,metadata.labels.team,metadata.timeout\n\
 crm_tool,1.2.0,platform-team,false,,data,\"{\"\"type\"\": \"\"object\"\"}\",{},5000,,crm,30s\n\
 search,2.0.0,\"search, infra\",true,crm_tool@^1; crm_tool,retrieval,1,null,250,3,,\n";
-    let file = world.file("registry.csv", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = World::agents().source("tools", "[tool]", "registry.csv", text).load();
+    assert_eq!(loaded.render(), "");
     let items = loaded.items();
     let crm = &items[0];
     assert_eq!(field(crm, "owner").to_string(), "platform-team");
@@ -43,49 +41,18 @@ search,2.0.0,\"search, infra\",true,crm_tool@^1; crm_tool,retrieval,1,null,250,3
     assert!(slot.resolved().is_some());
     assert!(field(field(search, "metadata"), "timeout").is_null());
     // Each row's origin is its first cell.
-    let spans: Vec<String> = items
-        .iter()
-        .map(|i| {
-            world.location(
-                loaded
-                    .registry
-                    .locate(&world.sources, record(i).origin.as_ref().unwrap()),
-            )
-        })
-        .collect();
+    let spans: Vec<String> = items.iter().map(|i| loaded.place(i)).collect();
     assert_eq!(spans, ["registry.csv:2:1", "registry.csv:3:1"]);
 }
 
 #[test]
-fn header_problems_are_reported_once_and_cells_precisely() {
-    let mut world = World::agents();
-    let text = "name,version,ownr,metadata.category,metadata.timeout_ms,metadata.inputs_schema,metadata.outputs_schema,name,metadata.colour\n\
-t1,1.0.0,a,dta,ten,1,1,x,red\n\
-t2,1.0,b,data,-5,1,1,y,blue\n\
-t3,,,action,7,1,1,z,green\n\
-t4,1.0.0\n";
-    let file = world.file("tools.csv", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    insta::assert_snapshot!(world.render(&loaded.diags));
-}
-
-#[test]
 fn list_cells_give_each_item_its_own_span() {
-    let mut world =
-        World::new("entity svc {\n  key id: string\n  ports: [int]\n  zones: [\"eu\" | \"us\"]?\n  note: string\n}\n");
-    let id = world.entity(
-        "svc",
-        vec![
-            f("id", Type::String),
-            f("ports", list(Type::Int)),
-            f("zones", opt(list(one_of(&["eu", "us"])))),
-            f("note", Type::String),
-        ],
-    );
     let text = "id,ports,zones,note\na,80; 443 ;8080,eu;us,\"\"\nb,,,\"said \"\"hi\"\"\"\nc,1;x;3,eu; uss,n\n";
-    let file = world.file("svc.csv", text);
-    let loaded = world.load_entities(file, id, "svcs");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded =
+        World::new("entity svc {\n  key id: string\n  ports: [int]\n  zones: [\"eu\" | \"us\"]?\n  note: string\n}\n")
+            .source("svcs", "[svc]", "svc.csv", text)
+            .load();
+    insta::assert_snapshot!(loaded.render());
     let items = loaded.items();
     assert_eq!(
         field(&items[0], "ports").to_json(false),
@@ -111,25 +78,23 @@ fn list_cells_give_each_item_its_own_span() {
 
 #[test]
 fn csv_that_cannot_hold_the_type_empty_and_lenient_csv() {
-    let mut world = World::agents();
-    let wrong = world.file("plain.csv", "a\n1\n");
-    let nested = world.file("nested.csv", "name,metadata\nx,y\n");
-    let empty = world.file("empty.csv", "");
-    let header_only = world.file(
-        "header.csv",
-        "name,version,owner,metadata.category,metadata.timeout_ms,metadata.inputs_schema,metadata.outputs_schema\n",
-    );
-    let bad_quote = world.file(
-        "quote.csv",
-        "name,version,owner,metadata.category,metadata.timeout_ms,metadata.inputs_schema,metadata.outputs_schema\n\"a\"b\",1.0.0,o,data,1,1,1\n",
-    );
-    let loaded = world.load(&[
-        (wrong, Type::Json, "plain"),
-        (nested, list(Type::Entity(TOOL)), "tools"),
-        (empty, list(Type::Entity(TOOL)), "tools"),
-        (header_only, list(Type::Entity(TOOL)), "tools"),
-        (bad_quote, list(Type::Entity(TOOL)), "tools"),
-    ]);
+    let loaded = World::agents()
+        .source("plain", "json", "plain.csv", "a\n1\n")
+        .source("nested", "[tool]", "nested.csv", "name,metadata\nx,y\n")
+        .source("empty", "[tool]", "empty.csv", "")
+        .source(
+            "header_only",
+            "[tool]",
+            "header.csv",
+            "name,version,owner,metadata.category,metadata.timeout_ms,metadata.inputs_schema,metadata.outputs_schema\n",
+        )
+        .source(
+            "bad_quote",
+            "[tool]",
+            "quote.csv",
+            "name,version,owner,metadata.category,metadata.timeout_ms,metadata.inputs_schema,metadata.outputs_schema\n\"a\"b\",1.0.0,o,data,1,1,1\n",
+        )
+        .load();
     assert_eq!(
         loaded.values[3].as_ref().map(|v| v.to_json(false)),
         Some(serde_json::json!([]))
@@ -138,5 +103,5 @@ fn csv_that_cannot_hold_the_type_empty_and_lenient_csv() {
     let quoted = loaded.values[4].as_ref().unwrap();
     let Value::List(rows) = quoted else { panic!() };
     assert_eq!(field(&rows.items[0], "name").to_string(), "ab\"");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    insta::assert_snapshot!(loaded.render());
 }

@@ -1,21 +1,22 @@
-//! One way into the loader for every data test: a schema written as `.cp` text (so field
-//! spans point at real lines), data files in a `SourceMap`, and a readable rendering of
-//! the diagnostics with the text each label covers.
+//! One way into the loader for every data test: a schema written as `.cp` text, with a
+//! `source` declaration for each data file, opened as a project the way `cpl` opens one;
+//! and a readable rendering of the diagnostics with the text each label covers.
+//!
+//! [`open`] is the only place that opens a project, so that moving to the library's
+//! facade is a change in one function. Tests never build types by hand: a document's
+//! type is the type of the source that reads it.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
+use cpl::check::CheckOptions;
 use cpl::data::{Limits, Loader, Registry};
 use cpl::diagnostics::{Diagnostic, Label};
-use cpl::ir::ConstraintEval;
-use cpl::ir::{Constraint, EntityId, EnumType, FieldType, RecordType, Type};
-use cpl::ir::{EntityDef, Expr, Program};
+use cpl::eval::{Env, FixedHost};
+use cpl::ir::{EntityId, Program};
 use cpl::ir::{Record, Value};
-use cpl::source::{FileId, FileKind, SourceMap, Span};
-
-pub const AGENT: EntityId = EntityId(0);
-pub const TOOL: EntityId = EntityId(1);
+use cpl::project::Project;
+use cpl::source::{FileKind, Origin, SourceMap, Span};
 
 /// The schema of the language brief: agents and the tools they use.
 pub const SCHEMA: &str = r#"/// An AI agent registered with the control plane.
@@ -55,252 +56,205 @@ entity tool {
 }
 "#;
 
-/// A field under construction.
-pub struct F {
-    name: &'static str,
-    ty: Type,
-    default: Option<Value>,
-    check: Option<&'static str>,
-}
-
-pub fn f(name: &'static str, ty: Type) -> F {
-    F {
-        name,
-        ty,
-        default: None,
-        check: None,
-    }
-}
-
-impl F {
-    pub fn default(mut self, value: Value) -> F {
-        self.default = Some(value);
-        self
-    }
-
-    pub fn check(mut self, text: &'static str) -> F {
-        self.check = Some(text);
-        self
-    }
-}
-
-pub fn list(t: Type) -> Type {
-    Type::list(t)
-}
-
-pub fn opt(t: Type) -> Type {
-    Type::optional(t)
-}
-
-pub fn one_of(members: &[&str]) -> Type {
-    Type::Enum(Arc::new(EnumType {
-        members: members.iter().map(|m| Arc::from(*m)).collect(),
-    }))
-}
-
-pub struct World {
+/// What opening a project gives the tests.
+pub struct Opened {
     pub sources: SourceMap,
     pub program: Program,
-    pub schema: FileId,
-    pub limits: Limits,
+    /// Problems in the `.cp` text.
+    pub problems: Vec<Diagnostic>,
+    /// The value of each source, in the order declared.
+    pub values: Vec<Option<Value>>,
+    /// `None` when loading the data stopped before the registry was built.
+    pub registry: Option<Registry>,
+    /// Problems in the data.
+    pub diags: Vec<Diagnostic>,
+}
+
+/// The one place a test opens a project: reads, parses and checks its `.cp` files, then
+/// loads the data its sources declare.
+pub fn open(root: &Path) -> Opened {
+    let options = CheckOptions {
+        now: jiff::Timestamp::UNIX_EPOCH,
+    };
+    let mut project = Project::load(root, &options);
+    let data = project.load_data(&[], None, &FixedHost::default());
+    let mut diags = data.fatal;
+    diags.extend(data.diagnostics);
+    Opened {
+        problems: project.diagnostics.into_vec(),
+        sources: project.sources,
+        program: project.program,
+        values: data.sources,
+        registry: data.registry,
+        diags,
+    }
+}
+
+/// A data file and the source that reads it.
+struct Doc {
+    source: String,
+    ty: String,
+    path: String,
+    text: String,
+}
+
+/// A project under construction: `.cp` text, data files, and a source for each.
+pub struct World {
+    schema: String,
+    docs: Vec<Doc>,
+    files: Vec<(String, String)>,
 }
 
 impl World {
-    /// A world whose `.cp` text is `schema`; declare its items with [`World::entity`].
+    /// A project whose `.cp` text (`schema.cp`) is `schema`.
     pub fn new(schema: &str) -> World {
-        let mut sources = SourceMap::new();
-        let file = sources.add("schema.cp", None, FileKind::Cpl, schema);
         World {
-            sources,
-            program: Program::default(),
-            schema: file,
-            limits: Limits::default(),
+            schema: schema.to_string(),
+            docs: Vec::new(),
+            files: Vec::new(),
         }
     }
 
-    /// The brief's schema: `agent` (id 0) and `tool` (id 1).
+    /// The brief's schema: `agent` and `tool`.
     pub fn agents() -> World {
-        let mut world = World::new(SCHEMA);
-        let agent_meta = world.record(
-            "entity agent",
-            "metadata: {",
-            vec![
-                f("description", Type::String),
-                f("max_tokens", Type::Int).check("it >= 1 and it <= 32000"),
-                f("temperature", Type::Float).check("it >= 0.0 and it <= 2.0"),
-                f("capabilities", list(Type::String)).default(Value::list(vec![])),
-            ],
-            None,
-        );
-        world.entity(
-            "agent",
-            vec![
-                f("name", Type::String),
-                f("version", Type::Version),
-                f("owner", Type::String),
-                f("deprecated", Type::Bool).default(Value::Bool(false)),
-                f("tools", list(Type::Ref(TOOL))),
-                f("metadata", Type::Record(agent_meta)),
-                f("checksum_sha256", opt(Type::String)),
-                f("signature", opt(Type::String)),
-            ],
-        );
-        let tool_meta = world.record(
-            "entity tool",
-            "metadata: {",
-            vec![
-                f("category", one_of(&["data", "action", "retrieval"])),
-                f("inputs_schema", Type::Json),
-                f("outputs_schema", Type::Json),
-                f("timeout_ms", Type::Int).check("it > 0"),
-                f("retry_attempts", Type::Int).default(Value::Int(0)),
-                f("timeout", opt(Type::Duration)),
-                f("released", opt(Type::Timestamp)),
-                f("labels", Type::Map(Arc::new(Type::String))).default(Value::Map(Arc::default())),
-                f("token", opt(Type::Secret)),
-            ],
-            None,
-        );
-        world.entity(
-            "tool",
-            vec![
-                f("name", Type::String),
-                f("version", Type::Version),
-                f("owner", Type::String),
-                f("deprecated", Type::Bool).default(Value::Bool(false)),
-                f("depends_on", list(Type::Ref(TOOL))).default(Value::list(vec![])),
-                f("metadata", Type::Record(tool_meta)),
-            ],
-        );
-        world
+        World::new(SCHEMA)
     }
 
-    /// The span of `name:` in the schema text, after `block` and then `after`.
-    fn span_of(&self, block: &str, after: &str, name: &str) -> Span {
-        let text = self.sources.text(self.schema);
-        let start = text.find(block).unwrap_or_else(|| panic!("no `{block}` in the schema"));
-        let start = start + text[start..].find(after).unwrap_or(0) + after.len();
-        let needle_key = format!("key {name}:");
-        let needle = format!("{name}:");
-        let at = text[start..]
-            .find(&needle_key)
-            .map(|i| i + 4)
-            .or_else(|| text[start..].find(&needle))
-            .unwrap_or_else(|| panic!("no field `{name}` in `{block}`"));
-        Span::new(self.schema, start + at, start + at + name.len())
+    /// A data file at `path` and `source NAME: TYPE` reading it. Sources are loaded in
+    /// the order they are added, after those `schema` declares.
+    pub fn source(mut self, name: &str, ty: &str, path: &str, text: &str) -> World {
+        self.docs.push(Doc {
+            source: name.to_string(),
+            ty: ty.to_string(),
+            path: path.to_string(),
+            text: text.to_string(),
+        });
+        self
     }
 
-    /// A record type whose fields are declared in the schema after `block` then `after`.
-    pub fn record(&self, block: &str, after: &str, fields: Vec<F>, key: Option<&str>) -> Arc<RecordType> {
-        let fields: Vec<FieldType> = fields
-            .into_iter()
-            .map(|field| {
-                let span = self.span_of(block, after, field.name);
-                FieldType {
-                    name: Arc::from(field.name),
-                    ty: field.ty,
-                    default: field.default,
-                    constraint: field.check.map(|text| {
-                        Arc::new(Constraint {
-                            expr: Expr::error(span),
-                            locals: 1,
-                            text: text.to_string(),
-                        })
-                    }),
-                    span,
-                    docs: None,
-                }
+    /// A data file that a source of the schema's own (a pattern) reads.
+    pub fn file(mut self, path: &str, text: &str) -> World {
+        self.files.push((path.to_string(), text.to_string()));
+        self
+    }
+
+    /// The `.cp` text: the schema, then a declaration for each source, reading its file
+    /// (`from_files`) or declared as an input, whose file is handed to the loader directly.
+    fn text(&self, from_files: bool) -> String {
+        let mut text = self.schema.clone();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for doc in &self.docs {
+            let origin = if from_files {
+                format!("{:?}", doc.path)
+            } else {
+                "input".to_string()
+            };
+            let _ = writeln!(text, "source {}: {} = {origin}", doc.source, doc.ty);
+        }
+        text
+    }
+
+    /// Writes the project to a temporary directory and opens it; its `.cp` text must
+    /// check without a diagnostic.
+    fn open_checked(&self, from_files: bool) -> Opened {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "schema.cp", &self.text(from_files));
+        if from_files {
+            for doc in &self.docs {
+                write(dir.path(), &doc.path, &doc.text);
+            }
+            for (path, text) in &self.files {
+                write(dir.path(), path, text);
+            }
+        }
+        let opened = open(dir.path());
+        assert!(
+            opened.problems.is_empty(),
+            "the schema does not check:\n{}",
+            render(&opened.sources, &opened.problems)
+        );
+        opened
+    }
+
+    /// Opens the project as `cpl` does: each source reads its file.
+    pub fn load(&self) -> Loaded {
+        let opened = self.open_checked(true);
+        Loaded {
+            values: opened.values,
+            registry: opened.registry.expect("the data loaded"),
+            diags: opened.diags,
+            sources: opened.sources,
+            program: opened.program,
+        }
+    }
+
+    /// Hands each file to the loader directly, within `limits`, with the type of its
+    /// source: for what a project cannot set (limits, parts) or never hands over (text
+    /// the reader refuses, such as NUL bytes).
+    pub fn load_with(&self, limits: Limits) -> Loaded {
+        let opened = self.open_checked(false);
+        let mut sources = opened.sources;
+        let program = opened.program;
+        let files: Vec<_> = self
+            .docs
+            .iter()
+            .map(|doc| {
+                let kind = FileKind::from_path(Path::new(&doc.path)).unwrap_or(FileKind::CommandLine);
+                sources.add(doc.path.as_str(), None, kind, doc.text.as_str())
             })
             .collect();
-        let key = key.and_then(|k| fields.iter().position(|f| &*f.name == k));
-        Arc::new(RecordType::new(fields, key))
-    }
-
-    /// Declares the next entity; its key is its first field.
-    pub fn entity(&mut self, name: &str, fields: Vec<F>) -> EntityId {
-        let block = format!("entity {name}");
-        let first = fields.first().map(|f| f.name).unwrap_or("name");
-        let record = self.record(&block, "{", fields, Some(first));
-        let id = EntityId(self.program.entities.len() as u32);
-        let text = self.sources.text(self.schema);
-        let at = text.find(&block).unwrap_or(0);
-        self.program.entities.push(EntityDef {
-            name: Arc::from(name),
-            record,
-            key: 0,
-            span: Span::new(self.schema, at, at + block.len()),
-            docs: None,
-        });
-        id
-    }
-
-    pub fn file(&mut self, name: &str, text: &str) -> FileId {
-        let kind = FileKind::from_path(Path::new(name)).unwrap_or(FileKind::CommandLine);
-        self.sources.add(name, None, kind, text)
-    }
-
-    /// Loads each (file, type, source name), then finishes the registry.
-    pub fn load(&self, docs: &[(FileId, Type, &str)]) -> Loaded {
-        let checker = Checks;
-        let mut diags = Vec::new();
-        let mut loader = Loader::new(&self.program, &self.sources, &checker).with_limits(self.limits.clone());
-        let values = docs
-            .iter()
-            .map(|(file, ty, name)| loader.load_document(*file, ty, name, &mut diags))
-            .collect();
-        let registry = loader.finish(&mut diags);
+        let (values, registry, diags) = {
+            let host = FixedHost::default();
+            let env = Env::new(&program, &sources, &[], &host);
+            let mut loader = Loader::new(&program, &sources, &env).with_limits(limits);
+            let mut diags = Vec::new();
+            let values = self
+                .docs
+                .iter()
+                .zip(files)
+                .map(|(doc, file)| {
+                    let ty = &program
+                        .sources
+                        .iter()
+                        .find(|s| *s.name == *doc.source)
+                        .expect("the source is declared")
+                        .ty;
+                    loader.load_document(file, ty, &doc.source, &mut diags)
+                })
+                .collect();
+            let registry = loader.finish(&mut diags);
+            (values, registry, diags)
+        };
         Loaded {
             values,
             registry,
             diags,
+            sources,
+            program,
         }
-    }
-
-    /// Loads one file as a list of entities of `kind`.
-    pub fn load_entities(&self, file: FileId, kind: EntityId, source: &str) -> Loaded {
-        self.load(&[(file, list(Type::Entity(kind)), source)])
-    }
-
-    pub fn location(&self, span: Span) -> String {
-        self.sources.location(span)
-    }
-
-    /// Diagnostics as text: code, message, each label with `file:line:col` and the text
-    /// it covers, help.
-    pub fn render(&self, diags: &[Diagnostic]) -> String {
-        let mut out = String::new();
-        for d in diags {
-            let _ = writeln!(out, "{}[{}] {}", d.severity.as_str(), d.code, d.message);
-            let label = |out: &mut String, kind: &str, l: &Label| {
-                let _ = writeln!(
-                    out,
-                    "  {kind} {} `{}`: {}",
-                    self.location(l.span),
-                    self.sources.slice(l.span).replace('\n', "\\n"),
-                    l.message
-                );
-            };
-            if let Some(primary) = &d.primary {
-                label(&mut out, "-->", primary);
-            }
-            for secondary in &d.secondary {
-                label(&mut out, "  +", secondary);
-            }
-            if let Some(help) = &d.help {
-                let _ = writeln!(out, "  help: {help}");
-            }
-        }
-        out
     }
 }
 
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// What a project's data came to.
 pub struct Loaded {
+    /// The value of each source, in the order declared.
     pub values: Vec<Option<Value>>,
     pub registry: Registry,
     pub diags: Vec<Diagnostic>,
+    pub sources: SourceMap,
+    pub program: Program,
 }
 
 impl Loaded {
+    /// The first source's value.
     pub fn value(&self) -> &Value {
         self.values[0].as_ref().expect("the document loaded")
     }
@@ -315,9 +269,68 @@ impl Loaded {
     pub fn codes(&self) -> Vec<&'static str> {
         self.diags.iter().map(|d| d.code.as_str()).collect()
     }
+
+    /// The id of the entity named `name`.
+    pub fn entity(&self, name: &str) -> EntityId {
+        let index = self
+            .program
+            .entities
+            .iter()
+            .position(|e| &*e.name == name)
+            .unwrap_or_else(|| panic!("no entity `{name}`"));
+        EntityId(index as u32)
+    }
+
+    pub fn location(&self, span: Span) -> String {
+        self.sources.location(span)
+    }
+
+    /// Where a record's origin is, found again in its file.
+    pub fn origin_span(&self, origin: &Origin) -> Span {
+        self.registry.locate(&self.sources, origin)
+    }
+
+    /// `file:line:col` of a record.
+    pub fn place(&self, value: &Value) -> String {
+        self.location(self.origin_span(record(value).origin.as_ref().expect("an origin")))
+    }
+
+    /// Diagnostics as text: code, message, each label with `file:line:col` and the text
+    /// it covers, help.
+    pub fn render(&self) -> String {
+        render(&self.sources, &self.diags)
+    }
 }
 
-pub fn record(value: &Value) -> &Arc<Record> {
+/// Diagnostics as text: code, message, each label with `file:line:col` and the text it
+/// covers, help.
+pub fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let _ = writeln!(out, "{}[{}] {}", d.severity.as_str(), d.code, d.message);
+        let label = |out: &mut String, kind: &str, l: &Label| {
+            let _ = writeln!(
+                out,
+                "  {kind} {} `{}`: {}",
+                sources.location(l.span),
+                sources.slice(l.span).replace('\n', "\\n"),
+                l.message
+            );
+        };
+        if let Some(primary) = &d.primary {
+            label(&mut out, "-->", primary);
+        }
+        for secondary in &d.secondary {
+            label(&mut out, "  +", secondary);
+        }
+        if let Some(help) = &d.help {
+            let _ = writeln!(out, "  help: {help}");
+        }
+    }
+    out
+}
+
+pub fn record(value: &Value) -> &std::sync::Arc<Record> {
     match value {
         Value::Record(r) => r,
         other => panic!("not a record: {other:?}"),
@@ -326,36 +339,4 @@ pub fn record(value: &Value) -> &Arc<Record> {
 
 pub fn field<'v>(value: &'v Value, name: &str) -> &'v Value {
     record(value).get(name).unwrap_or_else(|| panic!("no field `{name}`"))
-}
-
-/// Evaluates the tests' constraints: `it OP number` clauses joined by `and`; the text
-/// `boom` fails to evaluate.
-pub struct Checks;
-
-impl ConstraintEval for Checks {
-    fn holds(&self, constraint: &Constraint, value: &Value) -> Result<bool, String> {
-        if constraint.text == "boom" {
-            return Err("division by zero".to_string());
-        }
-        let x = match value {
-            Value::Int(n) => *n as f64,
-            Value::Float(x) => *x,
-            Value::Str(s) => s.len() as f64,
-            other => return Err(format!("cannot compare {}", other.kind_name())),
-        };
-        Ok(constraint.text.split(" and ").all(|clause| {
-            let parts: Vec<&str> = clause.split_whitespace().collect();
-            let [_, op, n] = parts[..] else {
-                panic!("bad clause {clause}")
-            };
-            let n: f64 = n.parse().unwrap();
-            match op {
-                ">=" => x >= n,
-                "<=" => x <= n,
-                ">" => x > n,
-                "<" => x < n,
-                _ => panic!("bad op {op}"),
-            }
-        }))
-    }
 }

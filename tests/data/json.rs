@@ -1,8 +1,8 @@
-//! JSON: typed loading without positions, and positions found again on demand.
+//! JSON: typed loading without positions, and positions found again on demand. Mistakes
+//! in one manifest's values are the fixtures `tests/ui/data/json_*`.
 use std::sync::Arc;
 
 use cpl::ir::Value;
-use cpl::ir::{RecordType, Type};
 use cpl::source::OriginAt;
 
 use crate::helpers::*;
@@ -22,41 +22,9 @@ type fleet_workflow = { name: string, steps: [workflow_step] }
 type fleet_doc = { agents: [agent], workflows: [fleet_workflow] }
 "#;
 
-pub fn fleet_world() -> (World, Type) {
-    let mut world = World::new(FLEET);
-    let agent = world.entity(
-        "agent",
-        vec![
-            f("name", Type::String),
-            f("version", Type::Version),
-            f("owner", Type::String),
-            f("drift", Type::Float),
-            f("deprecated", Type::Bool),
-            f("tags", list(Type::String)),
-        ],
-    );
-    let step = world.record(
-        "type workflow_step",
-        "{",
-        vec![f("id", Type::String), f("agent", Type::Ref(agent))],
-        None,
-    );
-    let workflow = world.record(
-        "type fleet_workflow",
-        "{",
-        vec![f("name", Type::String), f("steps", list(Type::Record(step)))],
-        None,
-    );
-    let doc = world.record(
-        "type fleet_doc",
-        "{",
-        vec![
-            f("agents", list(Type::Entity(agent))),
-            f("workflows", list(Type::Record(workflow))),
-        ],
-        None,
-    );
-    (world, Type::Record(doc))
+/// The fleet schema and a source reading `fleet.json` as a `fleet_doc`.
+pub fn fleet_world(text: &str) -> World {
+    World::new(FLEET).source("fleet", "fleet_doc", "fleet.json", text)
 }
 
 /// A fleet document like gen_fleet.py's, pretty-printed so positions span many lines.
@@ -95,24 +63,22 @@ fn value_at(text: &str, start: usize) -> serde_json::Value {
 
 #[test]
 fn fleet_loads_resolves_and_every_origin_finds_its_record() {
-    let (mut world, doc) = fleet_world();
     let text = fleet_json(300);
-    let file = world.file("fleet.json", &text);
-    let loaded = world.load(&[(file, doc, "fleet")]);
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = fleet_world(&text).load();
+    assert_eq!(loaded.render(), "");
     let fleet = loaded.value();
     let Value::List(agents) = field(fleet, "agents") else {
         panic!()
     };
     assert_eq!(agents.items.len(), 300);
-    assert_eq!(loaded.registry.count(AGENT), 300);
+    assert_eq!(loaded.registry.count(loaded.entity("agent")), 300);
     // Each agent's origin is the offset of its own object in the text, taken from where
     // its first key was read.
     for (i, agent) in agents.items.iter().enumerate() {
         let origin = record(agent).origin.clone().unwrap();
         assert!(matches!(origin.at, OriginAt::Offset(_)), "{origin:?}");
-        let span = loaded.registry.locate(&world.sources, &origin);
-        assert_eq!(world.sources.slice(span), "{");
+        let span = loaded.origin_span(&origin);
+        assert_eq!(loaded.sources.slice(span), "{");
         assert_eq!(value_at(&text, span.start as usize)["name"], format!("agent-{i:06}"));
     }
     // Steps resolve to their agents, and their origins find their objects too.
@@ -128,13 +94,11 @@ fn fleet_loads_resolves_and_every_origin_finds_its_record() {
     };
     let target = slot.resolved().expect("resolved");
     assert_eq!(record(target).key().as_deref(), Some(&*slot.key));
-    let span = loaded
-        .registry
-        .locate(&world.sources, record(step).origin.as_ref().unwrap());
+    let span = loaded.origin_span(record(step).origin.as_ref().unwrap());
     let found = value_at(&text, span.start as usize);
     assert_eq!(found["id"], "s3");
     assert_eq!(found["agent"].as_str(), Some(&*slot.key));
-    let lc = world.sources.line_col(file, span.start);
+    let lc = loaded.sources.line_col(span.file, span.start);
     assert!(lc.line > 3000, "pretty-printed: far down the file, got {lc:?}");
     // Repeated strings are shared.
     let tag = |i: usize| match field(&agents.items[i], "tags") {
@@ -149,20 +113,14 @@ fn fleet_loads_resolves_and_every_origin_finds_its_record() {
 
 #[test]
 fn a_record_whose_first_key_is_escaped_is_found_by_its_path() {
-    let (mut world, doc) = fleet_world();
     let text = r#"{"agents": [
   {"n\u0061me": "agent-000000", "version": "1.0.0", "owner": "o", "drift": 0.5, "deprecated": false, "tags": []},
   {
     "name": "agent-000001", "version": "1.0.0", "owner": "o", "drift": 0.5, "deprecated": false, "tags": []}
 ], "workflows": [{"name": "w", "steps": [{"id": "s", "agent": "agent-000009"}]}]}"#;
-    let file = world.file("fleet.json", text);
-    let loaded = world.load(&[(file, doc, "fleet")]);
+    let loaded = fleet_world(text).load();
     // The dangling reference is placed through the step's origin, an offset.
-    assert!(
-        world.render(&loaded.diags).contains("fleet.json:5:"),
-        "{}",
-        world.render(&loaded.diags)
-    );
+    assert!(loaded.render().contains("fleet.json:5:"), "{}", loaded.render());
     let Value::List(agents) = field(loaded.value(), "agents") else {
         panic!()
     };
@@ -175,15 +133,14 @@ fn a_record_whose_first_key_is_escaped_is_found_by_its_path() {
     );
     assert!(matches!(origin(1).at, OriginAt::Offset(_)), "{:?}", origin(1));
     for (i, line) in [(0, "2:3"), (1, "3:3")] {
-        let span = loaded.registry.locate(&world.sources, &origin(i));
-        assert_eq!(world.location(span), format!("fleet.json:{line}"));
-        assert_eq!(world.sources.slice(span), "{");
+        let span = loaded.origin_span(&origin(i));
+        assert_eq!(loaded.location(span), format!("fleet.json:{line}"));
+        assert_eq!(loaded.sources.slice(span), "{");
     }
 }
 
 #[test]
 fn fleet_mistakes_are_placed_far_down_the_file() {
-    let (mut world, doc) = fleet_world();
     let mut json: serde_json::Value = serde_json::from_str(&fleet_json(50)).unwrap();
     json["agents"][40]["drift"] = serde_json::json!("high");
     json["agents"][41]["version"] = serde_json::json!("v1");
@@ -193,14 +150,12 @@ fn fleet_mistakes_are_placed_far_down_the_file() {
     json["workflows"][2]["steps"][4]["agent"] = serde_json::json!("agent-00001");
     json["workflows"][3]["steps"][0]["agent"] = serde_json::json!("agent-000001@>=9");
     let text = serde_json::to_string_pretty(&json).unwrap();
-    let file = world.file("fleet.json", &text);
-    let loaded = world.load(&[(file, doc, "fleet")]);
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded = fleet_world(&text).load();
+    insta::assert_snapshot!(loaded.render());
 }
 
 #[test]
 fn every_mistake_in_a_json_manifest_is_placed() {
-    let mut world = World::agents();
     let text = r#"[
   {
     "name": "a1",
@@ -220,9 +175,8 @@ fn every_mistake_in_a_json_manifest_is_placed() {
   "not an agent",
   {"name": "a3", "version": "1.0.0", "owner": "o", "tools": [], "metadata": {"description": "d", "max_tokens": 5, "temperature": 0.5, "temperature": 0.6}}
 ]"#;
-    let file = world.file("agents.json", text);
-    let loaded = world.load_entities(file, AGENT, "agents");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded = World::agents().source("agents", "[agent]", "agents.json", text).load();
+    insta::assert_snapshot!(loaded.render());
     // Broken values are null placeholders; the rest of the record is kept.
     let items = loaded.items();
     assert_eq!(items.len(), 4);
@@ -233,13 +187,15 @@ fn every_mistake_in_a_json_manifest_is_placed() {
 
 #[test]
 fn one_element_or_a_list_and_nested_json_values() {
-    let mut world = World::agents();
-    let one = world.file(
-        "one.json",
-        r#"{"name": "t", "version": "1.0.0", "owner": "o", "metadata": {"category": "action", "inputs_schema": {"a": [1, {"b": null}], "b": "\u00e9"}, "outputs_schema": [true, 2.5, -3], "timeout_ms": 10, "labels": {"k": "v"}, "token": "hunter2", "timeout": "250ms"}}"#,
-    );
-    let loaded = world.load_entities(one, TOOL, "tools");
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = World::agents()
+        .source(
+            "tools",
+            "[tool]",
+            "one.json",
+            r#"{"name": "t", "version": "1.0.0", "owner": "o", "metadata": {"category": "action", "inputs_schema": {"a": [1, {"b": null}], "b": "\u00e9"}, "outputs_schema": [true, 2.5, -3], "timeout_ms": 10, "labels": {"k": "v"}, "token": "hunter2", "timeout": "250ms"}}"#,
+        )
+        .load();
+    assert_eq!(loaded.render(), "");
     let items = loaded.items();
     assert_eq!(items.len(), 1);
     let meta = field(&items[0], "metadata");
@@ -258,80 +214,43 @@ fn one_element_or_a_list_and_nested_json_values() {
     assert_eq!(field(meta, "timeout").to_string(), "250ms");
     let origin = record(&items[0]).origin.clone().unwrap();
     assert!(matches!(&origin.at, OriginAt::Offset(0)));
-    assert_eq!(
-        world.location(loaded.registry.locate(&world.sources, &origin)),
-        "one.json:1:1"
-    );
-}
-
-#[test]
-fn duplicates_inside_json_values_and_maps_show_both_places() {
-    let mut world = World::agents();
-    let text = "{\"name\": \"t\", \"version\": \"1.0.0\", \"owner\": \"o\",\n \"metadata\": {\"category\": \"data\", \"timeout_ms\": 1,\n  \"inputs_schema\": {\"x\": 1, \"y\": {\"z\": 1, \"z\": 2}, \"x\": 3},\n  \"outputs_schema\": {},\n  \"labels\": {\"a\": \"1\", \"a\": \"2\"}}}";
-    let file = world.file("dups.json", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    assert_eq!(loaded.location(loaded.origin_span(&origin)), "one.json:1:1");
 }
 
 #[test]
 fn int_widens_to_float_but_not_the_reverse() {
-    let mut world = World::new("type t = { x: float, y: int, z: float? }");
-    let ty = Type::Record(world.record(
-        "type t",
-        "{",
-        vec![f("x", Type::Float), f("y", Type::Int), f("z", opt(Type::Float))],
-        None,
-    ));
-    let good = world.file("good.json", r#"{"x": 3, "y": -4, "z": null}"#);
-    let bad = world.file("bad.json", r#"{"x": 3, "y": 4.0}"#);
-    let loaded = world.load(&[(good, ty.clone(), "t"), (bad, ty, "t")]);
+    let loaded = World::new("type t = { x: float, y: int, z: float? }")
+        .source("good", "t", "good.json", r#"{"x": 3, "y": -4, "z": null}"#)
+        .source("bad", "t", "bad.json", r#"{"x": 3, "y": 4.0}"#)
+        .load();
     let good = loaded.values[0].as_ref().unwrap();
     assert!(matches!(field(good, "x"), Value::Float(x) if *x == 3.0));
     assert!(matches!(field(good, "y"), Value::Int(-4)));
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    insta::assert_snapshot!(loaded.render());
 }
 
 #[test]
 fn keyed_record_types_carry_their_key() {
-    let mut world = World::new("type team = { key slug: string, size: int }");
-    let rt: Arc<RecordType> = world.record(
-        "type team",
-        "{",
-        vec![f("slug", Type::String), f("size", Type::Int)],
-        Some("slug"),
-    );
-    let file = world.file(
-        "teams.json",
-        r#"[{"slug": "core", "size": 3}, {"size": 1, "slug": "edge"}]"#,
-    );
-    let loaded = world.load(&[(file, list(Type::Record(rt)), "teams")]);
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = World::new("type team = { key slug: string, size: int }")
+        .source(
+            "teams",
+            "[team]",
+            "teams.json",
+            r#"[{"slug": "core", "size": 3}, {"size": 1, "slug": "edge"}]"#,
+        )
+        .load();
+    assert_eq!(loaded.render(), "");
     let keys: Vec<_> = loaded.items().iter().map(|t| record(t).key()).collect();
     assert_eq!(keys, [Some(Arc::from("core")), Some(Arc::from("edge"))]);
 }
 
 #[test]
 fn empty_and_malformed_json() {
-    let mut world = World::agents();
-    let empty = world.file("empty.json", "  \n");
-    let cut = world.file("cut.json", "[{\"name\": \"a\",\n  \"version\": ");
-    let bad = world.file("bad.json", "{\"name\": 'single'}");
-    let ty = list(Type::Entity(TOOL));
-    let loaded = world.load(&[
-        (empty, ty.clone(), "tools"),
-        (cut, ty.clone(), "tools"),
-        (bad, ty, "tools"),
-    ]);
+    let loaded = World::agents()
+        .source("empty", "[tool]", "empty.json", "  \n")
+        .source("cut", "[tool]", "cut.json", "[{\"name\": \"a\",\n  \"version\": ")
+        .source("bad", "[tool]", "bad.json", "{\"name\": 'single'}")
+        .load();
     assert!(loaded.values.iter().all(Option::is_none));
-    insta::assert_snapshot!(world.render(&loaded.diags));
-}
-
-#[test]
-fn enum_typos_and_bad_requirements_in_json() {
-    let mut world = World::agents();
-    let text = r#"{"name": "t", "version": "1.0.0", "owner": "o", "depends_on": ["t@^^1", "@1"],
- "metadata": {"category": "Data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1, "timeout": "5 parsecs", "released": "2027-02-30", "token": 42}}"#;
-    let file = world.file("tool.json", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    insta::assert_snapshot!(loaded.render());
 }

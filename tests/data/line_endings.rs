@@ -1,7 +1,6 @@
 //! Line ends and byte order marks: a CSV file saved with `\r\n` (RFC 4180, Excel), `\r`
 //! or a mix, with or without a UTF-8 byte order mark, loads to the same values and the
 //! same diagnostics at the same lines and columns as the file with `\n`.
-use cpl::ir::Type;
 use proptest::prelude::*;
 
 use crate::helpers::*;
@@ -38,29 +37,17 @@ fn saved(lines: &[String], ending: Ending, bom: bool, trailing_end: bool, seed: 
     out
 }
 
-fn svc_world() -> (World, cpl::ir::EntityId) {
-    let mut world = World::new(SCHEMA);
-    let id = world.entity(
-        "svc",
-        vec![
-            f("id", Type::String),
-            f("note", opt(Type::String)),
-            f("tags", list(Type::String)),
-            f("ports", list(Type::Int)),
-            f("zone", one_of(&["eu", "us"])),
-        ],
-    );
-    (world, id)
+/// The project: `SCHEMA`, and `text` as the source `svcs` in `svc.csv`.
+fn svc_world(text: &str) -> World {
+    World::new(SCHEMA).source("svcs", "[svc]", "svc.csv", text)
 }
 
 /// The loaded values as JSON and the diagnostics rendered with `file:line:col` and the
 /// text each label covers.
 fn load(text: &str) -> (String, String) {
-    let (mut world, id) = svc_world();
-    let file = world.file("svc.csv", text);
-    let loaded = world.load_entities(file, id, "svcs");
+    let loaded = svc_world(text).load();
     let values = loaded.values[0].as_ref().map(|v| v.to_json(false).to_string());
-    (values.unwrap_or_else(|| "no value".into()), world.render(&loaded.diags))
+    (values.unwrap_or_else(|| "no value".into()), loaded.render())
 }
 
 #[test]
@@ -92,12 +79,10 @@ fn crlf_cr_mixed_and_bom_load_as_lf_does() {
 
 #[test]
 fn an_unnamed_column_is_ignored_while_empty_and_reported_at_its_first_value() {
-    let (mut world, id) = svc_world();
     let text = "id,note,,tags,ports,zone,\na,,,,,eu,\nb,,,,,us,stray\nc,,\"\",,,eu,more\n";
-    let file = world.file("svc.csv", text);
-    let loaded = world.load_entities(file, id, "svcs");
+    let loaded = svc_world(text).load();
     assert_eq!(loaded.items().len(), 3, "every row still loads");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    insta::assert_snapshot!(loaded.render());
 }
 
 /// A cell as written in the file, and what it holds.
@@ -379,12 +364,10 @@ fn every_example_decides_the_same_with_its_data_saved_any_way() {
 /// reported like any row of the wrong length, never skipped in silence.
 #[test]
 fn a_row_of_one_quoted_empty_cell_is_reported_not_skipped() {
-    let (mut world, id) = svc_world();
     let text = "id,note,tags,ports,zone\r\na,,,,eu\r\n\"\"\r\n\r\nb,,,,us\r\n";
-    let file = world.file("svc.csv", text);
-    let loaded = world.load_entities(file, id, "svcs");
+    let loaded = svc_world(text).load();
     assert_eq!(loaded.items().len(), 2);
-    insta::assert_snapshot!(world.render(&loaded.diags), @r#"
+    insta::assert_snapshot!(loaded.render(), @r#"
     error[E0411] row has 1 cells, the header has 5
       --> svc.csv:3:1 `""`: this row
         + svc.csv:1:1 `id,note,tags,ports,zone`: the header

@@ -1,10 +1,8 @@
 //! Long JSON lists read in parts, one thread each: exactly what one thread reads.
 use serde_json::json;
 
-use cpl::data::Split;
-use cpl::ir::Type;
+use cpl::data::{Limits, Split};
 use cpl::ir::Value;
-use cpl::source::FileId;
 
 use crate::helpers::*;
 
@@ -23,43 +21,6 @@ entity agent {
 type team = { name: string, lead: ref agent }
 type doc = { tools: [tool], agents: [agent], teams: [team] }
 "#;
-
-const TOOL: cpl::ir::EntityId = cpl::ir::EntityId(0);
-const AGENT: cpl::ir::EntityId = cpl::ir::EntityId(1);
-
-fn world() -> (World, Type) {
-    let mut world = World::new(SCHEMA);
-    let tool = world.entity(
-        "tool",
-        vec![
-            f("name", Type::String),
-            f("version", Type::Version),
-            f("level", Type::Int).check("it >= 0"),
-            f("depends_on", list(Type::Ref(TOOL))).default(Value::list(vec![])),
-        ],
-    );
-    let agent = world.entity(
-        "agent",
-        vec![f("name", Type::String), f("tools", list(Type::Ref(tool)))],
-    );
-    let team = world.record(
-        "type team",
-        "{",
-        vec![f("name", Type::String), f("lead", Type::Ref(agent))],
-        None,
-    );
-    let doc = world.record(
-        "type doc",
-        "{",
-        vec![
-            f("tools", list(Type::Entity(tool))),
-            f("agents", list(Type::Entity(agent))),
-            f("teams", list(Type::Record(team))),
-        ],
-        None,
-    );
-    (world, Type::Record(doc))
-}
 
 /// 60 tools, 60 agents and 30 teams, with mistakes in every part of every list.
 fn document() -> String {
@@ -114,18 +75,23 @@ const IN_PARTS: [Split; 2] = [
     },
 ];
 
-fn load(world: &mut World, file: FileId, doc: &Type, split: Split) -> Loaded {
-    world.limits.split = split;
-    world.load(&[(file, doc.clone(), "doc")])
+/// `text` as the source `document`, handed to the loader with `split`.
+fn load(text: &str, split: Split) -> Loaded {
+    let limits = Limits {
+        split,
+        ..Limits::default()
+    };
+    World::new(SCHEMA)
+        .source("document", "doc", "doc.json", text)
+        .load_with(limits)
 }
 
 #[test]
 fn a_document_read_in_parts_is_read_as_in_one_piece() {
-    let (mut world, doc) = world();
-    let file = world.file("doc.json", &document());
-    let whole = load(&mut world, file, &doc, Split::NEVER);
+    let text = document();
+    let whole = load(&text, Split::NEVER);
 
-    let diagnostics = world.render(&whole.diags);
+    let diagnostics = whole.render();
     for code in ["E0402", "E0403", "E0404", "E0406", "E0407", "E0408", "E0410"] {
         assert!(diagnostics.contains(code), "{code} missing from:\n{diagnostics}");
     }
@@ -137,17 +103,19 @@ fn a_document_read_in_parts_is_read_as_in_one_piece() {
     // Where the parts are cut depends on how fast their threads go: several runs each.
     for split in IN_PARTS {
         for _ in 0..8 {
-            let parts = load(&mut world, file, &doc, split);
-            assert_same(&world, &whole, &parts, &diagnostics);
+            let parts = load(&text, split);
+            assert_same(&whole, &parts, &diagnostics);
         }
     }
 }
 
-fn assert_same(world: &World, whole: &Loaded, parts: &Loaded, diagnostics: &str) {
-    assert_eq!(world.render(&parts.diags), diagnostics);
+fn assert_same(whole: &Loaded, parts: &Loaded, diagnostics: &str) {
+    assert_eq!(parts.render(), diagnostics);
     assert_eq!(parts.value().to_json(false), whole.value().to_json(false));
-    assert_eq!(parts.registry.count(TOOL), whole.registry.count(TOOL));
-    assert_eq!(parts.registry.count(AGENT), whole.registry.count(AGENT));
+    for kind in ["tool", "agent"] {
+        let count = |loaded: &Loaded| loaded.registry.count(loaded.entity(kind));
+        assert_eq!(count(parts), count(whole));
+    }
 
     // Every record is found at the same place, and every reference reaches the same
     // record (or none).
@@ -159,14 +127,7 @@ fn assert_same(world: &World, whole: &Loaded, parts: &Loaded, diagnostics: &str)
         let (whole_items, part_items) = (items(whole), items(parts));
         assert_eq!(whole_items.len(), part_items.len());
         for (a, b) in whole_items.iter().zip(&part_items) {
-            let at = |loaded: &Loaded, v: &Value| {
-                world.location(
-                    loaded
-                        .registry
-                        .locate(&world.sources, record(v).origin.as_ref().unwrap()),
-                )
-            };
-            assert_eq!(at(parts, b), at(whole, a));
+            assert_eq!(parts.place(b), whole.place(a));
             for (x, y) in record(a).fields.iter().zip(record(b).fields.iter()) {
                 assert_eq!(targets(x), targets(y));
             }
@@ -185,22 +146,19 @@ fn targets(value: &Value) -> Vec<Option<String>> {
 
 #[test]
 fn a_number_out_of_range_in_a_part_is_placed_as_in_one_piece() {
-    let (mut world, doc) = world();
     let text = document().replacen("\"level\": 4", "\"level\": 1e400", 3);
-    let file = world.file("doc.json", &text);
-    let whole = load(&mut world, file, &doc, Split::NEVER);
-    let diagnostics = world.render(&whole.diags);
+    let whole = load(&text, Split::NEVER);
+    let diagnostics = whole.render();
     assert!(diagnostics.contains("number out of range"), "{diagnostics}");
     for split in IN_PARTS {
-        let parts = load(&mut world, file, &doc, split);
+        let parts = load(&text, split);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
-        assert_eq!(world.render(&parts.diags), diagnostics);
+        assert_eq!(parts.render(), diagnostics);
     }
 }
 
 #[test]
 fn a_syntax_error_in_a_list_read_in_parts_is_reported_as_in_one_piece() {
-    let (mut world, doc) = world();
     // A missing comma between two tools, after the first part has begun.
     let text = document().replacen(
         "},\n    {\n      \"name\": \"tool-45\"",
@@ -208,13 +166,12 @@ fn a_syntax_error_in_a_list_read_in_parts_is_reported_as_in_one_piece() {
         1,
     );
     assert_ne!(text, document());
-    let file = world.file("doc.json", &text);
-    let whole = load(&mut world, file, &doc, Split::NEVER);
-    let diagnostics = world.render(&whole.diags);
+    let whole = load(&text, Split::NEVER);
+    let diagnostics = whole.render();
     assert!(diagnostics.contains("expected `,` or `]`"), "{diagnostics}");
     for split in IN_PARTS {
-        let parts = load(&mut world, file, &doc, split);
+        let parts = load(&text, split);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
-        assert_eq!(world.render(&parts.diags), diagnostics);
+        assert_eq!(parts.render(), diagnostics);
     }
 }

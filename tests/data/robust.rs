@@ -1,7 +1,6 @@
 //! Invariants: loading never panics, whatever the bytes; a failed document leaves no
 //! trace in the registry; the registry can be shared between threads.
-use cpl::data::Registry;
-use cpl::ir::Type;
+use cpl::data::{Limits, Registry};
 use cpl::ir::Value;
 use cpl::source::Locator;
 use proptest::prelude::*;
@@ -23,12 +22,12 @@ fn load_anything(text: &str) {
         ("x.csv", GOOD_CSV),
     ] {
         let _ = good;
-        let mut world = World::agents();
-        let file = world.file(name, text);
-        let loaded = world.load_entities(file, TOOL, "tools");
+        let loaded = World::agents()
+            .source("tools", "[tool]", name, text)
+            .load_with(Limits::default());
         for d in &loaded.diags {
             let span = d.span().expect("every data diagnostic has a place");
-            let len = world.sources.text(span.file).len() as u32;
+            let len = loaded.sources.text(span.file).len() as u32;
             assert!(span.start <= span.end && span.end <= len, "{name}: {d:?}");
             assert!(!d.message.ends_with('.'), "{}", d.message);
             assert!(
@@ -37,7 +36,7 @@ fn load_anything(text: &str) {
                 d.message
             );
         }
-        let _ = world.render(&loaded.diags);
+        let _ = loaded.render();
     }
 }
 
@@ -79,19 +78,27 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any bytes, read as text the way a lossy reader would, in each format as a list of
+    /// `json`: whatever the loader makes of them, it does not panic.
+    #[test]
+    fn loading_any_bytes_as_data_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400), kind in 0..4usize) {
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let path = ["data.json", "data.yaml", "data.csv", "data.toml"][kind];
+        let _ = World::new("").source("fuzz", "[json]", path, &text).load_with(Limits::default());
+    }
+}
+
 #[test]
 fn the_good_documents_are_good() {
-    let mut world = World::agents();
-    let docs: Vec<_> = [
-        ("g.yaml", GOOD_YAML),
-        ("g.json", GOOD_JSON),
-        ("g.toml", GOOD_TOML),
-        ("g.csv", GOOD_CSV),
-    ]
-    .iter()
-    .map(|(name, text)| (world.file(name, text), list(Type::Entity(TOOL)), "tools"))
-    .collect();
-    let loaded = world.load(&docs);
+    let loaded = World::agents()
+        .source("tools_yaml", "[tool]", "g.yaml", GOOD_YAML)
+        .source("tools_json", "[tool]", "g.json", GOOD_JSON)
+        .source("tools", "[tool]", "g.toml", GOOD_TOML)
+        .source("tools_csv", "[tool]", "g.csv", GOOD_CSV)
+        .load();
     // Each file defines `t` (three duplicates) and refers to the missing `u` (three times);
     // the first `t` requires itself: a cycle of one.
     let codes = loaded.codes();
@@ -99,7 +106,7 @@ fn the_good_documents_are_good() {
         codes.iter().filter(|c| **c == "E0406").count(),
         3,
         "{}",
-        world.render(&loaded.diags)
+        loaded.render()
     );
     assert_eq!(codes.iter().filter(|c| **c == "E0407").count(), 3);
     assert_eq!(codes.iter().filter(|c| **c == "E0410").count(), 1);
@@ -108,58 +115,30 @@ fn the_good_documents_are_good() {
 
 #[test]
 fn a_document_that_fails_to_parse_leaves_nothing_behind() {
-    let mut world = World::agents();
     // `cut.json` defines `a` then breaks off; `b.json` refers to `a`.
-    let cut = world.file("cut.json", r#"[{"name": "a", "version": "1.0.0", "owner": "o", "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}, {"name": "#);
-    let user = world.file("b.json", r#"[{"name": "b", "version": "1.0.0", "owner": "o", "depends_on": ["a"], "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}]"#);
-    let ty = list(Type::Entity(TOOL));
-    let loaded = world.load(&[(cut, ty.clone(), "tools"), (user, ty, "tools")]);
-    assert_eq!(loaded.codes(), ["E0411", "E0407"], "{}", world.render(&loaded.diags));
-    assert!(loaded.registry.get(TOOL, "a").is_none());
-    assert_eq!(loaded.registry.count(TOOL), 1);
-}
-
-#[test]
-fn constraint_checks_that_fail_to_run_are_reported() {
-    let mut world = World::new("type t = { n: int where boom, m: int? where it > 1 }");
-    let ty = Type::Record(world.record(
-        "type t",
-        "{",
-        vec![f("n", Type::Int).check("boom"), f("m", opt(Type::Int)).check("it > 1")],
-        None,
-    ));
-    let file = world.file("t.yaml", "n: 1\nm: null\n");
-    let loaded = world.load(&[(file, ty, "t")]);
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded = World::agents()
+        .source("cut", "[tool]", "cut.json", r#"[{"name": "a", "version": "1.0.0", "owner": "o", "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}, {"name": "#)
+        .source("user", "[tool]", "b.json", r#"[{"name": "b", "version": "1.0.0", "owner": "o", "depends_on": ["a"], "metadata": {"category": "data", "inputs_schema": 1, "outputs_schema": 1, "timeout_ms": 1}}]"#)
+        .load();
+    assert_eq!(loaded.codes(), ["E0411", "E0407"], "{}", loaded.render());
+    let tool = loaded.entity("tool");
+    assert!(loaded.registry.get(tool, "a").is_none());
+    assert_eq!(loaded.registry.count(tool), 1);
 }
 
 #[test]
 fn entities_nested_in_entities_own_their_references() {
     // A team holds its lead inline (an entity inside an entity); the lead refers to its
     // mentor. The cycle is among `person`s; the team's own reference belongs to the team.
-    let mut world = World::new(
-        "entity person {\n  key name: string\n  mentor: ref person?\n}\nentity team {\n  key id: string\n  lead: person\n  peer: ref team?\n}\n",
-    );
-    let person = world.entity(
-        "person",
-        vec![
-            f("name", Type::String),
-            f("mentor", opt(Type::Ref(cpl::ir::EntityId(0)))),
-        ],
-    );
-    let team = world.entity(
-        "team",
-        vec![
-            f("id", Type::String),
-            f("lead", Type::Entity(person)),
-            f("peer", opt(Type::Ref(cpl::ir::EntityId(1)))),
-        ],
-    );
     let text =
         "- id: core\n  lead: {name: ada, mentor: bob}\n  peer: core\n- id: edge\n  lead: {name: bob, mentor: ada}\n";
-    let file = world.file("teams.yaml", text);
-    let loaded = world.load_entities(file, team, "teams");
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded = World::new(
+        "entity person {\n  key name: string\n  mentor: ref person?\n}\nentity team {\n  key id: string\n  lead: person\n  peer: ref team?\n}\n",
+    )
+    .source("teams", "[team]", "teams.yaml", text)
+    .load();
+    insta::assert_snapshot!(loaded.render());
+    let person = loaded.entity("person");
     assert_eq!(loaded.registry.count(person), 2);
     let ada = loaded.registry.get(person, "ada").unwrap();
     let Value::Ref(mentor) = ada.get("mentor").unwrap() else {
@@ -170,22 +149,13 @@ fn entities_nested_in_entities_own_their_references() {
 
 #[test]
 fn json_keys_with_escapes_and_a_byte_order_mark_are_located() {
-    let mut world = World::new("type t = { key name: string, n: int }");
-    let rt = world.record(
-        "type t",
-        "{",
-        vec![f("name", Type::String), f("n", Type::Int)],
-        Some("name"),
-    );
     let text = "\u{feff}[\n {\"na\\u006de\": \"x\", \"n\": 1},\n {\"name\": \"y\", \"\\u006e\": \"two\"}\n]";
-    let file = world.file("esc.json", text);
-    let loaded = world.load(&[(file, list(Type::Record(rt)), "ts")]);
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    let loaded = World::new("type t = { key name: string, n: int }")
+        .source("ts", "[t]", "esc.json", text)
+        .load();
+    insta::assert_snapshot!(loaded.render());
     let items = loaded.items();
-    let span = loaded
-        .registry
-        .locate(&world.sources, record(&items[1]).origin.as_ref().unwrap());
-    assert_eq!(world.location(span), "esc.json:3:2");
+    assert_eq!(loaded.place(&items[1]), "esc.json:3:2");
 }
 
 #[test]
@@ -202,34 +172,30 @@ fn the_registry_and_locator_can_be_shared_between_threads() {
 #[test]
 fn numbers_too_large_are_approximated_or_reported_never_nan_or_infinity() {
     let schema = "entity n {\n  key id: string\n  x: float?\n  j: json?\n}\n";
-    let mut world = World::new(schema);
-    let id = world.entity(
-        "n",
-        vec![f("id", Type::String), f("x", opt(Type::Float)), f("j", opt(Type::Json))],
-    );
-    let toml = world.file(
-        "n.toml",
-        "[[ns]]\nid = \"hex\"\nx = 0xFFFF_FFFF_FFFF_FFFF_FF\nj = 0o7777_7777_7777_7777_7777_77\n\n[[ns]]\nid = \"dec\"\nx = 99_999_999_999_999_999_999\nj = -99999999999999999999\n\n[[ns]]\nid = \"huge\"\nx = 1e400\nj = -2e999\n\n[[ns]]\nid = \"special\"\nx = -inf\nj = 1.5\n",
-    );
-    let yaml = world.file(
-        "n.yaml",
-        "- id: y\n  x: 99999999999999999999\n  j: 18446744073709551616\n",
-    );
-    // serde-saphyr itself refuses a YAML number a float cannot hold: the file is malformed.
-    let huge_yaml = world.file("huge.yaml", "- id: yhuge\n  x: 1e400\n");
-    let loaded = world.load(&[
-        (toml, list(Type::Entity(id)), "ns"),
-        (yaml, list(Type::Entity(id)), "ns"),
-        (huge_yaml, list(Type::Entity(id)), "ns"),
-    ]);
+    let loaded = World::new(schema)
+        .source(
+            "ns",
+            "[n]",
+            "n.toml",
+            "[[ns]]\nid = \"hex\"\nx = 0xFFFF_FFFF_FFFF_FFFF_FF\nj = 0o7777_7777_7777_7777_7777_77\n\n[[ns]]\nid = \"dec\"\nx = 99_999_999_999_999_999_999\nj = -99999999999999999999\n\n[[ns]]\nid = \"huge\"\nx = 1e400\nj = -2e999\n\n[[ns]]\nid = \"special\"\nx = -inf\nj = 1.5\n",
+        )
+        .source(
+            "ns_yaml",
+            "[n]",
+            "n.yaml",
+            "- id: y\n  x: 99999999999999999999\n  j: 18446744073709551616\n",
+        )
+        // serde-saphyr itself refuses a YAML number a float cannot hold: the file is malformed.
+        .source("ns_huge", "[n]", "huge.yaml", "- id: yhuge\n  x: 1e400\n")
+        .load();
     let json = |doc: usize| loaded.values[doc].as_ref().map(|v| v.to_json(false).to_string());
     assert_eq!(
         json(0).unwrap(),
         r#"[{"id":"hex","x":4.722366482869645e+21,"j":7.378697629483821e+19},{"id":"dec","x":1e+20,"j":-1e+20},{"id":"huge","x":null,"j":null},{"id":"special","x":null,"j":1.5}]"#
     );
     // `-inf` is no more a number cpl holds than `1e400`: reported where it is written.
-    assert!(world.render(&loaded.diags).contains("`-inf` is not a finite number"));
+    assert!(loaded.render().contains("`-inf` is not a finite number"));
     assert_eq!(json(1).unwrap(), r#"[{"id":"y","x":1e+20,"j":1.8446744073709552e+19}]"#);
     assert!(loaded.values[2].is_none());
-    insta::assert_snapshot!(world.render(&loaded.diags));
+    insta::assert_snapshot!(loaded.render());
 }

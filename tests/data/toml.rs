@@ -1,5 +1,5 @@
-//! TOML: one element as the table, or several as `[[source]]` tables.
-use cpl::ir::Type;
+//! TOML: one element as the table, or several as `[[source]]` tables. Mistakes in TOML
+//! manifests are the fixtures `tests/ui/data/toml_*`.
 use cpl::ir::Value;
 
 use crate::helpers::*;
@@ -27,10 +27,8 @@ metadata = { category = "retrieval", inputs_schema = 1, outputs_schema = 2, time
 
 #[test]
 fn an_array_of_tables_named_after_the_source_is_the_list() {
-    let mut world = World::agents();
-    let file = world.file("tools.toml", TOOLS);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = World::agents().source("tools", "[tool]", "tools.toml", TOOLS).load();
+    assert_eq!(loaded.render(), "");
     let items = loaded.items();
     assert_eq!(items.len(), 2);
     let meta = field(&items[0], "metadata");
@@ -43,10 +41,8 @@ fn an_array_of_tables_named_after_the_source_is_the_list() {
     let spans: Vec<String> = items
         .iter()
         .map(|i| {
-            let span = loaded
-                .registry
-                .locate(&world.sources, record(i).origin.as_ref().unwrap());
-            format!("{} `{}`", world.location(span), world.sources.slice(span))
+            let span = loaded.origin_span(record(i).origin.as_ref().unwrap());
+            format!("{} `{}`", loaded.location(span), loaded.sources.slice(span))
         })
         .collect();
     assert_eq!(spans, ["tools.toml:1:1 `[[tools]]`", "tools.toml:14:1 `[[tools]]`"]);
@@ -54,41 +50,8 @@ fn an_array_of_tables_named_after_the_source_is_the_list() {
 
 #[test]
 fn a_single_table_is_one_element() {
-    let mut world = World::agents();
     let text = "name = \"solo\"\nversion = \"0.1.0\"\nowner = \"me\"\n[metadata]\ncategory = \"action\"\ninputs_schema = []\noutputs_schema = []\ntimeout_ms = 1\n";
-    let file = world.file("solo.toml", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    assert_eq!(world.render(&loaded.diags), "");
+    let loaded = World::agents().source("tools", "[tool]", "solo.toml", text).load();
+    assert_eq!(loaded.render(), "");
     assert_eq!(record(&loaded.items()[0]).key().as_deref(), Some("solo"));
-}
-
-#[test]
-fn toml_mistakes_and_duplicates() {
-    let mut world = World::agents();
-    let mistakes = world.file(
-        "bad.toml",
-        "name = \"t\"\nversion = 1\nowner = \"o\"\nextra = true\n[metadata]\ncategory = \"dat\"\ninputs_schema = 1\noutputs_schema = 1\ntimeout_ms = 1.5\nreleased = 2024-01-02T10:00:00\n",
-    );
-    let dup = world.file("dup.toml", "name = \"t\"\nowner = \"a\"\nowner = \"b\"\n");
-    let dup_table = world.file("dup_table.toml", "[metadata]\na = 1\n[metadata]\nb = 2\n");
-    let broken = world.file("broken.toml", "name = \"t\n");
-    let empty = world.file("empty.toml", "# nothing\n");
-    let ty = list(Type::Entity(TOOL));
-    let loaded = world.load(&[
-        (mistakes, ty.clone(), "tools"),
-        (dup, ty.clone(), "tools"),
-        (dup_table, ty.clone(), "tools"),
-        (broken, ty.clone(), "tools"),
-        (empty, ty, "tools"),
-    ]);
-    insta::assert_snapshot!(world.render(&loaded.diags));
-}
-
-#[test]
-fn missing_fields_constraints_and_versions_in_toml() {
-    let mut world = World::agents();
-    let text = "[[tools]]\nname = \"a\"\nversion = \"1.x\"\n[tools.metadata]\ncategory = \"data\"\ninputs_schema = 1\noutputs_schema = 1\ntimeout_ms = 0\n\n[[tools]]\nname = \"b\"\nversion = \"1.0.0\"\nowner = \"o\"\ndepends_on = [\"a@^1\", \"zz\"]\n";
-    let file = world.file("tools.toml", text);
-    let loaded = world.load_entities(file, TOOL, "tools");
-    insta::assert_snapshot!(world.render(&loaded.diags));
 }

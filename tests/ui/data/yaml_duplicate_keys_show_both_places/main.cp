@@ -1,0 +1,23 @@
+// expect: E0406
+// A key given twice in a manifest, or inside one of its `json` values, shows both places.
+
+entity tool {
+  key name: string
+  version: version
+  owner: string
+  deprecated: bool = false
+  depends_on: [ref tool] = []
+  metadata: {
+    category: "data" | "action" | "retrieval"
+    inputs_schema: json
+    outputs_schema: json
+    timeout_ms: int where it > 0
+    retry_attempts: int = 0
+    timeout: duration?
+    released: timestamp?
+    labels: map[string] = {}
+    token: secret?
+  }
+}
+
+source tools: [tool] = "dup.yaml"
