@@ -9,13 +9,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cpl::check::CheckOptions;
 use cpl::data::{Limits, Loader, Registry};
 use cpl::diagnostics::{Diagnostic, Label};
 use cpl::eval::{Env, FixedHost};
 use cpl::ir::{EntityId, Program};
 use cpl::ir::{Record, Value};
-use cpl::project::Project;
+use cpl::session::{OpenOptions, Session, Vars};
 use cpl::source::{FileKind, Origin, SourceMap, Span};
 
 /// The schema of the language brief: agents and the tools they use.
@@ -73,11 +72,11 @@ pub struct Opened {
 /// The one place a test opens a project: reads, parses and checks its `.cp` files, then
 /// loads the data its sources declare.
 pub fn open(root: &Path) -> Opened {
-    let options = CheckOptions {
-        now: jiff::Timestamp::UNIX_EPOCH,
+    let options = OpenOptions {
+        vars: Vars::Fixed(Default::default()),
+        ..OpenOptions::new(jiff::Timestamp::UNIX_EPOCH)
     };
-    let mut project = Project::load(root, &options);
-    let data = project.load_data(&[], None, &FixedHost::default());
+    let Session { project, data, .. } = Session::open(root, &options);
     let mut diags = data.fatal;
     diags.extend(data.diagnostics);
     Opened {
