@@ -221,36 +221,3 @@ pub(crate) fn absent_value(field: &FieldType, lists_default_empty: bool) -> Opti
     }
     None
 }
-
-/// Which fields of a record were given, as a bit set.
-pub(crate) struct FieldSet {
-    small: u64,
-    large: Vec<bool>,
-}
-
-impl FieldSet {
-    pub fn new(len: usize) -> FieldSet {
-        FieldSet {
-            small: 0,
-            large: if len > 64 { vec![false; len] } else { Vec::new() },
-        }
-    }
-
-    pub fn contains(&self, index: usize) -> bool {
-        if self.large.is_empty() {
-            index < 64 && self.small & (1 << index) != 0
-        } else {
-            self.large.get(index).copied().unwrap_or(false)
-        }
-    }
-
-    pub fn insert(&mut self, index: usize) {
-        if self.large.is_empty() {
-            if index < 64 {
-                self.small |= 1 << index;
-            }
-        } else if let Some(slot) = self.large.get_mut(index) {
-            *slot = true;
-        }
-    }
-}

@@ -76,6 +76,7 @@ mod csv;
 mod json;
 mod keys;
 mod problem;
+mod record;
 mod registry;
 mod toml;
 mod tree;
@@ -405,6 +406,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         Some(self.walk(file, diags, |walker| {
+            walker.cells = true;
             let values: Vec<Value> = rows.rows.iter().map(|row| walker.value(row, record_ty, None)).collect();
             if list {
                 Value::list(values)
