@@ -206,18 +206,3 @@ pub(crate) fn check_constraint(
         Err(error) => Err(problem::constraint_error(field, &constraint.text, &error)),
     }
 }
-
-/// The value an absent field takes: its default, else `null` when optional, else an
-/// empty list for lists when `lists_default_empty` (CSV), else `None` (missing).
-pub(crate) fn absent_value(field: &FieldType, lists_default_empty: bool) -> Option<Value> {
-    if let Some(default) = &field.default {
-        return Some(default.clone());
-    }
-    if field.ty.is_optional() {
-        return Some(Value::Null);
-    }
-    if lists_default_empty && matches!(field.ty, Type::List(_)) {
-        return Some(Value::list(Vec::new()));
-    }
-    None
-}

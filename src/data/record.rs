@@ -8,7 +8,7 @@
 //! record's own fields unless something is wrong: its places are `()` there (a vector of
 //! them never allocates), and repeats and unknown keys are kept only once they occur.
 
-use crate::ir::{ConstraintEval, EntityId, FieldType, Program, RecordType, Value};
+use crate::ir::{ConstraintEval, EntityId, FieldType, Program, RecordType, Type, Value};
 
 use super::convert;
 use super::problem::{self, Problem};
@@ -185,7 +185,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
         let Some(field) = self.record.fields.get(index) else {
             return Ok(());
         };
-        match convert::absent_value(field, self.empty_lists) {
+        match absent_value(field, self.empty_lists) {
             Some(value) => {
                 if let Some(slot) = self.values.get_mut(index) {
                     *slot = value;
@@ -215,7 +215,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
             if self.given.contains(index) {
                 continue;
             }
-            match convert::absent_value(field, self.empty_lists) {
+            match absent_value(field, self.empty_lists) {
                 Some(value) => {
                     if let Some(slot) = self.values.get_mut(index) {
                         *slot = value;
@@ -226,6 +226,22 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
         }
         self.values.into_boxed_slice()
     }
+}
+
+/// The value an absent field takes: its default, else `null` when optional, else an
+/// empty list for lists when `lists_default_empty` (CSV), else `None` (missing). CSV's
+/// header check asks it too, so a column it does not miss is not missed by the rows.
+pub(crate) fn absent_value(field: &FieldType, lists_default_empty: bool) -> Option<Value> {
+    if let Some(default) = &field.default {
+        return Some(default.clone());
+    }
+    if field.ty.is_optional() {
+        return Some(Value::Null);
+    }
+    if lists_default_empty && matches!(field.ty, Type::List(_)) {
+        return Some(Value::list(Vec::new()));
+    }
+    None
 }
 
 /// Which fields of a record were given, as a bit set.
