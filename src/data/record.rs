@@ -6,7 +6,10 @@
 //!
 //! The JSON reader builds 100 000s of records, so the builder allocates nothing but the
 //! record's own fields unless something is wrong: its places are `()` there (a vector of
-//! them never allocates), and repeats and unknown keys are kept only once they occur.
+//! them never allocates), and repeats and unknown keys are kept only once they occur. Its
+//! methods on the way of every field are `#[inline]`, so that they become part of the
+//! reader's loop as the code they replaced was (called across codegen units, they made
+//! the load measurably slower).
 
 use crate::ir::{ConstraintEval, EntityId, FieldType, Program, RecordType, Type, Value};
 
@@ -65,6 +68,7 @@ pub(crate) struct RecordBuilder<'r, P> {
 impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     /// A builder for a record of `record`: an entity of `kind`, or the value of the field
     /// `holder`. `empty_lists` is CSV's rule for lists with no value.
+    #[inline]
     pub fn new(
         program: &'r Program,
         record: &'r RecordType,
@@ -88,6 +92,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     }
 
     /// The key for the name `name`.
+    #[inline]
     pub fn lookup<'k>(&self, name: &'k str) -> Key<'k> {
         match self.record.field(name) {
             Some((index, _)) => Key::Field(index),
@@ -107,6 +112,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     }
 
     /// Decides what the value after `key`, found at `at`, is for.
+    #[inline]
     pub fn key(&mut self, key: Key<'_>, at: P) -> Take<'r, P> {
         let record = self.record;
         match key {
@@ -167,6 +173,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
 
     /// Sets a field's value as read; a problem with it (its `where` fails) is placed at
     /// the value.
+    #[inline]
     pub fn set(&mut self, index: usize, value: Value, constraints: &dyn ConstraintEval) -> Result<(), Problem> {
         let checked = match self.record.fields.get(index) {
             Some(field) => convert::check_constraint(constraints, field, &value),
@@ -181,6 +188,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     /// A field given with no value (an unquoted empty CSV cell, or the placeholder of a
     /// column the header lacks): its default, `null` when optional, an empty list, else
     /// missing, reported at the cell.
+    #[inline]
     pub fn empty(&mut self, index: usize, column: &str) -> Result<(), Problem> {
         let Some(field) = self.record.fields.get(index) else {
             return Ok(());
@@ -197,6 +205,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     }
 
     /// Where the key of field `index` was given, if it was.
+    #[inline]
     pub fn place(&self, index: usize) -> Option<P> {
         if self.given.contains(index) {
             self.places.get(index).copied()
@@ -208,6 +217,7 @@ impl<'r, P: Copy + Default> RecordBuilder<'r, P> {
     /// The record's fields: every field not given takes its default, `null` when
     /// optional (and an empty list by CSV's rule), and is otherwise missing, reported
     /// through `missing` at the record.
+    #[inline]
     pub fn finish(mut self, mut missing: impl FnMut(Problem)) -> Box<[Value]> {
         let entity = self.kind.and_then(|k| self.program.entities.get(k.index()));
         let name = entity.map(|e| &*e.name);
@@ -251,6 +261,7 @@ struct FieldSet {
 }
 
 impl FieldSet {
+    #[inline]
     fn new(len: usize) -> FieldSet {
         FieldSet {
             small: 0,
@@ -258,6 +269,7 @@ impl FieldSet {
         }
     }
 
+    #[inline]
     fn contains(&self, index: usize) -> bool {
         if self.large.is_empty() {
             index < 64 && self.small & (1 << index) != 0
@@ -266,6 +278,7 @@ impl FieldSet {
         }
     }
 
+    #[inline]
     fn insert(&mut self, index: usize) {
         if self.large.is_empty() {
             if index < 64 {
