@@ -17,6 +17,7 @@ use crate::source::{FileId, Span};
 
 use super::convert;
 use super::problem::{self, Problem};
+use super::record;
 use super::tree::{Entry, Node, NodeKind};
 
 /// The rows of a CSV file as record nodes, plus the diagnostics of the header and of
@@ -59,8 +60,10 @@ pub(crate) fn parse(
     let header_end = header_cells.last().map_or(header_start, |c| c.1);
     let mut diags = Collector::new(max_per_code);
     let mut columns: Vec<Option<Vec<Seg>>> = Vec::new();
-    // Every named column, accepted or not: a rejected one is not also "missing".
-    let mut seen: Vec<Vec<Seg>> = Vec::new();
+    // Every named column, accepted or rejected, with its header cell: a rejected one is
+    // not also "missing", and naming it again is a duplicate key, as in the other formats
+    // (a column an open record ignores is ignored again).
+    let mut seen: Vec<(Vec<Seg>, Span)> = Vec::new();
     let mut rejected: Vec<Vec<Seg>> = Vec::new();
     // Columns with an empty header cell, as spreadsheets export: (index, header cell).
     let mut unnamed: Vec<(usize, Span)> = Vec::new();
@@ -74,24 +77,24 @@ pub(crate) fn parse(
         let segs = split_header(name, base + content);
         let span = Span::new(file, base + start, base + end);
         let full_name = segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
-        let duplicate = columns
-            .iter()
-            .zip(&header_cells)
-            .find(|(c, _)| c.as_ref().is_some_and(|c| same_path(c, &segs)));
-        if let Some((_, &(first_start, first_end, _))) = duplicate {
-            diags.push(problem::duplicate_in_document(&full_name).at(span).with_label(
-                Span::new(file, base + first_start, base + first_end),
-                problem::FIRST_GIVEN,
-            ));
+        if let Some((_, first)) = seen.iter().find(|(c, _)| same_path(c, &segs)) {
+            diags.push(
+                problem::duplicate_in_document(&full_name)
+                    .at(span)
+                    .with_label(*first, problem::FIRST_GIVEN),
+            );
             columns.push(None);
             continue;
         }
-        seen.push(segs.clone());
         match resolve_column(program, record_ty, &segs) {
-            Ok(true) => columns.push(Some(segs)),
+            Ok(true) => {
+                seen.push((segs.clone(), span));
+                columns.push(Some(segs));
+            }
             // A column an open record does not declare: ignored.
             Ok(false) => columns.push(None),
             Err(error) => {
+                seen.push((segs.clone(), span));
                 let (problem, seg) = *error;
                 if seg.is_none() {
                     // A field a cell cannot hold: reported here, absent from every row.
@@ -105,7 +108,7 @@ pub(crate) fn parse(
     }
     let header_span = Span::new(file, base + header_start, base + header_end);
     let mut absent: Vec<Vec<Seg>> = rejected;
-    let given: Vec<&[Seg]> = seen.iter().map(Vec::as_slice).collect();
+    let given: Vec<&[Seg]> = seen.iter().map(|(segs, _)| segs.as_slice()).collect();
     missing_columns(program, record_ty, &given, &mut absent, |problem| {
         diags.push(problem.at(header_span));
     });
@@ -294,7 +297,7 @@ fn missing_columns(
             if covered && !exact {
                 // Some columns reach inside: check the nested fields too.
                 stack.push((&field.ty, path));
-            } else if !covered && convert::absent_value(field, true).is_none() {
+            } else if !covered && record::absent_value(field, true).is_none() {
                 let name = path.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
                 report(problem::missing_column(field, &name));
                 absent.push(path);

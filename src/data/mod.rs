@@ -39,13 +39,14 @@
 //! - CSV: a header row names the fields, each row is a record. A dotted header
 //!   (`metadata.owner`) fills a nested field, a list cell holds items separated by `;`, an
 //!   unquoted empty cell is "no value" (default, `null`, empty list, else missing) and a
-//!   quoted one (`""`) the empty string. Line ends may be `\n`, `\r\n` or `\r`, in any
+//!   quoted one (`""`) the empty string; a list with no column is empty too. Line ends may be `\n`, `\r\n` or `\r`, in any
 //!   mix. A column with an empty header cell is ignored while its cells are blank; a
 //!   value in it is `E0411`.
 //! - Every format reads UTF-8 with or without a byte order mark; positions do not count
 //!   the mark.
-//! - A duplicate key inside one document is `E0406` with both places; so is a duplicate
-//!   entity key across all sources of a kind.
+//! - A duplicate key inside one document is `E0406` with both places (an unknown key given
+//!   again too, after its one `E0402`); so is a duplicate entity key across all sources of
+//!   a kind. One record builder (`record.rs`) decides these rules for every format.
 //!
 //! # Positions
 //!
@@ -76,6 +77,7 @@ mod csv;
 mod json;
 mod keys;
 mod problem;
+mod record;
 mod registry;
 mod toml;
 mod tree;
@@ -405,6 +407,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         Some(self.walk(file, diags, |walker| {
+            walker.cells = true;
             let values: Vec<Value> = rows.rows.iter().map(|row| walker.value(row, record_ty, None)).collect();
             if list {
                 Value::list(values)

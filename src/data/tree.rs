@@ -13,8 +13,9 @@ use crate::source::{FileId, Span};
 use crate::source::{Origin, OriginAt};
 
 use super::collect::{DataAt, Found, FoundEntity};
-use super::convert::{self, FieldSet};
+use super::convert;
 use super::problem::{self, Found as Kind, Problem};
+use super::record::{RecordBuilder, Take};
 use crate::ir::ConstraintEval;
 
 /// A value in a parsed document, with its byte range in the file.
@@ -95,6 +96,15 @@ pub(crate) struct Walker<'a> {
     /// At most so many of each code: a mistake repeated in every record is counted, not
     /// kept a million times.
     pub diags: Collector<Diagnostic>,
+    /// The document is CSV: a list with no value (an empty cell, no column) is empty.
+    pub cells: bool,
+}
+
+/// Where a record's key and its value are.
+#[derive(Clone, Copy)]
+struct Spans {
+    key: Span,
+    value: Span,
 }
 
 impl<'a> Walker<'a> {
@@ -113,6 +123,7 @@ impl<'a> Walker<'a> {
             text,
             found,
             diags: Collector::new(max_per_code),
+            cells: false,
         }
     }
 
@@ -259,104 +270,63 @@ impl<'a> Walker<'a> {
         kind: Option<EntityId>,
         holder: Option<&FieldType>,
     ) -> Value {
-        let program = self.program;
-        let entity_name = kind.and_then(|k| program.entities.get(k.index())).map(|e| &*e.name);
         let first_ref = self.found.refs.len();
         if let Some(kind) = kind {
             self.found.open(kind);
         }
-        let count = record.fields.len();
-        let mut values = vec![Value::Null; count];
-        let mut given = FieldSet::new(count);
-        let mut spans: Vec<Option<(Span, Span)>> = vec![None; count];
-        let mut unknown: Vec<(&str, Span)> = Vec::new();
+        let mut builder = RecordBuilder::<Option<Spans>>::new(self.program, record, kind, holder, self.cells);
         for entry in entries {
             let key_span = self.span(entry.key_start, entry.key_end);
-            let Some((index, field)) = record.field(&entry.key) else {
-                if record.open {
-                    // An open record (`...`) ignores the fields it does not declare.
-                    continue;
-                }
-                if let Some((_, first)) = unknown.iter().find(|(k, _)| *k == entry.key) {
-                    let diagnostic = problem::duplicate_in_document(&entry.key)
-                        .at(key_span)
-                        .with_label(*first, problem::FIRST_GIVEN);
+            let value_span = self.node_span(&entry.value);
+            let spans = Spans {
+                key: key_span,
+                value: value_span,
+            };
+            let (index, field) = match builder.key(builder.lookup(&entry.key), Some(spans)) {
+                Take::Read(index, field) => (index, field),
+                Take::Skip => continue,
+                Take::Reject(rejected) => {
+                    let mut diagnostic = rejected.problem.at(key_span);
+                    if let Some(Some(first)) = rejected.first {
+                        diagnostic = diagnostic.with_label(first.key, problem::FIRST_GIVEN);
+                    }
                     self.diags.push(diagnostic);
                     continue;
                 }
-                let problem = problem::unknown_field(program, &entry.key, record, kind, holder);
-                self.report(key_span, problem);
-                unknown.push((&entry.key, key_span));
-                continue;
             };
-            if let Some(Some((first, _))) = spans.get(index) {
-                let diagnostic = problem::duplicate_in_document(&entry.key)
-                    .at(key_span)
-                    .with_label(*first, problem::FIRST_GIVEN);
-                self.diags.push(diagnostic);
-                continue;
-            }
-            let value_span = self.node_span(&entry.value);
-            if let Some(slot) = spans.get_mut(index) {
-                *slot = Some((key_span, value_span));
-            }
             if entry.value.is_empty_cell() || matches!(entry.value.kind, NodeKind::Absent) {
-                // An empty CSV cell: the field's default, an empty list, or missing.
-                let value = match convert::absent_value(field, true) {
-                    Some(value) => value,
-                    None => {
-                        if matches!(entry.value.kind, NodeKind::Cell { .. }) {
-                            self.report(value_span, problem::missing_cell(field, &entry.key));
-                        }
-                        Value::Null
-                    }
-                };
-                if let Some(slot) = values.get_mut(index) {
-                    *slot = value;
+                // An empty CSV cell; a column the header lacks was reported there, once.
+                if let Err(problem) = builder.empty(index, &entry.key)
+                    && matches!(entry.value.kind, NodeKind::Cell { .. })
+                {
+                    self.report(value_span, problem);
                 }
-                given.insert(index);
                 continue;
             }
             let value = self.value(&entry.value, &field.ty, Some(field));
-            if let Err(problem) = convert::check_constraint(self.constraints, field, &value) {
+            if let Err(problem) = builder.set(index, value, self.constraints) {
                 self.report(value_span, problem);
             }
-            if let Some(slot) = values.get_mut(index) {
-                *slot = value;
-            }
-            given.insert(index);
         }
         let record_span = self.node_span(node);
-        for (index, field) in record.fields.iter().enumerate() {
-            if given.contains(index) {
-                continue;
-            }
-            match convert::absent_value(field, false) {
-                Some(value) => {
-                    if let Some(slot) = values.get_mut(index) {
-                        *slot = value;
-                    }
-                }
-                None => self.report(record_span, problem::missing_field(program, field, entity_name)),
-            }
-        }
+        let value_at = |index: usize| builder.place(index).flatten().map(|spans| spans.value);
+        let entity_spans = (
+            record.key.and_then(value_at).unwrap_or(record_span),
+            record.field("version").and_then(|(index, _)| value_at(index)),
+        );
+        let fields = builder.finish(|problem| self.report(record_span, problem));
         let value = Arc::new(Record {
             shape: record.shape.clone(),
-            fields: values.into_boxed_slice(),
+            fields,
             origin: Some(Origin {
                 file: self.file,
                 at: OriginAt::Offset(node.start),
             }),
         });
         if let Some(kind) = kind {
-            let at = |index: usize| spans.get(index).copied().flatten().map(|(_, value)| value);
-            let entity = value.has_key().then(|| {
-                let spans = (
-                    record.key.and_then(at).unwrap_or(record_span),
-                    record.field("version").and_then(|(index, _)| at(index)),
-                );
-                FoundEntity::new(kind, value.clone(), Some(Box::new(spans)))
-            });
+            let entity = value
+                .has_key()
+                .then(|| FoundEntity::new(kind, value.clone(), Some(Box::new(entity_spans))));
             self.found.close(entity, first_ref);
         }
         Value::Record(value)

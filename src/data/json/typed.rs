@@ -12,8 +12,9 @@ use crate::ir::{Record, Value};
 use crate::source::{DataPath, Origin, OriginAt};
 
 use super::super::collect::FoundEntity;
-use super::super::convert::{self, FieldSet};
+use super::super::convert;
 use super::super::problem::{self, Found as Kind};
+use super::super::record::{self, RecordBuilder, Rejected, Take};
 use super::path::{Here, Seg};
 use super::untyped::Untyped;
 use super::{Ctx, parallel};
@@ -145,11 +146,8 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
         if let Some(kind) = kind {
             ctx.found.open(kind);
         }
-        let count = record.fields.len();
-        let mut values = vec![Value::Null; count];
-        let mut given = FieldSet::new(count);
-        let mut repeats: Vec<(usize, u32)> = Vec::new();
-        let mut unknown: Vec<Arc<str>> = Vec::new();
+        // Places are `()`: a key is placed by its path and its occurrence.
+        let mut builder = RecordBuilder::<()>::new(ctx.program, record, kind, holder, false);
         let mut hint = 0;
         let mut first = Some(first);
         loop {
@@ -160,45 +158,31 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
             let Some(Located { key, .. }) = next else {
                 break;
             };
-            let index = match key {
-                Key::Field(index) => index,
-                Key::Unknown(_) if record.open => {
-                    // An open record (`...`) ignores the fields it does not declare.
+            let key = match &key {
+                Key::Field(index) => record::Key::Field(*index),
+                Key::Unknown(name) => record::Key::Unknown(name),
+            };
+            let (index, field) = match builder.key(key, ()) {
+                Take::Read(index, field) => (index, field),
+                Take::Skip => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
-                Key::Unknown(name) => {
-                    let name: Arc<str> = Arc::from(name);
-                    let occurrence = unknown.iter().filter(|n| **n == name).count();
+                Take::Reject(rejected) => {
+                    let Rejected {
+                        problem,
+                        occurrence,
+                        first: first_given,
+                    } = *rejected;
+                    let name: Arc<str> = Arc::from(builder.name(key));
                     let child = Here::child(&this, Seg::Key(&name));
-                    let problem = problem::unknown_field(ctx.program, &name, record, kind, holder);
-                    ctx.key_problem(&child, u32::try_from(occurrence).unwrap_or(0), problem, None);
+                    ctx.key_problem(&child, occurrence, problem, first_given.map(|()| 0));
                     map.next_value::<IgnoredAny>()?;
-                    unknown.push(name);
                     continue;
                 }
             };
             hint = index + 1;
-            let Some(field) = record.fields.get(index) else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
             let child = Here::child(&this, Seg::Key(&field.name));
-            if given.contains(index) {
-                let occurrence = match repeats.iter_mut().find(|(i, _)| *i == index) {
-                    Some((_, n)) => {
-                        *n += 1;
-                        *n
-                    }
-                    None => {
-                        repeats.push((index, 1));
-                        1
-                    }
-                };
-                ctx.duplicate(&child, &field.name, occurrence);
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
             let typed = Typed {
                 ctx: &mut *ctx,
                 ty: &field.ty,
@@ -212,31 +196,14 @@ impl<'c, 'a, 'de, 'p> Typed<'c, 'a, 'de, 'p> {
                 Some(elem) => map.next_value_seed(parallel::LongList { typed, elem })?,
                 None => map.next_value_seed(typed)?,
             };
-            if let Err(problem) = convert::check_constraint(ctx.constraints, field, &value) {
+            if let Err(problem) = builder.set(index, value, ctx.constraints) {
                 ctx.problem(&child, problem);
             }
-            if let Some(slot) = values.get_mut(index) {
-                *slot = value;
-            }
-            given.insert(index);
         }
-        let entity_name = kind.and_then(|k| ctx.program.entities.get(k.index())).map(|e| &*e.name);
-        for (index, field) in record.fields.iter().enumerate() {
-            if given.contains(index) {
-                continue;
-            }
-            match convert::absent_value(field, false) {
-                Some(value) => {
-                    if let Some(slot) = values.get_mut(index) {
-                        *slot = value;
-                    }
-                }
-                None => ctx.problem(&this, problem::missing_field(ctx.program, field, entity_name)),
-            }
-        }
+        let fields = builder.finish(|problem| ctx.problem(&this, problem));
         let value = Arc::new(Record {
             shape: ctx.shape(&record.shape),
-            fields: values.into_boxed_slice(),
+            fields,
             origin: Some(Origin {
                 file: ctx.file,
                 at: origin.clone(),
