@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod interrupt;
 mod output;
 mod paths;
@@ -145,6 +146,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl graph fraud_drift_management --format dot | dot -Tsvg > dag.svg\n  cpl graph fraud_drift_management --format mermaid"
     )]
     Graph(workflows::GraphArgs),
+    /// Print a config's document for an environment as JSON, secrets as `***`.
+    #[command(
+        after_help = "Examples:\n  cpl config platform --env production\n  DATABASE_URL=postgres://db/app cpl config platform --env staging --reveal"
+    )]
+    Config(config::ConfigArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },
