@@ -226,12 +226,11 @@ impl Checker<'_> {
                 format!("the environments are {}", listing(&names))
             }
         });
-        let mut diagnostic = Diagnostic::new(Code::UnknownEnvironment, format!("unknown environment `{}`", name.name))
-            .at(name.span, "not in the `environments` list");
-        if let Some(first) = self.program.environments.first() {
-            diagnostic = diagnostic.with_label(first.span, "the environments are declared here");
-        }
-        self.report(diagnostic.with_help(help));
+        self.report(
+            Diagnostic::new(Code::UnknownEnvironment, format!("unknown environment `{}`", name.name))
+                .at(name.span, "not in the `environments` list")
+                .with_help(help),
+        );
         false
     }
 
