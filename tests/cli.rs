@@ -380,7 +380,7 @@ fn readme_examples_show_real_output() {
         repo().join("examples/repo-governance/README.md"),
         repo().join("examples/ai-platform/README.md"),
     ];
-    for extra in ["examples/fraud-drift/README.md"] {
+    for extra in ["examples/fraud-drift/README.md", "examples/aiaas-platform/README.md"] {
         if repo().join(extra).exists() {
             readmes.push(repo().join(extra));
         }
@@ -403,8 +403,10 @@ fn readme_examples_show_real_output() {
                     }
                     expected.push(lines.next().unwrap().to_string());
                 }
-                let shell = match command.strip_prefix("cpl ") {
-                    Some(rest) => format!("{} {rest}", env!("CARGO_BIN_EXE_cpl")),
+                // `NAME=value cpl …` sets variables for that command, as a shell does.
+                let (assignments, invocation) = split_variable_assignments(command);
+                let shell = match invocation.strip_prefix("cpl ") {
+                    Some(rest) => format!("{assignments}{} {rest}", env!("CARGO_BIN_EXE_cpl")),
                     None => command.to_string(),
                 };
                 let output = Command::new("bash")
@@ -441,6 +443,27 @@ fn readme_examples_show_real_output() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The leading `NAME=value ` words of a shell command, and the rest of it.
+fn split_variable_assignments(command: &str) -> (&str, &str) {
+    let mut rest = command;
+    loop {
+        let Some((word, after)) = rest.split_once(' ') else {
+            break;
+        };
+        let is_assignment = word.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        });
+        if !is_assignment {
+            break;
+        }
+        rest = after;
+    }
+    command.split_at(command.len() - rest.len())
 }
 
 /// The README's first command, as a new user types it, on the real clock and a year and
@@ -1401,6 +1424,21 @@ fn config_with_an_unset_secret_names_the_variable_and_prints_nothing() {
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert!(json.get("document").is_none(), "{json}");
     assert_eq!(json["diagnostics"][0]["code"], "E0507");
+    // Set to nothing is no secret either.
+    let ran = common::binary::cpl(dir.path(), &["config", "platform"])
+        .env("CPL_TEST_DATABASE_URL", "")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("secret `CPL_TEST_DATABASE_URL` is set but empty"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.is_empty(),
+        "no document with an empty secret: {}",
+        ran.stdout
+    );
 }
 
 #[test]
