@@ -448,10 +448,7 @@ fn readme_examples_show_real_output() {
 /// The leading `NAME=value ` words of a shell command, and the rest of it.
 fn split_variable_assignments(command: &str) -> (&str, &str) {
     let mut rest = command;
-    loop {
-        let Some((word, after)) = rest.split_once(' ') else {
-            break;
-        };
+    while let Some((word, after)) = rest.split_once(' ') {
         let is_assignment = word.split_once('=').is_some_and(|(name, _)| {
             !name.is_empty()
                 && name
