@@ -1364,6 +1364,13 @@ fn config_without_env_takes_the_default_of_cpl_toml_else_the_first_environment()
     assert_eq!(json["env"], "production");
     assert_eq!(json["document"]["pool_size"], 50);
 
+    // `environment` is the short name of the setting.
+    let short = config_project(PLATFORM_CONFIG, Some("[project]\nenvironment = \"staging\"\n"));
+    let ran = cpl_config(short.path(), &["config", "platform", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["env"], "staging");
+
     let typo = config_project(
         PLATFORM_CONFIG,
         Some("[project]\ndefault_environment = \"prodution\"\n"),
