@@ -108,3 +108,62 @@ fn config_sources<'p>(program: &'p crate::ir::Program, def: &ConfigDef) -> Sourc
     }
     used
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::session::{OpenOptions, Vars};
+
+    const SOURCE: &str = r#"
+environments [dev, production]
+
+config platform {
+  url: secret = secret("URL")
+  pool_size: int = 10 where it >= 1
+  env production { pool_size = int(env("POOL", "50")) }
+}
+"#;
+
+    fn session(vars: &[(&str, &str)]) -> (tempfile::TempDir, Session) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.cp"), SOURCE).unwrap();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let options = OpenOptions {
+            vars: Vars::Fixed(vars),
+            ..OpenOptions::new(jiff::Timestamp::UNIX_EPOCH)
+        };
+        let session = Session::open(dir.path(), &options);
+        (dir, session)
+    }
+
+    #[test]
+    fn resolves_the_first_environment_by_default_and_masks_secrets() {
+        let (_dir, session) = session(&[("URL", "postgres://secret")]);
+        let resolved = session.config("platform", None, false).unwrap();
+        assert_eq!(resolved.env.as_deref(), Some("dev"));
+        assert_eq!(resolved.document, serde_json::json!({ "url": "***", "pool_size": 10 }));
+        let revealed = session.config("platform", Some("production"), true).unwrap();
+        assert_eq!(
+            revealed.document,
+            serde_json::json!({ "url": "postgres://secret", "pool_size": 50 })
+        );
+    }
+
+    #[test]
+    fn unknown_names_could_not_run_and_failed_values_produce_no_document() {
+        let (_dir, session) = session(&[("URL", "x"), ("POOL", "0")]);
+        let unknown = session.config("platform", Some("prod"), false).unwrap_err();
+        assert_eq!(unknown.status, Status::CouldNotRun);
+        assert_eq!(unknown.diagnostics[0].code, Code::UnknownEnvironment);
+        let unknown = session.config("platfrom", None, false).unwrap_err();
+        assert_eq!(unknown.status, Status::CouldNotRun);
+        assert_eq!(unknown.diagnostics[0].help.as_deref(), Some("did you mean `platform`?"));
+        let failed = session.config("platform", Some("production"), false).unwrap_err();
+        assert_eq!(failed.status, Status::Failed);
+        assert_eq!(failed.diagnostics[0].code, Code::ConfigConstraint);
+    }
+}
