@@ -380,7 +380,7 @@ fn readme_examples_show_real_output() {
         repo().join("examples/repo-governance/README.md"),
         repo().join("examples/ai-platform/README.md"),
     ];
-    for extra in ["examples/fraud-drift/README.md"] {
+    for extra in ["examples/fraud-drift/README.md", "examples/aiaas-platform/README.md"] {
         if repo().join(extra).exists() {
             readmes.push(repo().join(extra));
         }
@@ -403,8 +403,10 @@ fn readme_examples_show_real_output() {
                     }
                     expected.push(lines.next().unwrap().to_string());
                 }
-                let shell = match command.strip_prefix("cpl ") {
-                    Some(rest) => format!("{} {rest}", env!("CARGO_BIN_EXE_cpl")),
+                // `NAME=value cpl …` sets variables for that command, as a shell does.
+                let (assignments, invocation) = split_variable_assignments(command);
+                let shell = match invocation.strip_prefix("cpl ") {
+                    Some(rest) => format!("{assignments}{} {rest}", env!("CARGO_BIN_EXE_cpl")),
                     None => command.to_string(),
                 };
                 let output = Command::new("bash")
@@ -441,6 +443,24 @@ fn readme_examples_show_real_output() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The leading `NAME=value ` words of a shell command, and the rest of it.
+fn split_variable_assignments(command: &str) -> (&str, &str) {
+    let mut rest = command;
+    while let Some((word, after)) = rest.split_once(' ') {
+        let is_assignment = word.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        });
+        if !is_assignment {
+            break;
+        }
+        rest = after;
+    }
+    command.split_at(command.len() - rest.len())
 }
 
 /// The README's first command, as a new user types it, on the real clock and a year and
@@ -1267,4 +1287,250 @@ fn decisions_lists_the_served_decisions() {
     let (code, _, err) = cpl(dir.path(), &["decisions", "--kind", "flags"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `flag`"), "{err}");
+}
+
+// ---------------------------------------------------------------------------
+// `cpl config`
+
+/// The brief's configuration, with the secret read from `CPL_TEST_DATABASE_URL`.
+const PLATFORM_CONFIG: &str = r#"
+environments [dev, staging, production]
+
+config platform {
+  database_url: secret = secret("CPL_TEST_DATABASE_URL")
+  pool_size: int = 10 where it >= 1 and it <= 500
+  model: {
+    name: string = "fraud-large"
+    temperature: float = 0.7 where it >= 0.0 and it <= 2.0
+  }
+  env staging { pool_size = 20 }
+  env production { pool_size = 50, model.temperature = 0.3 }
+}
+"#;
+
+/// A value no output may show unless `--reveal` is given.
+const SECRET: &str = "postgres://app:hunter2-s3cr3t@db/platform";
+
+fn config_project(source: &str, toml: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cp"), source).unwrap();
+    if let Some(toml) = toml {
+        std::fs::write(dir.path().join("cpl.toml"), toml).unwrap();
+    }
+    dir
+}
+
+fn cpl_config(dir: &Path, args: &[&str]) -> common::binary::Ran {
+    common::binary::cpl(dir, args)
+        .env("CPL_TEST_DATABASE_URL", SECRET)
+        .run()
+}
+
+#[test]
+fn config_prints_the_environments_document_in_declaration_order() {
+    let dir = config_project(PLATFORM_CONFIG, None);
+    let ran = cpl_config(dir.path(), &["config", "platform", "--env", "production"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    assert!(ran.stderr.is_empty(), "{}", ran.stderr);
+    let expected = r#"{
+  "database_url": "***",
+  "pool_size": 50,
+  "model": {
+    "name": "fraud-large",
+    "temperature": 0.3
+  }
+}
+"#;
+    assert_eq!(ran.stdout, expected);
+
+    let ran = cpl_config(
+        dir.path(),
+        &["config", "platform", "--env", "staging", "--format", "json"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["config"], "platform");
+    assert_eq!(json["env"], "staging");
+    assert_eq!(
+        json["document"],
+        serde_json::json!({
+            "database_url": "***",
+            "pool_size": 20,
+            "model": { "name": "fraud-large", "temperature": 0.7 }
+        })
+    );
+}
+
+#[test]
+fn config_never_shows_a_secret_without_reveal() {
+    // A constraint that fails on the secret, so that messages are checked too.
+    let failing = PLATFORM_CONFIG.replace(
+        "secret(\"CPL_TEST_DATABASE_URL\")",
+        "secret(\"CPL_TEST_DATABASE_URL\") where it == \"postgres://elsewhere\"",
+    );
+    let good = config_project(PLATFORM_CONFIG, None);
+    let bad = config_project(&failing, None);
+    for format in ["human", "json", "sarif", "github"] {
+        for (dir, expected_code) in [(&good, 0), (&bad, 1)] {
+            let ran = cpl_config(dir.path(), &["config", "platform", "--env", "dev", "--format", format]);
+            assert_eq!(ran.code, expected_code, "{format}: {}", ran.text());
+            assert!(
+                !ran.text().contains("hunter2"),
+                "{format} shows the secret: {}",
+                ran.text()
+            );
+        }
+    }
+    let ran = cpl_config(bad.path(), &["config", "platform", "--env", "dev"]);
+    assert!(ran.stderr.contains("error[E1103]"), "{}", ran.stderr);
+    assert!(ran.stderr.contains(r#"is "***", which fails"#), "{}", ran.stderr);
+    assert!(ran.stdout.is_empty(), "no partial document: {}", ran.stdout);
+
+    let ran = cpl_config(good.path(), &["config", "platform", "--reveal"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["database_url"], SECRET);
+}
+
+#[test]
+fn config_without_env_takes_the_default_of_cpl_toml_else_the_first_environment() {
+    let first = config_project(PLATFORM_CONFIG, None);
+    let ran = cpl_config(first.path(), &["config", "platform", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["env"], "dev");
+    assert_eq!(json["document"]["pool_size"], 10);
+
+    let toml = "[project]\ndefault_environment = \"production\"\n";
+    let chosen = config_project(PLATFORM_CONFIG, Some(toml));
+    let ran = cpl_config(chosen.path(), &["config", "platform", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["env"], "production");
+    assert_eq!(json["document"]["pool_size"], 50);
+
+    // `environment` is the short name of the setting.
+    let short = config_project(PLATFORM_CONFIG, Some("[project]\nenvironment = \"staging\"\n"));
+    let ran = cpl_config(short.path(), &["config", "platform", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(json["env"], "staging");
+
+    let typo = config_project(
+        PLATFORM_CONFIG,
+        Some("[project]\ndefault_environment = \"prodution\"\n"),
+    );
+    let ran = cpl_config(typo.path(), &["check"]);
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr
+            .contains("error[E1101]: the default environment `prodution` is not declared"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("cpl.toml:2:23"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("did you mean `production`?"), "{}", ran.stderr);
+    let ran = cpl_config(typo.path(), &["config", "platform"]);
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+}
+
+#[test]
+fn config_unknown_names_get_did_you_mean_and_exit_2() {
+    let dir = config_project(PLATFORM_CONFIG, None);
+    let ran = cpl_config(dir.path(), &["config", "platform", "--env", "prodction"]);
+    assert_eq!(ran.code, 2, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("error[E1101]: no environment named `prodction`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("did you mean `production`?"), "{}", ran.stderr);
+    let ran = cpl_config(dir.path(), &["config", "platfrom"]);
+    assert_eq!(ran.code, 2, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("error[E0603]: no config named `platfrom`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("did you mean `platform`?"), "{}", ran.stderr);
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+}
+
+#[test]
+fn config_with_an_unset_secret_names_the_variable_and_prints_nothing() {
+    let dir = config_project(PLATFORM_CONFIG, None);
+    let ran = common::binary::cpl(dir.path(), &["config", "platform", "--env", "production"]).run();
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("secret `CPL_TEST_DATABASE_URL` is not set"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stdout.is_empty(), "no partial document: {}", ran.stdout);
+    let ran = common::binary::cpl(dir.path(), &["config", "platform", "--format", "json"]).run();
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert!(json.get("document").is_none(), "{json}");
+    assert_eq!(json["diagnostics"][0]["code"], "E0507");
+    // Set to nothing is no secret either.
+    let ran = common::binary::cpl(dir.path(), &["config", "platform"])
+        .env("CPL_TEST_DATABASE_URL", "")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("secret `CPL_TEST_DATABASE_URL` is set but empty"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.is_empty(),
+        "no document with an empty secret: {}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn config_constraints_on_computed_values_fail_at_resolution_at_the_override() {
+    let source = PLATFORM_CONFIG.replace(
+        "env production { pool_size = 50,",
+        "env production { pool_size = int(env(\"CPL_TEST_POOL\", \"50\")),",
+    );
+    let dir = config_project(&source, None);
+    assert_eq!(cpl_config(dir.path(), &["check"]).code, 0);
+    let ran = common::binary::cpl(dir.path(), &["config", "platform", "--env", "production"])
+        .env("CPL_TEST_DATABASE_URL", SECRET)
+        .env("CPL_TEST_POOL", "0")
+        .run();
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr.contains(
+            "error[E1103]: `pool_size` in environment `production` is 0, which fails `it >= 1 and it <= 500`"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("main.cp:12:32"), "at the override: {}", ran.stderr);
+    assert!(ran.stdout.is_empty(), "no partial document: {}", ran.stdout);
+    // Another environment does not use the override, and resolves.
+    let ran = common::binary::cpl(dir.path(), &["config", "platform", "--env", "staging"])
+        .env("CPL_TEST_DATABASE_URL", SECRET)
+        .env("CPL_TEST_POOL", "0")
+        .run();
+    assert_eq!(ran.code, 0, "{}", ran.text());
+}
+
+#[test]
+fn config_of_a_project_that_does_not_check_resolves_nothing() {
+    let source = PLATFORM_CONFIG.replace("model.temperature = 0.3", "model.temperature = \"low\"");
+    let dir = config_project(&source, None);
+    let ran = cpl_config(dir.path(), &["config", "platform", "--env", "staging"]);
+    assert_eq!(ran.code, 1, "{}", ran.text());
+    assert!(
+        ran.stderr.contains("error[E0201]: `model.temperature` is a `float`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stdout.is_empty(), "{}", ran.stdout);
 }

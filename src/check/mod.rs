@@ -11,6 +11,7 @@
 
 mod assign;
 mod builtins;
+mod config;
 mod cycles;
 mod expr;
 mod items;
@@ -145,6 +146,9 @@ pub(crate) struct Checker<'a> {
     connector_items: Vec<&'a ast::Item>,
     workflow_items: Vec<&'a ast::Item>,
     slo_items: Vec<&'a ast::Item>,
+    /// The `environments` list (at most one: a second is a duplicate name).
+    environment_items: Vec<&'a ast::Item>,
+    config_items: Vec<&'a ast::Item>,
     /// Items of a kind cpl parses but does not give a meaning to yet: each is an error.
     unsupported_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
@@ -179,6 +183,8 @@ impl<'a> Checker<'a> {
             connector_items: Vec::new(),
             workflow_items: Vec::new(),
             slo_items: Vec::new(),
+            environment_items: Vec::new(),
+            config_items: Vec::new(),
             unsupported_items: Vec::new(),
             const_progress: Vec::new(),
             alias_types: ir::NameMap::default(),
@@ -230,6 +236,16 @@ impl<'a> Checker<'a> {
             return;
         }
         if let Some(previous) = self.decls.get(&name.name) {
+            if let (ItemKind::Environments(_), ItemKind::Environments(_)) = (&previous.kind, &item.kind) {
+                let first = previous.name.span;
+                self.report(
+                    Diagnostic::new(Code::DuplicateDefinition, "the project has two `environments` lists")
+                        .at(name.span, "a second list")
+                        .with_label(first, "the first list")
+                        .with_help("list every environment once, in one `environments` list"),
+                );
+                return;
+            }
             let what = previous.kind.described();
             self.report(
                 Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name))
@@ -282,11 +298,15 @@ impl<'a> Checker<'a> {
                 self.slo_items.push(item);
                 ItemRef::Slo(ir::SloId(index(self.slo_items.len())))
             }
-            ItemKind::Context(_)
-            | ItemKind::Flag(_)
-            | ItemKind::Environments(_)
-            | ItemKind::Config(_)
-            | ItemKind::Test(_) => {
+            ItemKind::Environments(_) => {
+                self.environment_items.push(item);
+                ItemRef::Other
+            }
+            ItemKind::Config(_) => {
+                self.config_items.push(item);
+                ItemRef::Config(ir::ConfigId(index(self.config_items.len())))
+            }
+            ItemKind::Context(_) | ItemKind::Flag(_) | ItemKind::Test(_) => {
                 self.unsupported_items.push(item);
                 ItemRef::Other
             }
@@ -310,6 +330,8 @@ impl<'a> Checker<'a> {
         self.check_connectors();
         self.check_workflows();
         self.check_slos();
+        self.check_environments();
+        self.check_configs();
         self.report_call_cycles();
         self.report_unsupported_items();
     }

@@ -305,18 +305,10 @@ impl<'a> Checker<'a> {
     fn field_type(&mut self, field: &ast::Field) -> FieldType {
         let ty = self.resolve_type(&field.ty);
         let default = field.default.as_ref().and_then(|d| self.constant_default(d, &ty));
-        let constraint = field.constraint.as_ref().map(|c| {
-            let mut frame = Frame::new();
-            frame.declare(Arc::from("it"), ty.clone(), field.name.span);
-            let saved_owner = self.owner.take();
-            let expr = self.check_expr(c, &mut frame, &Type::Bool);
-            self.owner = saved_owner;
-            Arc::new(Constraint {
-                expr,
-                locals: frame.size(),
-                text: self.source_text(c.span).to_string(),
-            })
-        });
+        let constraint = field
+            .constraint
+            .as_ref()
+            .map(|c| self.where_constraint(c, &ty, field.name.span));
         FieldType {
             name: field.name.name.clone(),
             ty,
@@ -325,6 +317,20 @@ impl<'a> Checker<'a> {
             span: field.span,
             docs: field.docs.clone(),
         }
+    }
+
+    /// A field's `where` clause: a `bool` over `it`, the field's value.
+    pub(super) fn where_constraint(&mut self, c: &ast::Expr, ty: &Type, field: crate::source::Span) -> Arc<Constraint> {
+        let mut frame = Frame::new();
+        frame.declare(Arc::from("it"), ty.clone(), field);
+        let saved_owner = self.owner.take();
+        let expr = self.check_expr(c, &mut frame, &Type::Bool);
+        self.owner = saved_owner;
+        Arc::new(Constraint {
+            expr,
+            locals: frame.size(),
+            text: self.source_text(c.span).to_string(),
+        })
     }
 
     /// A default value: checked against the field's type and folded to a constant.

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod decisions;
 mod interrupt;
 mod output;
@@ -151,6 +152,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl decisions --kind flag --name new-ai-model\n  cpl decisions --outcome deny --since 2026-12-01 --format json"
     )]
     Decisions(decisions::DecisionsArgs),
+    /// Print a config's document for an environment as JSON, secrets as `***`.
+    #[command(
+        after_help = "Examples:\n  cpl config platform --env production\n  DATABASE_URL=postgres://db/app cpl config platform --env staging --reveal"
+    )]
+    Config(config::ConfigArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },

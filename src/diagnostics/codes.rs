@@ -3,7 +3,8 @@
 //!
 //! Numbering: `E00xx` files and syntax, `E01xx` names, `E02xx` types, `E03xx` policies,
 //! gates and waivers, `E04xx` registry data, `E05xx` evaluation, `E06xx` command-line
-//! input, `E07xx` decisions, `E08xx` workflows and connectors, `E09xx` objectives.
+//! input, `E07xx` decisions, `E08xx` workflows and connectors, `E09xx` objectives,
+//! `E11xx` configuration.
 //! A `W` code is a warning and an `I` code a note.
 
 use super::Severity;
@@ -165,6 +166,14 @@ codes! {
     ObjectiveBreached = "E0901", Error, "objective breached";
     UnknownMetric = "E0902", Error, "unknown metric";
     NoRuns = "W0901", Warning, "no runs in the window";
+
+    // Configuration.
+    UnknownEnvironment = "E1101", Error, "unknown environment";
+    UnknownConfigPath = "E1102", Error, "unknown configuration path";
+    ConfigConstraint = "E1103", Error, "configuration value fails its constraint";
+    OverrideGivenTwice = "E1104", Error, "path set twice in one environment";
+    NoEnvironments = "E1105", Error, "env block without an environments list";
+    ConfigValueMissing = "E1106", Error, "configuration field without a value";
 }
 
 impl Code {

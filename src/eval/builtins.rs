@@ -207,6 +207,16 @@ impl Env<'_> {
             Secret => {
                 let name = self.string_arg(next(), 0, builtin, arg_exprs, span)?;
                 match self.host.env_var(&name) {
+                    // An empty secret is never a credential: a variable set to nothing is
+                    // a mistake in the deployment, said as one rather than served.
+                    Some(value) if value.is_empty() => {
+                        return Err(EvalError::new(
+                            Code::EnvMissing,
+                            format!("secret `{name}` is set but empty"),
+                            span,
+                        )
+                        .with_help(format!("give `{name}` the secret's value")));
+                    }
                     Some(value) => Value::Secret(Arc::from(value)),
                     None => {
                         return Err(

@@ -5,6 +5,7 @@
 
 mod builtins;
 mod cast;
+pub mod config;
 mod convert;
 mod decision;
 mod env;

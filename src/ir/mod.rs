@@ -5,11 +5,15 @@
 //! **Invariant:** an IR program is only built from a checked AST. The evaluator never
 //! sees syntax.
 
+mod config;
 mod ops;
 mod types;
 mod value;
 mod walk;
 
+pub use config::{
+    ConfigBody, ConfigDef, ConfigEnv, ConfigLeaf, ConfigNode, ConfigOverride, ConfigValue, EnvironmentDef,
+};
 pub use ops::{BinaryOp, Quantifier, RuleKind, UnaryOp};
 pub use types::{
     Constraint, ConstraintEval, EntityId, EnumType, FieldType, NoConstraints, RecordType, Type, decision_record,
@@ -49,6 +53,7 @@ id! {
     ConnectorId;
     WorkflowId;
     SloId;
+    ConfigId;
 }
 
 /// A map keyed by names from the program text, with cpl's fast hasher rather than std's
@@ -72,6 +77,9 @@ pub struct Program {
     pub connectors: Vec<ConnectorDef>,
     pub workflows: Vec<WorkflowDef>,
     pub slos: Vec<SloDef>,
+    /// The `environments [...]` list, in the order written.
+    pub environments: Vec<EnvironmentDef>,
+    pub configs: Vec<ConfigDef>,
     /// Every project-level name.
     pub names: NameMap<ItemRef>,
 }
@@ -90,7 +98,9 @@ pub enum ItemRef {
     Connector(ConnectorId),
     Workflow(WorkflowId),
     Slo(SloId),
-    /// An item whose meaning arrives in a later version (flag, config, test, …).
+    Config(ConfigId),
+    /// An item that is neither a value nor callable: the `environments` list, and the
+    /// kinds whose meaning arrives in a later version (flag, test, …).
     Other,
 }
 
@@ -120,6 +130,13 @@ impl Program {
     pub fn workflow(&self, name: &str) -> Option<(WorkflowId, &WorkflowDef)> {
         match self.names.get(name) {
             Some(ItemRef::Workflow(id)) => self.workflows.get(id.index()).map(|w| (*id, w)),
+            _ => None,
+        }
+    }
+
+    pub fn config(&self, name: &str) -> Option<(ConfigId, &ConfigDef)> {
+        match self.names.get(name) {
+            Some(ItemRef::Config(id)) => self.configs.get(id.index()).map(|c| (*id, c)),
             _ => None,
         }
     }

@@ -26,10 +26,15 @@ pub struct Config {
     pub sources: Vec<PathBuf>,
     /// Where workflow runs are recorded, relative to the root.
     pub runlog: PathBuf,
-    /// The environment `cpl config` resolves when none is given.
+    /// The environment `cpl config` resolves when none is given (also accepted as
+    /// `environment`); it must be one of the `environments` list.
+    #[serde(alias = "environment")]
     pub default_environment: Option<String>,
     /// How many workflow steps may run at once.
     pub max_parallel_steps: usize,
+    /// The `cpl.toml` these settings were read from, for diagnostics.
+    #[serde(skip)]
+    pub file: Option<FileId>,
 }
 
 impl Default for Config {
@@ -39,6 +44,7 @@ impl Default for Config {
             runlog: PathBuf::from(".cpl/runs.db"),
             default_environment: None,
             max_parallel_steps: 4,
+            file: None,
         }
     }
 }
@@ -73,7 +79,8 @@ impl Config {
         let file = sources.add(CONFIG_FILE, Some(path), FileKind::Toml, text.as_str());
         match toml::from_str::<File>(&text) {
             Ok(parsed) => {
-                let config = parsed.project;
+                let mut config = parsed.project;
+                config.file = Some(file);
                 report_escapes(&config, root, &text, file, diagnostics);
                 config
             }
@@ -96,6 +103,34 @@ impl Config {
             .iter()
             .filter_map(|d| crate::confine::inside_root(root, d).ok())
             .collect()
+    }
+
+    /// The default environment must be one of the program's `environments`: an error at
+    /// `default_environment` in `cpl.toml` otherwise.
+    pub fn check_default_environment(&self, program: &crate::ir::Program, sources: &SourceMap) -> Option<Diagnostic> {
+        let wanted = self.default_environment.as_deref()?;
+        let names: Vec<&str> = program.environments.iter().map(|e| &*e.name).collect();
+        if names.contains(&wanted) {
+            return None;
+        }
+        let help = crate::diagnostics::did_you_mean(wanted, names.iter().copied()).unwrap_or_else(|| {
+            if names.is_empty() {
+                format!("declare the environments in a `.cp` file: `environments [{wanted}]`")
+            } else {
+                let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!("the environments are {}", listed.join(", "))
+            }
+        });
+        let mut diagnostic = Diagnostic::new(
+            Code::UnknownEnvironment,
+            format!("the default environment `{wanted}` is not declared"),
+        )
+        .with_help(help);
+        if let Some(file) = self.file {
+            let span = Places::find(sources.text(file)).environment;
+            diagnostic = diagnostic.at(Span::new(file, span.start, span.end), "not in the `environments` list");
+        }
+        Some(diagnostic)
     }
 
     /// The run log `runlog` names, where it really leads; refused when that is outside
@@ -141,6 +176,7 @@ const RUNLOG_HELP: &str =
 struct Places {
     sources: Vec<Range<usize>>,
     runlog: Range<usize>,
+    environment: Range<usize>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +191,8 @@ struct PlacesTable {
     sources: Option<Vec<toml::Spanned<toml::Value>>>,
     #[serde(default)]
     runlog: Option<toml::Spanned<toml::Value>>,
+    #[serde(default, alias = "environment")]
+    default_environment: Option<toml::Spanned<toml::Value>>,
 }
 
 impl Places {
@@ -171,6 +209,11 @@ impl Places {
                 .map(toml::Spanned::span)
                 .collect(),
             runlog: table.runlog.as_ref().map(toml::Spanned::span).unwrap_or(0..0),
+            environment: table
+                .default_environment
+                .as_ref()
+                .map(toml::Spanned::span)
+                .unwrap_or(0..0),
         }
     }
 

@@ -119,6 +119,8 @@ impl Project {
         diagnostics.extend(checked.diagnostics);
         let compiled = compile(&checked.program);
         diagnostics.extend(compiled.diagnostics);
+        diagnostics.extend(crate::eval::config::check_constants(&checked.program, &sources));
+        diagnostics.extend(config.check_default_environment(&checked.program, &sources));
         diagnostics.sort();
         let expression = checked_expression.map(|(expr, problems)| {
             expression_diagnostics.extend(problems);

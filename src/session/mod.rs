@@ -9,11 +9,13 @@
 //! stops it, overrides must name policies, and an expired waiver fails what it touches.
 
 mod args;
+mod config;
 mod host;
 mod summary;
 mod workflows;
 
 pub use args::{named_args, split_assignment, typed_value};
+pub use config::Resolved;
 pub use host::{SystemHost, Vars, clock_from_env};
 pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 

@@ -152,6 +152,11 @@ fn item_name(file: FileId, offset: usize, chunk: &str) -> Option<Ident> {
             name: (*name).into(),
             span: Span::new(file, offset + at, offset + at + name.len()),
         }),
+        // The environments list is named by its keyword.
+        [(at, "environments")] => Some(Ident {
+            name: "environments".into(),
+            span: Span::new(file, offset + at, offset + at + "environments".len()),
+        }),
         _ => None,
     }
 }

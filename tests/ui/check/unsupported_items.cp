@@ -1,4 +1,4 @@
-// Flags, configuration and tests are parsed but have no meaning yet: each kind is an
+// Flags and tests are parsed but have no meaning yet: each kind is an
 // error, so a project that declares them never checks clean in silence.
 context {
   tenant: { id: string, tier: "free" | "pro" }
@@ -6,13 +6,6 @@ context {
 
 flag new_ai_model: bool {
   default 42
-}
-
-environments [dev, production]
-
-config platform {
-  pool_size: int = 10
-  env staging { pool_size = 20 }
 }
 
 test ownerless_agent_is_denied {
