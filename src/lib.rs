@@ -15,13 +15,13 @@ pub mod eval;
 pub mod graph;
 pub mod hash;
 pub mod ir;
+pub mod parallel;
 pub mod pattern;
 pub mod project;
 pub mod report;
 pub mod runtime;
 pub mod source;
 pub mod syntax;
-pub mod threads;
 pub mod time;
 pub mod timing;
 

@@ -54,6 +54,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
             &args,
             &cli.format,
             out.paths.clone(),
+            out.jobs,
         )),
     };
     result.unwrap_or_else(|diagnostic| {
@@ -98,7 +99,7 @@ pub(super) fn open(
     };
     let inputs = parse_inputs(inputs.raw, inputs.format).map_err(fatal)?;
     let root = root(project).map_err(fatal)?;
-    let session = Session::open(&root, &inputs, expression, gate, out.max_per_code).map_err(fatal)?;
+    let session = Session::open(&root, &inputs, expression, gate, out.max_per_code, out.jobs).map_err(fatal)?;
     if let Some(d) = session.data.fatal.first() {
         out.fatal(d.clone());
         return Err(Exit::Error);
@@ -565,5 +566,6 @@ impl Session {
             &self.data.sources,
             &self.host,
         )
+        .with_jobs(self.project.jobs)
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::check::CheckOptions;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::Host;
+use crate::parallel::Jobs;
 use crate::project::{self, CONFIG_FILE, DataSet, Input, Project};
 
 /// The real world, with the clock optionally pinned by `CPL_NOW` (an RFC 3339
@@ -70,16 +71,18 @@ pub struct Session {
 impl Session {
     /// Loads the project and its data. `expression` is checked in the project's scope
     /// (for `cpl eval`); `gate` says whose `input`s `--input` may bind; the data loaders
-    /// keep `max_per_code` diagnostics of each code per file (`0`: all).
+    /// keep `max_per_code` diagnostics of each code per file (`0`: all); `jobs` threads
+    /// parse, read data and evaluate long loops.
     pub fn open(
         root: &Path,
         inputs: &[Input],
         expression: Option<&str>,
         gate: Option<&str>,
         max_per_code: usize,
+        jobs: Jobs,
     ) -> Result<Session, Diagnostic> {
         let now = now()?;
-        let options = CheckOptions { now };
+        let options = CheckOptions { now, jobs };
         let mut project = Project::load_with(root, &options, expression);
         let host = CliHost {
             root: project.root.clone(),

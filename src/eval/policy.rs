@@ -9,6 +9,7 @@ use super::EvalError;
 use super::decision::{Decision, Failure, Outcome, Violation};
 use super::env::Env;
 use super::expr::{Frame, new_frame};
+use super::parts::{miscounted, part_failed};
 use crate::ir::RuleKind;
 use crate::ir::Value;
 use crate::ir::{PolicyDef, PolicyId, PolicyStmt, RuleDef};
@@ -82,11 +83,22 @@ impl Env<'_> {
                 let items: &[Value] = &items.items;
                 let parts = self.in_parts(&self.parts_of(items.len()), |range| {
                     let (mut frame, mut part) = (frame.clone(), decision.empty_like());
-                    self.decide_each(def, each, items, range, &mut frame, &mut part, explain);
-                    part
+                    let walked = self.decide_each(def, each, items, range, &mut frame, &mut part, explain);
+                    (part, walked)
                 });
-                for part in parts {
+                let at = each.collection.span;
+                let parts = match parts {
+                    Ok(parts) => parts,
+                    Err(failed) => return self.indeterminate(policy, def, part_failed(&failed, at)),
+                };
+                let mut walked = 0;
+                for (part, count) in parts {
                     decision.append(part);
+                    walked += count;
+                }
+                // INVARIANT: the chunks together went over every element once.
+                if let Err(mismatch) = crate::parallel::check_count(items.len(), walked) {
+                    return self.indeterminate(policy, def, miscounted(&mismatch, at));
                 }
             }
         }
@@ -100,8 +112,8 @@ impl Env<'_> {
         decision
     }
 
-    /// The elements `range` of a `for`, in order: filter, then every rule. A long `for`
-    /// runs in parts on several threads (see `parts.rs`).
+    /// The elements `range` of a `for`, in order: filter, then every rule; returns how
+    /// many elements it went over. A long `for` runs in chunks (see `parts.rs`).
     #[expect(clippy::too_many_arguments, reason = "one policy's state, passed once per part")]
     fn decide_each(
         &self,
@@ -112,8 +124,10 @@ impl Env<'_> {
         frame: &mut Frame,
         decision: &mut Decision,
         explain: Explain,
-    ) {
-        for (index, item) in range.clone().zip(items.get(range).unwrap_or(&[])) {
+    ) -> usize {
+        // A range outside the list goes over nothing, which the join's count reports.
+        let elements = items.get(range.clone()).unwrap_or(&[]);
+        for (index, item) in range.zip(elements) {
             let subject = Subject {
                 item: Some(item),
                 index,
@@ -134,6 +148,7 @@ impl Env<'_> {
             decision.subjects += 1;
             self.run_body(def, frame, subject, decision, explain);
         }
+        elements.len()
     }
 
     fn run_body(

@@ -105,7 +105,10 @@ pub fn run_fixture(path: &Path) -> String {
     };
     let d = directives(&main_text);
     let mut out = String::new();
-    let options = CheckOptions { now: d.now };
+    let options = CheckOptions {
+        now: d.now,
+        jobs: cpl::parallel::Jobs::ONE,
+    };
     let mut project = Project::load(&root, &options);
     let host = FixedHost {
         now: Some(d.now),

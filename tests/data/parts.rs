@@ -1,9 +1,13 @@
-//! Long JSON lists read in parts, one thread each: exactly what one thread reads.
+//! Long JSON lists read in chunks, on several threads: exactly what one thread reads whole,
+//! for every cut.
 use serde_json::json;
+
+use std::num::NonZeroUsize;
 
 use cpl::data::Split;
 use cpl::ir::Type;
 use cpl::ir::Value;
+use cpl::parallel::{Chunking, Jobs};
 use cpl::source::FileId;
 
 use crate::helpers::*;
@@ -95,35 +99,51 @@ fn document() -> String {
         .replacen(r#""name": "team-20""#, r#""n\u0061me": "team-20""#, 1)
 }
 
-/// Parts for every list, whatever the size of the document: two, the first of which is
-/// begun while the list is scanned and, being slower to start, mostly has the ends of
-/// what it was given taken over by the other; and three, the last two read at the same
-/// time.
-const IN_PARTS: [Split; 2] = [
-    Split {
-        min_document_bytes: 0,
-        min_elements: 2,
-        max_parts: 2,
-        batch: 2,
-    },
-    Split {
-        min_document_bytes: 0,
-        min_elements: 2,
-        max_parts: 3,
-        batch: 4,
-    },
-];
+/// Every cut of every list, whatever the size of the document: chunks of every size from
+/// one element to more than the longest list (60), on one to three threads; and one
+/// chunk per job, of about equal bytes, for two to eight jobs.
+fn every_cut() -> Vec<(Split, Jobs)> {
+    let jobs = |n: usize| Jobs::new(n).unwrap();
+    let mut cuts = Vec::new();
+    for size in 1..=61 {
+        let chunking = Chunking::every(NonZeroUsize::new(size).unwrap());
+        for n in 1..=3 {
+            cuts.push((
+                Split {
+                    min_document_bytes: 0,
+                    chunking,
+                },
+                jobs(n),
+            ));
+        }
+    }
+    for n in 2..=8 {
+        let chunking = Chunking::per_job_from(2);
+        cuts.push((
+            Split {
+                min_document_bytes: 0,
+                chunking,
+            },
+            jobs(n),
+        ));
+    }
+    cuts
+}
 
-fn load(world: &mut World, file: FileId, doc: &Type, split: Split) -> Loaded {
+fn load(world: &mut World, file: FileId, doc: &Type, (split, jobs): (Split, Jobs)) -> Loaded {
     world.limits.split = split;
+    world.limits.jobs = jobs;
     world.load(&[(file, doc.clone(), "doc")])
 }
+
+/// Read whole, on one thread.
+const WHOLE: (Split, Jobs) = (Split::NEVER, Jobs::ONE);
 
 #[test]
 fn a_document_read_in_parts_is_read_as_in_one_piece() {
     let (mut world, doc) = world();
     let file = world.file("doc.json", &document());
-    let whole = load(&mut world, file, &doc, Split::NEVER);
+    let whole = load(&mut world, file, &doc, WHOLE);
 
     let diagnostics = world.render(&whole.diags);
     for code in ["E0402", "E0403", "E0404", "E0406", "E0407", "E0408", "E0410"] {
@@ -134,12 +154,9 @@ fn a_document_read_in_parts_is_read_as_in_one_piece() {
         2,
         "{diagnostics}"
     );
-    // Where the parts are cut depends on how fast their threads go: several runs each.
-    for split in IN_PARTS {
-        for _ in 0..8 {
-            let parts = load(&mut world, file, &doc, split);
-            assert_same(&world, &whole, &parts, &diagnostics);
-        }
+    for cut in every_cut() {
+        let parts = load(&mut world, file, &doc, cut);
+        assert_same(&world, &whole, &parts, &diagnostics);
     }
 }
 
@@ -188,11 +205,11 @@ fn a_number_out_of_range_in_a_part_is_placed_as_in_one_piece() {
     let (mut world, doc) = world();
     let text = document().replacen("\"level\": 4", "\"level\": 1e400", 3);
     let file = world.file("doc.json", &text);
-    let whole = load(&mut world, file, &doc, Split::NEVER);
+    let whole = load(&mut world, file, &doc, WHOLE);
     let diagnostics = world.render(&whole.diags);
     assert!(diagnostics.contains("number out of range"), "{diagnostics}");
-    for split in IN_PARTS {
-        let parts = load(&mut world, file, &doc, split);
+    for cut in every_cut() {
+        let parts = load(&mut world, file, &doc, cut);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
         assert_eq!(world.render(&parts.diags), diagnostics);
     }
@@ -201,7 +218,7 @@ fn a_number_out_of_range_in_a_part_is_placed_as_in_one_piece() {
 #[test]
 fn a_syntax_error_in_a_list_read_in_parts_is_reported_as_in_one_piece() {
     let (mut world, doc) = world();
-    // A missing comma between two tools, after the first part has begun.
+    // A missing comma between two tools, late in the list.
     let text = document().replacen(
         "},\n    {\n      \"name\": \"tool-45\"",
         "}\n    {\n      \"name\": \"tool-45\"",
@@ -209,11 +226,11 @@ fn a_syntax_error_in_a_list_read_in_parts_is_reported_as_in_one_piece() {
     );
     assert_ne!(text, document());
     let file = world.file("doc.json", &text);
-    let whole = load(&mut world, file, &doc, Split::NEVER);
+    let whole = load(&mut world, file, &doc, WHOLE);
     let diagnostics = world.render(&whole.diags);
     assert!(diagnostics.contains("expected `,` or `]`"), "{diagnostics}");
-    for split in IN_PARTS {
-        let parts = load(&mut world, file, &doc, split);
+    for cut in every_cut() {
+        let parts = load(&mut world, file, &doc, cut);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
         assert_eq!(world.render(&parts.diags), diagnostics);
     }
