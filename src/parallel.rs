@@ -93,7 +93,7 @@ impl Chunking {
     /// cut, also for no items).
     pub fn ranges(&self, len: usize, jobs: Jobs) -> Vec<Range<usize>> {
         if !self.cuts(len, jobs) {
-            return vec![0..len];
+            return std::iter::once(0..len).collect();
         }
         let size = match self.items {
             Some(items) => items.get(),

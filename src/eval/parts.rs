@@ -40,7 +40,7 @@ impl Env<'_> {
     /// cut (see [`Env::with_chunking`]) and this is not already a chunk.
     pub(super) fn parts_of(&self, len: usize) -> Vec<Range<usize>> {
         if IN_PART.get() {
-            return vec![0..len];
+            return std::iter::once(0..len).collect();
         }
         self.chunking.ranges(len, self.jobs)
     }
