@@ -158,9 +158,10 @@ pub fn check_count(scanned: usize, merged: usize) -> Result<(), CountMismatch> {
 }
 
 /// `work` on every chunk, on at most `jobs` threads (this one included, the others with
-/// cpl's deep stack), the results in chunk order. Each thread takes the next chunk not
-/// yet taken, so a slow chunk does not leave the others idle; which thread does a chunk
-/// changes nothing in its result. A chunk whose work panics is reported, the first in
+/// cpl's deep stack), the results in chunk order. This thread does the first chunk, and
+/// each thread then takes the next chunk not yet taken, so a slow chunk or a slow thread
+/// does not leave the others idle; which thread does a chunk changes nothing in its
+/// result. A chunk whose work panics is reported, the first in
 /// chunk order, never left out; a thread that cannot start leaves its chunks to the
 /// others.
 pub fn run<T: Send>(
@@ -169,12 +170,15 @@ pub fn run<T: Send>(
     work: impl Fn(Range<usize>) -> T + Sync,
 ) -> Result<Vec<T>, ChunkFailed> {
     let threads = jobs.get().min(chunks.len());
-    let next = AtomicUsize::new(0);
+    // The first chunk is the caller's: its thread allocates fastest (see `cli::main`),
+    // and the first chunk is the one given room for everything.
+    let next = AtomicUsize::new(1);
     let fail = injected_failure();
-    let take = || {
+    let take = |first: Option<usize>| {
         let mut done = Vec::new();
+        let mut first = first;
         loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
+            let index = first.take().unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
             let Some(range) = chunks.get(index) else {
                 return done;
             };
@@ -196,7 +200,7 @@ pub fn run<T: Send>(
         }
     };
     if threads <= 1 {
-        place(take());
+        place(take(Some(0)));
     } else {
         std::thread::scope(|scope| {
             let take = &take;
@@ -204,11 +208,11 @@ pub fn run<T: Send>(
                 .filter_map(|_| {
                     std::thread::Builder::new()
                         .stack_size(crate::STACK_SIZE)
-                        .spawn_scoped(scope, take)
+                        .spawn_scoped(scope, move || take(None))
                         .ok()
                 })
                 .collect();
-            place(take());
+            place(take(Some(0)));
             for handle in handles {
                 // A thread that died outside a chunk's work left its chunks unfilled:
                 // they are reported below.

@@ -100,8 +100,8 @@ fn document() -> String {
 }
 
 /// Every cut of every list, whatever the size of the document: chunks of every size from
-/// one element to more than the longest list (60), on one to three threads; and one
-/// chunk per job, of about equal bytes, for two to eight jobs.
+/// one element to more than the longest list (60), on one to three threads; and the
+/// default cut (chunks of about equal bytes, a few per job) for two to eight jobs.
 fn every_cut() -> Vec<(Split, Jobs)> {
     let jobs = |n: usize| Jobs::new(n).unwrap();
     let mut cuts = Vec::new();
