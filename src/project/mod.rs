@@ -3,6 +3,8 @@
 //! them (on the threads the shell allows), checks them together, and loads registry data.
 
 mod config;
+#[cfg(test)]
+mod fails_closed;
 mod files;
 mod load_data;
 

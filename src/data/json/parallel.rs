@@ -287,75 +287,7 @@ fn read_part<'de>(shared: &Shared<'_, '_, 'de>, first: usize, elements: &[&'de R
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
-
-    use std::num::NonZeroUsize;
-
     use super::*;
-    use crate::data::{Limits, Loader, Split};
-    use crate::diagnostics::Code;
-    use crate::parallel::{Chunking, Jobs};
-    use crate::source::{FileKind, SourceMap};
-
-    const SCHEMA: &str =
-        "entity tool {\n  key name: string\n}\ntype doc = { tools: [tool] }\nsource tool_doc: doc = \"doc.json\"\n";
-
-    /// A document of `n` tools, cut in chunks of three on two threads, with
-    /// chunk `fail` failing if given.
-    fn load_tools(n: usize, fail: Option<usize>) -> (Option<Value>, Vec<Diagnostic>) {
-        let mut sources = SourceMap::new();
-        let schema = sources.add("schema.cp", None, FileKind::Cpl, SCHEMA);
-        let parsed = crate::syntax::parse_file(schema, SCHEMA);
-        let options = crate::check::CheckOptions {
-            now: jiff::Timestamp::UNIX_EPOCH,
-            jobs: Jobs::ONE,
-        };
-        let (checked, _) = crate::check::check_with(&[parsed.module], &sources, &options, None);
-        let tools: Vec<String> = (0..n).map(|i| format!("{{\"name\": \"tool-{i}\"}}")).collect();
-        let text = format!("{{\"tools\": [{}]}}", tools.join(", "));
-        let file = sources.add("doc.json", None, FileKind::Json, text);
-        let limits = Limits {
-            jobs: Jobs::new(2).unwrap(),
-            split: Split {
-                min_document_bytes: 0,
-                chunking: Chunking::every(NonZeroUsize::new(3).unwrap()),
-            },
-            ..Limits::default()
-        };
-        assert!(!checked.diagnostics.has_errors(), "{:?}", checked.diagnostics);
-        let ty = checked.program.sources[0].ty.clone();
-        let mut loader = Loader::new(&checked.program, &sources, &crate::ir::NoConstraints).with_limits(limits);
-        let mut diags = Vec::new();
-        let mut load = || loader.load_document(file, &ty, "doc", &mut diags);
-        let value = match fail {
-            Some(chunk) => crate::parallel::failing_chunk(chunk, load),
-            None => load(),
-        };
-        (value, diags)
-    }
-
-    #[test]
-    fn a_list_with_a_chunk_that_fails_is_an_internal_error_not_a_shorter_list() {
-        let (value, diags) = load_tools(10, None);
-        assert!(diags.is_empty(), "{diags:?}");
-        let tools = match value {
-            Some(Value::Record(doc)) => doc.fields[0].clone(),
-            other => panic!("{other:?}"),
-        };
-        assert!(matches!(tools, Value::List(list) if list.items.len() == 10));
-        for chunk in 0..4 {
-            let (value, diags) = load_tools(10, Some(chunk));
-            assert!(value.is_none(), "chunk {chunk}: {value:?}");
-            assert_eq!(diags.len(), 1, "{diags:?}");
-            assert_eq!(diags[0].code, Code::InternalError);
-            assert!(
-                diags[0].message.contains(&format!("part {}", chunk + 1)),
-                "{}",
-                diags[0].message
-            );
-            assert!(diags[0].primary.is_some());
-        }
-    }
 
     #[test]
     fn parts_cover_every_element_in_order_with_about_equal_bytes() {
