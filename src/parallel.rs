@@ -10,8 +10,6 @@ use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::diagnostics::{Code, Diagnostic};
-
 /// How many threads a piece of work may use, the caller's own included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Jobs(NonZeroUsize);
@@ -115,15 +113,15 @@ pub struct ChunkFailed {
 }
 
 impl ChunkFailed {
-    /// The internal error that `what` (the work, e.g. "reading the list") could not be
-    /// done whole.
-    pub fn diagnostic(&self, what: &str) -> Diagnostic {
-        internal(format!(
+    /// What went wrong, for the internal error (`E0509`) that `what` (the work, e.g.
+    /// "reading the list") could not be done whole.
+    pub fn message(&self, what: &str) -> String {
+        format!(
             "internal error: {what} stopped in part {} (items {} to {})",
             self.chunk + 1,
             self.range.start,
             self.range.end
-        ))
+        )
     }
 }
 
@@ -135,18 +133,17 @@ pub struct CountMismatch {
 }
 
 impl CountMismatch {
-    pub fn diagnostic(&self, what: &str) -> Diagnostic {
-        internal(format!(
+    /// What went wrong, for the internal error (`E0509`) of `what`.
+    pub fn message(&self, what: &str) -> String {
+        format!(
             "internal error: {what} found {} items but its parts gave {}",
             self.scanned, self.merged
-        ))
+        )
     }
 }
 
-fn internal(message: String) -> Diagnostic {
-    Diagnostic::new(Code::InternalError, message)
-        .with_help("this is a bug in cpl; please report it, with `--jobs 1` as a workaround meanwhile")
-}
+/// The help of the internal errors of work in parts.
+pub const INTERNAL_HELP: &str = "this is a bug in cpl; please report it, with `--jobs 1` as a workaround meanwhile";
 
 /// Checks that the parts' outputs, merged, hold as many items as the scan found.
 pub fn check_count(scanned: usize, merged: usize) -> Result<(), CountMismatch> {
@@ -326,9 +323,8 @@ mod tests {
         }
         let failed = failing_chunk(1, || run(jobs(2), &[0..1, 1..2], |range| range.len()));
         assert_eq!(failed, Err(ChunkFailed { chunk: 1, range: 1..2 }));
-        let diagnostic = failed.unwrap_err().diagnostic("reading the list");
-        assert_eq!(diagnostic.code, Code::InternalError);
-        assert!(diagnostic.message.contains("part 2"), "{}", diagnostic.message);
+        let message = failed.unwrap_err().message("reading the list");
+        assert!(message.contains("part 2"), "{message}");
     }
 
     #[test]
@@ -336,7 +332,11 @@ mod tests {
         assert_eq!(check_count(3, 3), Ok(()));
         let mismatch = check_count(3, 2).unwrap_err();
         assert_eq!(mismatch, CountMismatch { scanned: 3, merged: 2 });
-        assert_eq!(mismatch.diagnostic("reading the list").code, Code::InternalError);
+        assert!(
+            mismatch
+                .message("reading the list")
+                .contains("3 items but its parts gave 2")
+        );
     }
 
     #[test]

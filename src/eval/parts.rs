@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use super::EvalError;
 use super::env::Env;
+use crate::diagnostics::Code;
 use crate::parallel::{ChunkFailed, CountMismatch};
 use crate::source::Span;
 
@@ -64,20 +65,15 @@ impl Env<'_> {
 
 /// The internal error for a loop at `at` whose chunk `failed`.
 pub(super) fn part_failed(failed: &ChunkFailed, at: Span) -> EvalError {
-    from_diagnostic(failed.diagnostic("the loop"), at)
+    internal(failed.message("the loop"), at)
 }
 
 /// The internal error for a loop at `at` whose chunks went over another number of items
 /// than its list has.
 pub(super) fn miscounted(mismatch: &CountMismatch, at: Span) -> EvalError {
-    from_diagnostic(mismatch.diagnostic("the loop"), at)
+    internal(mismatch.message("the loop"), at)
 }
 
-fn from_diagnostic(diagnostic: crate::diagnostics::Diagnostic, at: Span) -> EvalError {
-    EvalError {
-        code: diagnostic.code,
-        message: diagnostic.message,
-        span: at,
-        help: diagnostic.help,
-    }
+fn internal(message: String, at: Span) -> EvalError {
+    EvalError::new(Code::InternalError, message, at).with_help(crate::parallel::INTERNAL_HELP)
 }

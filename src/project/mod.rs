@@ -160,7 +160,7 @@ fn parse_all(sources: &SourceMap, files: &[FileId], jobs: Jobs) -> Result<Vec<Pa
             .collect::<Vec<_>>()
     })
     .map_err(|failed| {
-        let diagnostic = failed.diagnostic("parsing the project's files");
+        let diagnostic = internal(failed.message("parsing the project's files"));
         match files.get(failed.range.start) {
             Some(id) => diagnostic.at(Span::new(*id, 0, 0), "while parsing this file"),
             None => diagnostic,
@@ -169,6 +169,11 @@ fn parse_all(sources: &SourceMap, files: &[FileId], jobs: Jobs) -> Result<Vec<Pa
     let parsed: Vec<Parsed> = parsed.into_iter().flatten().collect();
     // INVARIANT: one parse per file.
     crate::parallel::check_count(files.len(), parsed.len())
-        .map_err(|mismatch| mismatch.diagnostic("parsing the project's files"))?;
+        .map_err(|mismatch| internal(mismatch.message("parsing the project's files")))?;
     Ok(parsed)
+}
+
+/// An internal error of work in parts (`E0509`).
+fn internal(message: String) -> Diagnostic {
+    Diagnostic::new(Code::InternalError, message).with_help(crate::parallel::INTERNAL_HELP)
 }

@@ -95,7 +95,7 @@ impl<'de> Visitor<'de> for LongList<'_, '_, 'de, '_> {
             Ok(parts) => parts,
             Err(failed) => {
                 let first = elements.get(failed.range.start).copied();
-                ctx.failed = Some(internal(ctx, failed.diagnostic("reading the list"), first));
+                ctx.failed = Some(internal(ctx, failed.message("reading the list"), first));
                 return Err(de::Error::custom("a part of the list could not be read"));
             }
         };
@@ -192,7 +192,7 @@ fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>, elements: &[&RawValue]) -> Res
     let items = items.unwrap_or_default();
     // INVARIANT: every element scanned is one item, in one chunk.
     if let Err(mismatch) = crate::parallel::check_count(elements.len(), items.len()) {
-        let diagnostic = internal(ctx, mismatch.diagnostic("reading the list"), elements.first().copied());
+        let diagnostic = internal(ctx, mismatch.message("reading the list"), elements.first().copied());
         ctx.failed = Some(diagnostic);
         return Err("the parts of the list do not add up to it");
     }
@@ -200,17 +200,19 @@ fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>, elements: &[&RawValue]) -> Res
     Ok(Value::list(items))
 }
 
-/// An internal error placed at `element` (else at the start of the document).
-fn internal(ctx: &Ctx<'_, '_>, diagnostic: Diagnostic, element: Option<&RawValue>) -> Diagnostic {
+/// An internal error (`E0509`) placed at `element` (else at the start of the document).
+fn internal(ctx: &Ctx<'_, '_>, message: String, element: Option<&RawValue>) -> Diagnostic {
     let (start, len) = element.map_or((0, 0), |raw| {
         let at = (raw.get().as_ptr() as usize).saturating_sub(ctx.text.as_ptr() as usize);
         (at, raw.get().len())
     });
     let start = ctx.base + start;
-    diagnostic.at(
-        Span::new(ctx.file, start, start + len),
-        "in the part of the list from here",
-    )
+    Diagnostic::new(crate::diagnostics::Code::InternalError, message)
+        .at(
+            Span::new(ctx.file, start, start + len),
+            "in the part of the list from here",
+        )
+        .with_help(crate::parallel::INTERNAL_HELP)
 }
 
 /// Element ranges of about equal bytes, in order.
