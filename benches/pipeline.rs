@@ -17,6 +17,7 @@ use cpl::project::{Input, Project};
 fn options() -> CheckOptions {
     CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     }
 }
 

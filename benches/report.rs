@@ -44,6 +44,7 @@ fn render_large_report(c: &mut Criterion) {
 
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let mut project = Project::load(dir.path(), &options);
     let host = FixedHost::default();

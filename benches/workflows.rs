@@ -54,7 +54,13 @@ fn load(text: &str) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(dir.path().join("main.cp"), text).expect("write the workflow");
     let now = jiff::Timestamp::from_second(1_795_341_600).expect("a time");
-    let project = Project::load(dir.path(), &CheckOptions { now });
+    let project = Project::load(
+        dir.path(),
+        &CheckOptions {
+            now,
+            jobs: cpl::parallel::Jobs::ONE,
+        },
+    );
     assert!(
         !project.diagnostics.has_errors(),
         "the generated workflow does not check"
@@ -75,7 +81,13 @@ fn compile_bench(c: &mut Criterion) {
             |dir| {
                 std::fs::write(dir.path().join("main.cp"), &text).expect("write");
                 let now = jiff::Timestamp::from_second(1_795_341_600).expect("a time");
-                Project::load(dir.path(), &CheckOptions { now })
+                Project::load(
+                    dir.path(),
+                    &CheckOptions {
+                        now,
+                        jobs: cpl::parallel::Jobs::ONE,
+                    },
+                )
             },
             BatchSize::PerIteration,
         )

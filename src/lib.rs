@@ -15,6 +15,7 @@ pub mod eval;
 pub mod graph;
 pub mod hash;
 pub mod ir;
+pub mod parallel;
 pub mod pattern;
 pub mod project;
 pub mod report;
@@ -22,7 +23,6 @@ pub mod runtime;
 pub mod session;
 pub mod source;
 pub mod syntax;
-pub mod threads;
 pub mod time;
 pub mod timing;
 

@@ -245,7 +245,7 @@ fn explain_prints_the_documentation() {
 }
 
 #[test]
-fn many_files_parsed_on_every_core_report_in_file_order() {
+fn many_files_parsed_on_any_number_of_threads_report_in_file_order() {
     let dir = tempfile::tempdir().unwrap();
     // Long and short files mixed, so the threads take them in an order of their own.
     for i in 0..24 {
@@ -257,14 +257,37 @@ fn many_files_parsed_on_every_core_report_in_file_order() {
         )
         .unwrap();
     }
-    let (code, out, _) = cpl(dir.path(), &["check", "--format", "github"]);
+    let (code, whole, _) = cpl(dir.path(), &["check", "--format", "github", "--jobs", "1"]);
     assert_eq!(code, 1);
-    let files: Vec<&str> = out
+    let files: Vec<&str> = whole
         .lines()
         .filter_map(|l| l.strip_prefix("::error file=")?.split(',').next())
         .collect();
     let expected: Vec<String> = (0..24).map(|i| format!("m{i:02}.cp")).collect();
-    assert_eq!(files, expected, "{out}");
+    assert_eq!(files, expected, "{whole}");
+    for jobs in ["2", "3", "7", "30"] {
+        let (code, out, _) = cpl(dir.path(), &["check", "--format", "github", "--jobs", jobs]);
+        assert_eq!((code, out.as_str()), (1, whole.as_str()), "--jobs {jobs}");
+    }
+    let (code, out, _) = cpl(dir.path(), &["check", "--format", "github"]);
+    assert_eq!((code, out.as_str()), (1, whole.as_str()), "the default --jobs");
+}
+
+#[test]
+fn jobs_must_be_a_number_of_threads_from_one_up() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cp"), "const A = 1\n").unwrap();
+    for bad in ["0", "two", "1.5", ""] {
+        let (code, _, err) = cpl(dir.path(), &["check", "--jobs", bad]);
+        assert_eq!(code, 2, "--jobs {bad:?}: {err}");
+        assert!(err.contains("--jobs"), "{err}");
+        assert!(err.contains("number of threads from 1 up"), "{err}");
+    }
+    let (code, out, _) = cpl(dir.path(), &["check", "--jobs", "0", "--format", "json"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("E0601") && out.contains("--jobs"), "{out}");
+    let (code, _, err) = cpl(dir.path(), &["--jobs", "3", "check"]);
+    assert_eq!(code, 0, "{err}");
 }
 
 #[test]

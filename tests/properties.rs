@@ -6,8 +6,11 @@
 use proptest::prelude::*;
 
 use cpl::check::{CheckOptions, check_with};
-use cpl::eval::{Env, FixedHost, Parts, new_frame};
+use std::num::NonZeroUsize;
+
+use cpl::eval::{Env, FixedHost, LOOP_CHUNKING, new_frame};
 use cpl::ir::Value;
+use cpl::parallel::{Chunking, Jobs};
 use cpl::source::{FileId, FileKind, SourceMap};
 
 /// Pieces of the language, so generated text reaches deep into the grammar.
@@ -135,6 +138,7 @@ fn parse_and_check(text: &str) {
     let parsed = cpl::syntax::parse_file(file, text);
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let _ = check_with(&[parsed.module], &sources, &options, None);
 }
@@ -146,6 +150,7 @@ fn evaluate(text: &str) {
     let (expr, problems) = cpl::syntax::parse_expression(file, text);
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let (checked, expression) = check_with(&[], &sources, &options, Some(&expr));
     let Some((expression, expr_problems)) = expression else {
@@ -174,17 +179,29 @@ const PARTS_POLICY: &str = r#"policy cut(xs: [int], k1: int, k2: int) {
 }
 "#;
 
-/// The decision of `cut` over `0..n`, evaluated in `parts`, as text.
-fn decide_in_parts(n: i64, (k1, k2): (i64, i64), parts: Parts) -> String {
+/// The decision of `cut` over `0..n`, evaluated with each of `cuts` (how its loops are
+/// cut, on how many threads), as text.
+fn decide_with_cuts(n: i64, (k1, k2): (i64, i64), cuts: &[(Chunking, Jobs)]) -> Vec<String> {
     let mut sources = SourceMap::new();
     let file = sources.add("cut.cp", None, FileKind::Cpl, PARTS_POLICY);
     let parsed = cpl::syntax::parse_file(file, PARTS_POLICY);
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: Jobs::ONE,
     };
     let (checked, _) = check_with(&[parsed.module], &sources, &options, None);
     let host = FixedHost::default();
-    let env = Env::new(&checked.program, &sources, &[], &host).with_parts(parts);
+    cuts.iter()
+        .map(|&(chunking, jobs)| {
+            let env = Env::new(&checked.program, &sources, &[], &host)
+                .with_chunking(chunking)
+                .with_jobs(jobs);
+            decision_text(&env, n, (k1, k2))
+        })
+        .collect()
+}
+
+fn decision_text(env: &Env<'_>, n: i64, (k1, k2): (i64, i64)) -> String {
     let xs = Value::list((0..n).map(Value::Int).collect());
     let args = [
         ("xs".into(), xs),
@@ -202,7 +219,7 @@ fn decide_in_parts(n: i64, (k1, k2): (i64, i64), parts: Parts) -> String {
         decision
             .errors
             .iter()
-            .map(|f| f.describe(&env))
+            .map(|f| f.describe(env))
             .collect::<Vec<_>>()
             .join("\n"),
     )
@@ -269,6 +286,7 @@ fn cast_json(literal: &str, target: &str) -> Option<serde_json::Value> {
     assert!(problems.is_empty(), "{expression}: {problems:?}");
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let (checked, expression_checked) = check_with(&[parsed.module], &sources, &options, Some(&expr));
     assert!(
@@ -305,18 +323,53 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
-    /// A `for` or a comprehension evaluated in parts on several threads decides exactly
+    /// A `for` or a comprehension evaluated in chunks on several threads decides exactly
     /// as on one: the same violations in the same order, the same first error.
     #[test]
     fn a_decision_does_not_depend_on_how_its_loops_are_cut(
         n in 0..300i64,
         k in (0..400i64, 0..400i64),
-        parts in 1..6usize,
-        min in 0..4usize,
+        size in 1..40usize,
+        jobs in 1..5usize,
     ) {
-        let whole = decide_in_parts(n, k, Parts::NEVER);
-        let cut = decide_in_parts(n, k, Parts { min_elements: min, max_parts: parts });
-        prop_assert_eq!(cut, whole);
+        let cut = (Chunking::every(NonZeroUsize::new(size).unwrap()), Jobs::new(jobs).unwrap());
+        let decisions = decide_with_cuts(n, k, &[(Chunking::WHOLE, Jobs::ONE), cut]);
+        prop_assert_eq!(&decisions[1], &decisions[0]);
+    }
+}
+
+/// Every cut of a list of `n`: chunks of every size from one item to more than `n`, on
+/// one to three threads, and one chunk per job for two to four jobs.
+fn every_cut(n: usize) -> Vec<(Chunking, Jobs)> {
+    let jobs = |j: usize| Jobs::new(j).unwrap();
+    let mut cuts = vec![(LOOP_CHUNKING, Jobs::ONE)];
+    for size in 1..=n + 1 {
+        for j in 1..=3 {
+            cuts.push((Chunking::every(NonZeroUsize::new(size).unwrap()), jobs(j)));
+        }
+    }
+    for j in 2..=4 {
+        cuts.push((Chunking::per_job_from(0), jobs(j)));
+    }
+    cuts
+}
+
+/// The same, deterministically, for every cut of a few lists: with no error, with an
+/// error in a comprehension, and with errors in the `for`'s filter.
+#[test]
+fn a_decision_is_the_same_for_every_cut() {
+    for (n, k) in [
+        (0, (0, 0)),
+        (1, (5, 5)),
+        (2, (1, 1)),
+        (7, (9, 9)),
+        (18, (16, 3)),
+        (40, (50, 50)),
+    ] {
+        let decisions = decide_with_cuts(n, k, &every_cut(n as usize));
+        for (i, decision) in decisions.iter().enumerate() {
+            assert_eq!(decision, &decisions[0], "{n} {k:?}: cut {i}");
+        }
     }
 }
 

@@ -443,6 +443,7 @@ fn human_output_of_thousands_of_findings_in_a_large_file_shows_each_in_its_place
 
     let options = cpl::check::CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let mut project = cpl::project::Project::load(dir.path(), &options);
     let host = FixedHost::default();

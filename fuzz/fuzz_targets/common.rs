@@ -59,6 +59,7 @@ pub fn program() -> &'static Program {
         let parsed = parse_file(id, SCHEMA);
         let options = CheckOptions {
             now: jiff::Timestamp::UNIX_EPOCH,
+            jobs: cpl::parallel::Jobs::ONE,
         };
         check(&[parsed.module], &sources, &options).program
     })

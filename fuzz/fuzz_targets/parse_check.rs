@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = cpl::syntax::parse_file(file, text);
     let options = CheckOptions {
         now: jiff::Timestamp::UNIX_EPOCH,
+        jobs: cpl::parallel::Jobs::ONE,
     };
     let checked = check(&[parsed.module], &sources, &options);
     let compiled = cpl::compile::compile(&checked.program);

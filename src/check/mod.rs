@@ -38,6 +38,9 @@ pub struct CheckOptions {
     /// The current time. The checker's result does not depend on it (waiver expiry is
     /// decided at evaluation); callers keep one clock for the whole command.
     pub now: jiff::Timestamp,
+    /// The threads a project's files are parsed and its data read on (the checker
+    /// itself runs on one); chosen by the shell, one unless it says otherwise.
+    pub jobs: crate::parallel::Jobs,
 }
 
 /// A checked program and what the checker found.

@@ -52,6 +52,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
             &args,
             &cli.format,
             out.paths.clone(),
+            out.jobs,
         )),
     };
     result.unwrap_or_else(|diagnostic| {
@@ -101,6 +102,7 @@ pub(super) fn open(
         expression: expression.map(str::to_string),
         gate: gate.map(str::to_string),
         max_per_code: out.max_per_code,
+        jobs: out.jobs,
         ..OpenOptions::new(clock_from_env().map_err(fatal)?)
     };
     let session = Session::open(&root, &options);

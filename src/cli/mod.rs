@@ -15,6 +15,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::parallel::Jobs;
+
 pub(crate) use output::Output;
 
 /// How a command ended.
@@ -61,6 +63,10 @@ pub(crate) struct Cli {
     /// (0: show all). What is not shown still counts for the exit code.
     #[arg(long, global = true, default_value_t = crate::diagnostics::DEFAULT_MAX_PER_CODE, value_name = "N")]
     pub max_per_code: usize,
+    /// Parse, read data and evaluate long loops on at most N threads (default: one per
+    /// core). The results do not depend on it.
+    #[arg(long, global = true, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<Jobs>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -229,6 +235,20 @@ fn requested_format(args: &[String]) -> Option<String> {
     found
 }
 
+/// `--jobs N`: a number of threads, from one up.
+fn parse_jobs(text: &str) -> Result<Jobs, String> {
+    let help = "give a number of threads from 1 up, e.g. `--jobs 4` (`--jobs 1`: everything on one thread)";
+    match text.trim().parse::<usize>() {
+        Ok(n) => Jobs::new(n).ok_or_else(|| format!("0 threads cannot do any work; {help}")),
+        Err(_) => Err(format!("not a number; {help}")),
+    }
+}
+
+/// The machine's cores, the default of `--jobs`: the one place that asks the system.
+fn cores() -> Jobs {
+    std::thread::available_parallelism().map_or(Jobs::ONE, Jobs::from)
+}
+
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> Exit {
     let fallback = Output {
@@ -236,6 +256,7 @@ pub(crate) fn run(cli: Cli) -> Exit {
         color: false,
         paths: crate::report::PathBase::Project,
         max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
+        jobs: Jobs::ONE,
     };
     let paths = match args::path_base(cli.path_base.as_deref()) {
         Ok(paths) => paths,
@@ -244,13 +265,15 @@ pub(crate) fn run(cli: Cli) -> Exit {
             return Exit::Error;
         }
     };
+    let jobs = cli.jobs.unwrap_or_else(cores);
     if let Command::Graph(args) = &cli.command {
         // `--format dot|mermaid` is the graph's own format, not a report format.
-        return workflows::graph(cli.project.as_deref(), args, &cli.format, paths);
+        return workflows::graph(cli.project.as_deref(), args, &cli.format, paths, jobs);
     }
     let mut out = match Output::new(&cli.format) {
         Ok(out) => Output {
             max_per_code: cli.max_per_code,
+            jobs,
             ..out
         },
         Err(message) => {

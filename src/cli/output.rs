@@ -19,6 +19,8 @@ pub struct Output {
     pub paths: PathBase,
     /// `--max-per-code`: the most diagnostics of one code shown per file (`0`: all).
     pub max_per_code: usize,
+    /// `--jobs`: the threads a project is loaded and evaluated on.
+    pub jobs: crate::parallel::Jobs,
 }
 
 impl Output {
@@ -31,6 +33,7 @@ impl Output {
             color,
             paths: PathBase::Project,
             max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
+            jobs: crate::parallel::Jobs::ONE,
         })
     }
 

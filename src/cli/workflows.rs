@@ -453,12 +453,19 @@ const GRAPH_FORMATS: &[&str] = &["human", "dot", "mermaid", "json"];
 
 /// `cpl graph WORKFLOW --format dot|mermaid|json|human`. Runs before the global
 /// `--format` is read as a report format, since `dot` and `mermaid` are not ones.
-pub fn graph(project: Option<&Path>, args: &GraphArgs, format: &str, paths: crate::report::PathBase) -> Exit {
+pub fn graph(
+    project: Option<&Path>,
+    args: &GraphArgs,
+    format: &str,
+    paths: crate::report::PathBase,
+    jobs: crate::parallel::Jobs,
+) -> Exit {
     let out = Output {
         format: Format::Human,
         color: false,
         paths,
         max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
+        jobs,
     };
     let format = format.trim().to_ascii_lowercase();
     if !GRAPH_FORMATS.contains(&format.as_str()) {

@@ -90,6 +90,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::Program;
 use crate::ir::Value;
 use crate::ir::{ConstraintEval, Type};
+use crate::parallel::{Chunking, Jobs};
 use crate::source::Locator;
 use crate::source::{FileId, FileKind, SourceMap, Span};
 
@@ -105,7 +106,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Events replayed by YAML aliases, at least (files may replay as many as their size).
     pub max_alias_replay: usize,
-    /// When a JSON document's long lists of records are read on several threads.
+    /// The threads a JSON document's long lists of records may be read on.
+    pub jobs: Jobs,
+    /// When those lists are cut into chunks.
     pub split: Split,
     /// The most diagnostics of one code kept per file (`0`: all); the rest are counted
     /// in a note ([`crate::diagnostics::cap`]), so a repeated mistake costs no memory.
@@ -118,43 +121,41 @@ impl Default for Limits {
             max_file_bytes: 256 * 1024 * 1024,
             max_depth: 32,
             max_alias_replay: 10_000,
+            jobs: Jobs::ONE,
             split: Split::default(),
             max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
         }
     }
 }
 
-/// A list of records is read in parts, one thread each, when its document and the list
-/// are both long enough for a part to pay for its thread.
+/// When a list of records is read in chunks: its document and the list are both long
+/// enough for a chunk to pay for its thread.
 #[derive(Clone, Copy, Debug)]
 pub struct Split {
     pub min_document_bytes: usize,
-    pub min_elements: usize,
-    pub max_parts: usize,
-    /// Elements handed at a time to the first part, which starts reading while the rest
-    /// of the list is still being scanned.
-    pub batch: usize,
+    /// How a long list is cut; one chunk per job is cut into chunks of about equal bytes.
+    pub chunking: Chunking,
 }
 
 impl Split {
-    /// Everything on one thread.
+    /// Every list read whole.
     pub const NEVER: Split = Split {
         min_document_bytes: usize::MAX,
-        min_elements: usize::MAX,
-        max_parts: 1,
-        batch: usize::MAX,
+        chunking: Chunking::WHOLE,
     };
+
+    /// Whether a document of `bytes` may have its lists cut with `jobs`.
+    pub fn may_cut(&self, bytes: usize, jobs: Jobs) -> bool {
+        bytes >= self.min_document_bytes && self.chunking.can_cut(jobs)
+    }
 }
 
 impl Default for Split {
-    /// From 4 MiB documents and 4 096 elements, one part per core (at most 8), the first
-    /// sent 256 elements at a time while the list is scanned.
+    /// From 4 MiB documents and 4 096 elements, one chunk per job.
     fn default() -> Split {
         Split {
             min_document_bytes: 4 << 20,
-            min_elements: 4096,
-            max_parts: crate::threads::cores(),
-            batch: 256,
+            chunking: Chunking::per_job_from(4096),
         }
     }
 }
@@ -272,6 +273,7 @@ impl<'a> Loader<'a> {
                         ty,
                         list_source,
                         self.limits.split,
+                        self.limits.jobs,
                         self.limits.max_per_code,
                         &mut self.found,
                         &mut local,

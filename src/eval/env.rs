@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use super::error::EvalResult;
 use crate::ir::Program;
 use crate::ir::Value;
+use crate::parallel::{Chunking, Jobs};
 use crate::pattern::{PATTERN_CACHE_CAPACITY, PatternCache};
 use crate::source::SourceMap;
 
@@ -62,33 +63,14 @@ pub struct Env<'a> {
     /// Turns data origins into positions; shared so JSON files are indexed once.
     locator: Option<&'a crate::source::Locator>,
     own_locator: crate::source::Locator,
-    pub(super) parts: Parts,
+    /// The threads a long loop may use, and how it is cut (see `parts.rs`).
+    pub(super) jobs: Jobs,
+    pub(super) chunking: Chunking,
 }
 
-/// When a policy's `for` over a long list runs in parts, one thread each.
-#[derive(Clone, Copy, Debug)]
-pub struct Parts {
-    pub min_elements: usize,
-    pub max_parts: usize,
-}
-
-impl Parts {
-    /// Everything on one thread.
-    pub const NEVER: Parts = Parts {
-        min_elements: usize::MAX,
-        max_parts: 1,
-    };
-}
-
-impl Default for Parts {
-    /// From 8 192 elements, one part per core (at most 8).
-    fn default() -> Parts {
-        Parts {
-            min_elements: 8192,
-            max_parts: crate::threads::cores(),
-        }
-    }
-}
+/// When a policy's `for` or a comprehension over a list is cut into chunks: from
+/// 8 192 items, one chunk per job.
+pub const LOOP_CHUNKING: Chunking = Chunking::per_job_from(8192);
 
 impl<'a> Env<'a> {
     pub fn new(program: &'a Program, sources: &'a SourceMap, data: &'a [Option<Value>], host: &'a dyn Host) -> Env<'a> {
@@ -102,13 +84,22 @@ impl<'a> Env<'a> {
             regexes: Mutex::new(PatternCache::new(PATTERN_CACHE_CAPACITY)),
             locator: None,
             own_locator: crate::source::Locator::new(),
-            parts: Parts::default(),
+            jobs: Jobs::ONE,
+            chunking: LOOP_CHUNKING,
         }
     }
 
-    /// Changes when a `for` runs in parts (the result never depends on it).
-    pub fn with_parts(mut self, parts: Parts) -> Env<'a> {
-        self.parts = parts;
+    /// Lets a long loop use `jobs` threads (one by default; the result never depends
+    /// on it).
+    pub fn with_jobs(mut self, jobs: Jobs) -> Env<'a> {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Changes how loops are cut into chunks (the result never depends on it): tests
+    /// cover every cut with it.
+    pub fn with_chunking(mut self, chunking: Chunking) -> Env<'a> {
+        self.chunking = chunking;
         self
     }
 

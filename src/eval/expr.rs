@@ -295,9 +295,9 @@ impl Env<'_> {
         Ok(())
     }
 
-    /// A comprehension. Its first `for`, over a long list, runs in parts on several
-    /// threads (see `parts.rs`); the first error in the list's order is the one reported,
-    /// as when it runs on one.
+    /// A comprehension. Its first `for`, over a long list, runs in chunks (see
+    /// `parts.rs`); the first error in the list's order is the one reported, as when it
+    /// runs whole.
     fn comprehension(&self, element: &Expr, clauses: &[Clause], frame: &mut Frame, e: &Expr) -> EvalResult<Value> {
         let Some((Clause::For { var, collection }, rest)) = clauses.split_first() else {
             let mut out = Vec::new();
@@ -319,26 +319,29 @@ impl Env<'_> {
         let frame: &Frame = frame;
         let parts = self.in_parts(&ranges, |range| {
             let (mut frame, mut out) = (frame.clone(), Vec::new());
-            // INVARIANT: the parts' ranges cut `0..items.len()`; one outside it would drop
-            // elements, so it is an internal error rather than a shorter list.
-            let part = items
-                .get(range)
-                .ok_or_else(|| internal(e, "a part of a comprehension lies outside its list"))?;
-            for item in part {
+            // A range outside the list goes over nothing, which the count below reports.
+            let elements = items.get(range).unwrap_or(&[]);
+            for item in elements {
                 set(&mut frame, var.index(), item.clone(), e)?;
                 self.comprehend(element, rest, &mut frame, &mut out, e)?;
             }
-            Ok(out)
+            Ok((out, elements.len()))
         });
+        let parts = parts.map_err(|failed| super::parts::part_failed(&failed, collection.span))?;
+        let mut walked = 0;
         for part in parts {
             // The first part's list takes the others: one copy fewer of a long list.
-            let part = part?;
+            let (part, count) = part?;
+            walked += count;
             if out.is_empty() {
                 out = part;
             } else {
                 out.extend(part);
             }
         }
+        // INVARIANT: the chunks together went over every element once.
+        crate::parallel::check_count(items.len(), walked)
+            .map_err(|mismatch| super::parts::miscounted(&mismatch, collection.span))?;
         Ok(Value::list(out))
     }
 

@@ -21,7 +21,7 @@ mod waivers;
 
 pub use builtins::{DIGEST_EXCLUDED_FIELDS, entity_digest, hex};
 pub use decision::{Decision, Explained, Failure, Outcome, Violation};
-pub use env::{Env, FixedHost, Host, Parts};
+pub use env::{Env, FixedHost, Host, LOOP_CHUNKING};
 pub use error::{EvalError, EvalResult};
 pub use explain::render;
 pub use expr::{Frame, conforms, new_frame};

@@ -9,6 +9,7 @@ use super::EvalError;
 use super::decision::{Decision, Failure, Outcome, Violation};
 use super::env::Env;
 use super::expr::{Frame, new_frame};
+use super::parts::{miscounted, part_failed};
 use crate::ir::RuleKind;
 use crate::ir::Value;
 use crate::ir::{PolicyDef, PolicyId, PolicyStmt, RuleDef};
@@ -80,11 +81,22 @@ impl Env<'_> {
                 let items: &[Value] = &items.items;
                 let parts = self.in_parts(&self.parts_of(items.len()), |range| {
                     let (mut frame, mut part) = (frame.clone(), decision.empty_like());
-                    self.decide_each(def, each, items, range, &mut frame, &mut part, explain);
-                    part
+                    let walked = self.decide_each(def, each, items, range, &mut frame, &mut part, explain);
+                    (part, walked)
                 });
-                for part in parts {
+                let at = each.collection.span;
+                let parts = match parts {
+                    Ok(parts) => parts,
+                    Err(failed) => return self.indeterminate(policy, def, part_failed(&failed, at)),
+                };
+                let mut walked = 0;
+                for (part, count) in parts {
                     decision.append(part);
+                    walked += count;
+                }
+                // INVARIANT: the chunks together went over every element once.
+                if let Err(mismatch) = crate::parallel::check_count(items.len(), walked) {
+                    return self.indeterminate(policy, def, miscounted(&mismatch, at));
                 }
             }
         }
@@ -98,8 +110,8 @@ impl Env<'_> {
         decision
     }
 
-    /// The elements `range` of a `for`, in order: filter, then every rule. A long `for`
-    /// runs in parts on several threads (see `parts.rs`).
+    /// The elements `range` of a `for`, in order: filter, then every rule; returns how
+    /// many elements it went over. A long `for` runs in chunks (see `parts.rs`).
     #[expect(clippy::too_many_arguments, reason = "one policy's state, passed once per part")]
     fn decide_each(
         &self,
@@ -110,28 +122,18 @@ impl Env<'_> {
         frame: &mut Frame,
         decision: &mut Decision,
         explain: Explain,
-    ) {
-        // INVARIANT: the parts' ranges cut `0..items.len()`; a range outside it would drop
-        // elements, so it fails the decision rather than deciding on fewer.
-        let Some(part) = items.get(range.clone()) else {
-            let error = internal_error(def.span, "a part of a `for` lies outside its list");
-            decision.errors.push(
-                Subject {
-                    item: None,
-                    index: range.start,
-                }
-                .failure(error, None),
-            );
-            return;
-        };
-        for (index, item) in range.zip(part) {
+    ) -> usize {
+        // A range outside the list goes over nothing, which the join's count reports.
+        let elements = items.get(range.clone()).unwrap_or(&[]);
+        for (index, item) in range.zip(elements) {
             let subject = Subject {
                 item: Some(item),
                 index,
             };
             if let Err(error) = bind(frame, each.var, item.clone(), each.collection.span) {
+                // The decision already fails on this error; the count is not also wrong.
                 decision.errors.push(subject.failure(error, None));
-                return;
+                return elements.len();
             }
             if let Some(filter) = &each.filter {
                 match self.eval(filter, frame).and_then(|v| self.truth(&v, filter)) {
@@ -146,6 +148,7 @@ impl Env<'_> {
             decision.subjects += 1;
             self.run_body(def, frame, subject, decision, explain);
         }
+        elements.len()
     }
 
     fn run_body(

@@ -178,6 +178,7 @@ impl Project {
         let env = Env::new(&self.program, &self.sources, &constraint_data, host);
         let limits = crate::data::Limits {
             max_per_code: self.max_per_code,
+            jobs: self.jobs,
             ..crate::data::Limits::default()
         };
         let mut loader = Loader::new(&self.program, &self.sources, &env).with_limits(limits);

@@ -1,8 +1,10 @@
 //! Projects: a directory of `.cp` files and the data they declare. This is the I/O
 //! shell around the pure stages: it finds the root, reads files (with limits), parses
-//! them in parallel, checks them together, and loads registry data.
+//! them (on the threads the shell allows), checks them together, and loads registry data.
 
 mod config;
+#[cfg(test)]
+mod fails_closed;
 mod files;
 mod load_data;
 
@@ -13,14 +15,15 @@ pub use files::{
 };
 pub use load_data::{DataSet, Input, STDIN};
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::check::{CheckOptions, CheckedExpr, check_with};
 use crate::compile::{CompiledWorkflow, compile};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::ir::Program;
-use crate::source::{FileKind, SourceMap};
+use crate::parallel::{Chunking, Jobs};
+use crate::source::{FileId, FileKind, SourceMap, Span};
 use crate::syntax::{Parsed, ast::Module, parse_file};
 
 /// A parsed and checked project.
@@ -41,6 +44,9 @@ pub struct Project {
     /// The most data diagnostics of one code kept per file (`0`: all), set before
     /// [`Project::load_data`]; the rest are counted in a note.
     pub max_per_code: usize,
+    /// The threads its data is read on, and its long loops evaluated on, as the shell
+    /// asked when loading it ([`CheckOptions::jobs`]).
+    pub jobs: Jobs,
 }
 
 /// The project root for a starting directory: the nearest ancestor holding `cpl.toml`,
@@ -100,7 +106,10 @@ impl Project {
             );
         }
         let timer = timer.next("parse");
-        let parsed = parse_all(&sources, &texts);
+        let parsed = parse_all(&sources, &texts, options.jobs).unwrap_or_else(|internal| {
+            diagnostics.push(internal);
+            Vec::new()
+        });
         let mut modules = Vec::with_capacity(parsed.len());
         for p in parsed {
             diagnostics.extend(p.diagnostics);
@@ -137,58 +146,36 @@ impl Project {
             expression_diagnostics,
             workflows: compiled.workflows,
             max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
+            jobs: options.jobs,
         }
     }
 }
 
-/// Parses files on all cores; the result is in the order of `files`. Each thread takes
-/// the next file not yet taken, so one long file does not leave a core idle while the
-/// other parses its share.
-fn parse_all(sources: &SourceMap, files: &[crate::source::FileId]) -> Vec<Parsed> {
-    let workers = crate::threads::cores();
-    let parse = |id: &crate::source::FileId| parse_file(*id, sources.text(*id));
-    if workers == 1 || files.len() < 4 {
-        return files.iter().map(parse).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let take_files = || {
-        let mut parsed = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(id) = files.get(index) else {
-                return parsed;
-            };
-            parsed.push((index, parse(id)));
-        }
-    };
-    std::thread::scope(|scope| {
-        // This thread takes files too: its allocator arena grows fastest (see `cli::main`).
-        let handles: Vec<_> = (1..workers)
-            .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(crate::STACK_SIZE)
-                    .spawn_scoped(scope, take_files)
-            })
-            .collect();
-        let mut slots: Vec<Option<Parsed>> = files.iter().map(|_| None).collect();
-        let mut place = |parsed: Vec<(usize, Parsed)>| {
-            for (index, file) in parsed {
-                if let Some(slot) = slots.get_mut(index) {
-                    *slot = Some(file);
-                }
-            }
-        };
-        place(take_files());
-        for handle in handles {
-            if let Ok(Ok(parsed)) = handle.map(|h| h.join()) {
-                place(parsed);
-            }
-        }
-        // A file whose thread could not start (or died) is parsed here.
-        slots
-            .into_iter()
-            .zip(files)
-            .map(|(slot, id)| slot.unwrap_or_else(|| parse(id)))
-            .collect()
+/// Parses files on up to `jobs` threads, one file a chunk; the result is in the order of
+/// `files`. A file that could not be parsed whole (a bug) is an internal error.
+fn parse_all(sources: &SourceMap, files: &[FileId], jobs: Jobs) -> Result<Vec<Parsed>, Diagnostic> {
+    let chunks = Chunking::every(NonZeroUsize::MIN).ranges(files.len(), jobs);
+    let parsed = crate::parallel::run(jobs, &chunks, |range| {
+        let ids = files.get(range).unwrap_or(&[]);
+        ids.iter()
+            .map(|id| parse_file(*id, sources.text(*id)))
+            .collect::<Vec<_>>()
     })
+    .map_err(|failed| {
+        let diagnostic = internal(failed.message("parsing the project's files"));
+        match files.get(failed.range.start) {
+            Some(id) => diagnostic.at(Span::new(*id, 0, 0), "while parsing this file"),
+            None => diagnostic,
+        }
+    })?;
+    let parsed: Vec<Parsed> = parsed.into_iter().flatten().collect();
+    // INVARIANT: one parse per file.
+    crate::parallel::check_count(files.len(), parsed.len())
+        .map_err(|mismatch| internal(mismatch.message("parsing the project's files")))?;
+    Ok(parsed)
+}
+
+/// An internal error of work in parts (`E0509`).
+fn internal(message: String) -> Diagnostic {
+    Diagnostic::new(Code::InternalError, message).with_help(crate::parallel::INTERNAL_HELP)
 }

@@ -28,6 +28,7 @@ use crate::eval::{
     Env, GateResult, Waived, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame,
 };
 use crate::ir::{ItemRef, Program, SourceOrigin, SourcesUsed, Value};
+use crate::parallel::Jobs;
 use crate::project::{CONFIG_FILE, DataSet, Input, Project};
 use crate::report::{self, Context};
 
@@ -89,6 +90,9 @@ pub struct OpenOptions {
     pub now: jiff::Timestamp,
     /// Where `env()` and `secret()` read variables.
     pub vars: Vars,
+    /// The threads that parse, read data and evaluate long loops (one unless the shell
+    /// passes more: the library never picks its own).
+    pub jobs: Jobs,
 }
 
 impl OpenOptions {
@@ -100,6 +104,7 @@ impl OpenOptions {
             max_per_code: crate::diagnostics::DEFAULT_MAX_PER_CODE,
             now,
             vars: Vars::Process,
+            jobs: Jobs::ONE,
         }
     }
 }
@@ -147,7 +152,10 @@ impl Session {
     /// Reads, parses and checks the project at `root`, and loads its data and inputs.
     /// Problems are kept, not returned: each operation decides what they stop.
     pub fn open(root: &Path, options: &OpenOptions) -> Session {
-        let check = CheckOptions { now: options.now };
+        let check = CheckOptions {
+            now: options.now,
+            jobs: options.jobs,
+        };
         let mut project = Project::load_with(root, &check, options.expression.as_deref());
         let host = SystemHost {
             root: project.root.clone(),
@@ -185,6 +193,7 @@ impl Session {
             &self.data.sources,
             &self.host,
         )
+        .with_jobs(self.project.jobs)
     }
 
     /// The file that SARIF results without a place are attached to, by its absolute path.

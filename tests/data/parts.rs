@@ -1,8 +1,12 @@
-//! Long JSON lists read in parts, one thread each: exactly what one thread reads.
+//! Long JSON lists read in chunks, on several threads: exactly what one thread reads whole,
+//! for every cut.
+use std::num::NonZeroUsize;
+
 use serde_json::json;
 
 use cpl::data::{Limits, Split};
 use cpl::ir::Value;
+use cpl::parallel::{Chunking, Jobs};
 
 use crate::helpers::*;
 
@@ -56,29 +60,32 @@ fn document() -> String {
         .replacen(r#""name": "team-20""#, r#""n\u0061me": "team-20""#, 1)
 }
 
-/// Parts for every list, whatever the size of the document: two, the first of which is
-/// begun while the list is scanned and, being slower to start, mostly has the ends of
-/// what it was given taken over by the other; and three, the last two read at the same
-/// time.
-const IN_PARTS: [Split; 2] = [
-    Split {
+/// Every cut of every list, whatever the size of the document: chunks of every size from
+/// one element to more than the longest list (60), on one to three threads; and the
+/// default cut (chunks of about equal bytes, a few per job) for two to eight jobs.
+fn every_cut() -> Vec<(Split, Jobs)> {
+    let jobs = |n: usize| Jobs::new(n).unwrap();
+    let split = |chunking| Split {
         min_document_bytes: 0,
-        min_elements: 2,
-        max_parts: 2,
-        batch: 2,
-    },
-    Split {
-        min_document_bytes: 0,
-        min_elements: 2,
-        max_parts: 3,
-        batch: 4,
-    },
-];
+        chunking,
+    };
+    let mut cuts = Vec::new();
+    for size in 1..=61 {
+        let chunking = Chunking::every(NonZeroUsize::new(size).unwrap());
+        cuts.extend((1..=3).map(|n| (split(chunking), jobs(n))));
+    }
+    cuts.extend((2..=8).map(|n| (split(Chunking::per_job_from(2)), jobs(n))));
+    cuts
+}
 
-/// `text` as the source `document`, handed to the loader with `split`.
-fn load(text: &str, split: Split) -> Loaded {
+/// Read whole, on one thread.
+const WHOLE: (Split, Jobs) = (Split::NEVER, Jobs::ONE);
+
+/// `text` as the source `document`, handed to the loader cut as `cut` says.
+fn load(text: &str, (split, jobs): (Split, Jobs)) -> Loaded {
     let limits = Limits {
         split,
+        jobs,
         ..Limits::default()
     };
     World::new(SCHEMA)
@@ -89,7 +96,7 @@ fn load(text: &str, split: Split) -> Loaded {
 #[test]
 fn a_document_read_in_parts_is_read_as_in_one_piece() {
     let text = document();
-    let whole = load(&text, Split::NEVER);
+    let whole = load(&text, WHOLE);
 
     let diagnostics = whole.render();
     for code in ["E0402", "E0403", "E0404", "E0406", "E0407", "E0408", "E0410"] {
@@ -100,12 +107,9 @@ fn a_document_read_in_parts_is_read_as_in_one_piece() {
         2,
         "{diagnostics}"
     );
-    // Where the parts are cut depends on how fast their threads go: several runs each.
-    for split in IN_PARTS {
-        for _ in 0..8 {
-            let parts = load(&text, split);
-            assert_same(&whole, &parts, &diagnostics);
-        }
+    for cut in every_cut() {
+        let parts = load(&text, cut);
+        assert_same(&whole, &parts, &diagnostics);
     }
 }
 
@@ -147,11 +151,11 @@ fn targets(value: &Value) -> Vec<Option<String>> {
 #[test]
 fn a_number_out_of_range_in_a_part_is_placed_as_in_one_piece() {
     let text = document().replacen("\"level\": 4", "\"level\": 1e400", 3);
-    let whole = load(&text, Split::NEVER);
+    let whole = load(&text, WHOLE);
     let diagnostics = whole.render();
     assert!(diagnostics.contains("number out of range"), "{diagnostics}");
-    for split in IN_PARTS {
-        let parts = load(&text, split);
+    for cut in every_cut() {
+        let parts = load(&text, cut);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
         assert_eq!(parts.render(), diagnostics);
     }
@@ -159,18 +163,18 @@ fn a_number_out_of_range_in_a_part_is_placed_as_in_one_piece() {
 
 #[test]
 fn a_syntax_error_in_a_list_read_in_parts_is_reported_as_in_one_piece() {
-    // A missing comma between two tools, after the first part has begun.
+    // A missing comma between two tools, late in the list.
     let text = document().replacen(
         "},\n    {\n      \"name\": \"tool-45\"",
         "}\n    {\n      \"name\": \"tool-45\"",
         1,
     );
     assert_ne!(text, document());
-    let whole = load(&text, Split::NEVER);
+    let whole = load(&text, WHOLE);
     let diagnostics = whole.render();
     assert!(diagnostics.contains("expected `,` or `]`"), "{diagnostics}");
-    for split in IN_PARTS {
-        let parts = load(&text, split);
+    for cut in every_cut() {
+        let parts = load(&text, cut);
         assert!(whole.values[0].is_none() && parts.values[0].is_none());
         assert_eq!(parts.render(), diagnostics);
     }

@@ -99,7 +99,13 @@ pub fn write(root: &Path, path: &str, text: &str) {
 
 pub fn load(dir: tempfile::TempDir) -> Loaded {
     let now = jiff::Timestamp::from_second(1_795_341_600).unwrap();
-    let mut project = Project::load(dir.path(), &CheckOptions { now });
+    let mut project = Project::load(
+        dir.path(),
+        &CheckOptions {
+            now,
+            jobs: cpl::parallel::Jobs::ONE,
+        },
+    );
     let host = FixedHost {
         now: Some(now),
         ..FixedHost::default()

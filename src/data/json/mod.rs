@@ -34,6 +34,7 @@ use super::collect::{DataAt, Found};
 use super::problem::{self, Problem};
 use crate::hash::{Fast, Text};
 use crate::ir::ConstraintEval;
+use crate::parallel::Jobs;
 use crate::source::Locator;
 
 /// Strings up to this length are shared when repeated (owners, tags, enum-like values).
@@ -74,8 +75,10 @@ struct Ctx<'a, 'de> {
     items: Vec<Value>,
     /// In a part of a long list read on its own thread: the entities read before it.
     earlier: Option<&'a Found>,
-    /// When long lists are read in parts ([`Split::NEVER`] inside a part).
+    /// When long lists are read in chunks ([`Split::NEVER`] inside a chunk), on how
+    /// many threads.
     split: Split,
+    jobs: Jobs,
     /// In a part: its own copies of the record shapes it has used, by the address of the
     /// shared one (see [`Ctx::shape`]).
     shapes: Vec<(usize, Arc<Shape>)>,
@@ -109,6 +112,7 @@ impl<'a, 'de> Ctx<'a, 'de> {
             items: Vec::new(),
             earlier,
             split: Split::NEVER,
+            jobs: Jobs::ONE,
             shapes: Vec::new(),
             failed: None,
         }
@@ -256,6 +260,7 @@ pub(crate) fn load(
     ty: &Type,
     list_source: bool,
     split: Split,
+    jobs: Jobs,
     max_per_code: usize,
     found: &mut Found,
     diags: &mut Vec<Diagnostic>,
@@ -266,6 +271,7 @@ pub(crate) fn load(
     let mark = found.mark();
     let mut ctx = Ctx::part(text, base, program, constraints, file, found, None);
     ctx.split = split;
+    ctx.jobs = jobs;
     ctx.problems = Collector::new(max_per_code);
     let root = Here {
         parent: None,

@@ -1,25 +1,21 @@
-//! Long lists of records, read on every core.
+//! Long lists of records, read in chunks.
 //!
 //! A large document is mostly one or two long lists (the fleet's 100 000 agents and
 //! 10 000 workflows). serde_json lends each element's text ([`RawValue`]: one pass that
-//! checks the syntax and finds where every element ends), and each part of the list is
-//! read by the ordinary typed reader on its own thread, with tables of its own and a
-//! [`Found`] of its own that sees the entities read before the list.
+//! checks the syntax and finds where every element ends); the list is then cut into
+//! chunks of about equal bytes, a few per job ([`crate::parallel`]), and each chunk is read
+//! by the ordinary typed reader, with tables of its own and a [`Found`] of its own that
+//! sees the entities read before the list.
 //!
-//! The pass runs on one core, so the first part begins while it is still running, on a
-//! thread that is sent the elements in batches as they are found ([`Scan`]); when the
-//! pass ends, the first part is told where to stop ([`Claims`]) and the other parts read
-//! the rest. The first part's thread allocates more slowly than the main thread, so the
-//! main thread then takes over the end of what the first part has not begun.
-//!
-//! The parts are merged in document order: the same values, problems, duplicate keys and
-//! references as reading them one after the other, wherever the parts were cut, except
-//! that a reference from one part to an entity of an earlier part is resolved at the end
-//! rather than on the spot.
+//! The chunks are merged in document order: the same values, problems, duplicate keys and
+//! references as reading the list whole, wherever it was cut, except that a reference
+//! from one chunk to an entity of an earlier chunk is resolved at the end rather than on
+//! the spot. A chunk that fails, or a merge that holds another number of items than the
+//! scan found, is an internal error that stops the document: never a shorter list.
 
 use std::fmt;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -27,19 +23,20 @@ use serde_json::value::RawValue;
 use crate::diagnostics::{Collector, Diagnostic};
 use crate::ir::Type;
 use crate::ir::Value;
-use crate::source::DataPath;
+use crate::source::{DataPath, Span};
 
 use super::super::collect::Found;
 use super::super::convert;
 use super::path::{Here, Seg};
 use super::typed::{ElementOf, Typed};
-use super::{Ctx, Placed, Split, syntax_error};
+use super::{Ctx, Placed, syntax_error};
 
-/// The element type, when the value about to be read is a list of records worth reading
-/// in parts: in a large document (`ctx.split`), outside any entity (whose references
-/// would be its own), and not already in a part (whose `split` is never).
+/// The element type, when the value about to be read is a list of records that may be
+/// read in chunks: in a large document (`ctx.split`) read with more than one job (or a
+/// fixed chunk size), outside any entity (whose references would be its own), and not
+/// already in a chunk (whose `split` is never).
 pub(super) fn long_list<'a>(ctx: &Ctx<'a, '_>, ty: &'a Type) -> Option<&'a Type> {
-    if ctx.text.len() < ctx.split.min_document_bytes || ctx.found.in_entity() {
+    if !ctx.split.may_cut(ctx.text.len(), ctx.jobs) || ctx.found.in_entity() {
         return None;
     }
     match ty.strip_optional() {
@@ -73,6 +70,12 @@ impl<'de> Visitor<'de> for LongList<'_, '_, 'de, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let LongList { typed, elem } = self;
         let Typed { ctx, here, field, .. } = typed;
+        let t = crate::timing::Timer::start("list scan");
+        let mut elements: Vec<&'de RawValue> = Vec::new();
+        while let Some(element) = seq.next_element::<&'de RawValue>()? {
+            elements.push(element);
+        }
+        let t = t.next("list parts");
         let shared = Shared {
             ctx: &*ctx,
             elem,
@@ -80,28 +83,23 @@ impl<'de> Visitor<'de> for LongList<'_, '_, 'de, '_> {
             here,
             path: Arc::new(here.path()),
         };
-        let claims = Claims::default();
-        let parts = std::thread::scope(|scope| {
-            let mut scan = Scan::new(shared.ctx.split);
-            let t = crate::timing::Timer::start("list scan");
-            let scanned = loop {
-                match seq.next_element::<&'de RawValue>() {
-                    Ok(Some(element)) => scan.push(element, scope, &shared, &claims),
-                    Ok(None) => break Ok(()),
-                    Err(error) => break Err(error),
-                }
-            };
-            t.stop();
-            match scanned {
-                Ok(()) => Ok(scan.read(&shared, &claims)),
-                Err(error) => {
-                    scan.abandon(&shared, &claims);
-                    Err(error)
-                }
-            }
-        })?;
+        let chunks = cut(shared.ctx, &elements);
+        // The first chunk's list is given room for all the items: the others join it.
+        let parts = crate::parallel::run(shared.ctx.jobs, &chunks, |range| {
+            let room = (range.start == 0).then_some(elements.len());
+            read_part(&shared, range.start, elements.get(range).unwrap_or(&[]), room)
+        });
+        t.stop();
         drop(shared);
-        merge(ctx, parts).map_err(de::Error::custom)
+        let parts = match parts {
+            Ok(parts) => parts,
+            Err(failed) => {
+                let first = elements.get(failed.range.start).copied();
+                ctx.failed = Some(internal(ctx, failed.message("reading the list"), first));
+                return Err(de::Error::custom("a part of the list could not be read"));
+            }
+        };
+        merge(ctx, parts, &elements).map_err(de::Error::custom)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
@@ -149,148 +147,6 @@ struct Part {
     failed: Option<Diagnostic>,
 }
 
-/// The elements of a list found so far, and the first part, once begun.
-struct Scan<'scope, 'de> {
-    split: Split,
-    elements: Vec<&'de RawValue>,
-    /// The elements sent to the first part, batch by batch.
-    batches: Vec<Range<usize>>,
-    front: Option<Front<'scope, 'de>>,
-    /// Whether the first part was begun (or its thread could not start).
-    begun: bool,
-}
-
-impl<'scope, 'de> Scan<'scope, 'de> {
-    fn new(split: Split) -> Scan<'scope, 'de> {
-        Scan {
-            split,
-            elements: Vec::new(),
-            batches: Vec::new(),
-            front: None,
-            begun: false,
-        }
-    }
-
-    fn sent(&self) -> usize {
-        self.batches.last().map_or(0, |b| b.end)
-    }
-
-    /// The next element. Once the list is long enough for parts, the first part begins
-    /// on a thread of its own, and is sent each batch as soon as it is found.
-    fn push<'env>(
-        &mut self,
-        element: &'de RawValue,
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        shared: &'scope Shared<'_, '_, 'de>,
-        claims: &'scope Claims,
-    ) {
-        self.elements.push(element);
-        let split = self.split;
-        let found = self.elements.len();
-        if split.max_parts < 2 || found < split.min_elements || found - self.sent() < split.batch {
-            return;
-        }
-        if !self.begun {
-            self.begun = true;
-            self.front = Front::start(scope, shared, claims);
-        }
-        // The elements found before the first part began go in batches too: the first
-        // part can only be stopped between two batches.
-        while self.front.is_some() && self.sent() < found {
-            let batch = self.sent()..(self.sent() + split.batch).min(found);
-            self.send(batch);
-        }
-    }
-
-    fn send(&mut self, batch: Range<usize>) {
-        if let Some(front) = &self.front {
-            front.send(self.elements.get(batch.clone()).unwrap_or(&[]).to_vec());
-            self.batches.push(batch);
-        }
-    }
-
-    /// The parts of the whole list, in order.
-    fn read(mut self, shared: &Shared<'_, '_, 'de>, claims: &Claims) -> Vec<Part> {
-        let t = crate::timing::Timer::start("list parts");
-        // What is left after the last whole batch goes to the first part too.
-        self.send(self.sent()..self.elements.len());
-        let parts = match self.front.take() {
-            Some(front) => self.read_begun(front, shared, claims),
-            None => self.read_whole(shared),
-        };
-        t.stop();
-        parts
-    }
-
-    /// With no part begun: the elements cut into parts of about equal bytes.
-    fn read_whole(&self, shared: &Shared<'_, '_, 'de>) -> Vec<Part> {
-        let elements = &self.elements;
-        let parts = if elements.len() < self.split.min_elements {
-            1
-        } else {
-            self.split.max_parts
-        };
-        // The first part's list is given room for all the items: the others join it.
-        crate::threads::in_order(&split_bytes(elements, parts), |range| {
-            let room = (range.start == 0).then_some(elements.len());
-            read_part(
-                shared,
-                range.start,
-                Slice::new(elements.get(range).unwrap_or(&[]), room),
-            )
-        })
-    }
-
-    /// With the first part begun: it is stopped where what is left for it is about as
-    /// long as each of the other parts, which read the rest. It may then be behind (its
-    /// thread allocates more slowly than this one, see `docs/performance.md`): what it
-    /// has not taken yet is halved, and the second half read here as a part of its own,
-    /// until it is down to its last batch.
-    fn read_begun(&self, front: Front<'scope, 'de>, shared: &Shared<'_, '_, 'de>, claims: &Claims) -> Vec<Part> {
-        let (elements, batches) = (&self.elements, &self.batches);
-        let start_of = |batch: usize| batches.get(batch).map_or(elements.len(), |b| b.start);
-        let others = self.split.max_parts - 1;
-        let cut = claims.close(elements.len(), |taken| balanced_cut(batches, elements, taken, others));
-        let ranges: Vec<Range<usize>> = split_bytes(elements.get(start_of(cut)..).unwrap_or(&[]), others)
-            .into_iter()
-            .map(|r| r.start + start_of(cut)..r.end + start_of(cut))
-            .collect();
-        let rest = crate::threads::in_order(&ranges, |range| {
-            read_part(
-                shared,
-                range.start,
-                Slice::new(elements.get(range).unwrap_or(&[]), None),
-            )
-        });
-        let mut taken_over = Vec::new();
-        while let Some(given_up) = claims.shrink(|taken, limit| {
-            let before = batches.get(..limit).unwrap_or(&[]);
-            balanced_cut(before, elements.get(..start_of(limit)).unwrap_or(&[]), taken, 1)
-        }) {
-            let range = start_of(given_up.start)..start_of(given_up.end);
-            taken_over.push(read_part(
-                shared,
-                range.start,
-                Slice::new(elements.get(range).unwrap_or(&[]), None),
-            ));
-        }
-        let end = start_of(claims.limit().unwrap_or(cut));
-        let mut parts = vec![front.join(shared, elements.get(..end).unwrap_or(&[]))];
-        // The part taken over first is the furthest on in the list.
-        parts.extend(taken_over.into_iter().rev());
-        parts.extend(rest);
-        parts
-    }
-
-    /// The list stops on a syntax error: nothing more for the first part.
-    fn abandon(mut self, shared: &Shared<'_, '_, 'de>, claims: &Claims) {
-        if let Some(front) = self.front.take() {
-            claims.close(self.elements.len(), |taken| taken);
-            drop(front.join(shared, &[]));
-        }
-    }
-}
-
 /// Everything a part reads with, shared by the threads.
 struct Shared<'s, 'a, 'de> {
     ctx: &'s Ctx<'a, 'de>,
@@ -301,9 +157,23 @@ struct Shared<'s, 'a, 'de> {
     path: Arc<DataPath>,
 }
 
+/// Chunks of a long list per job. More than one, so that a thread that reads faster than
+/// another (the caller's allocates fastest) takes more of them.
+const CHUNKS_PER_JOB: usize = 4;
+
+/// The chunks of a list: of about equal bytes, [`CHUNKS_PER_JOB`] per job, when it is
+/// long enough; of the fixed size a test asks for; or the whole list.
+fn cut(ctx: &Ctx<'_, '_>, elements: &[&RawValue]) -> Vec<Range<usize>> {
+    let chunking = ctx.split.chunking;
+    if chunking.items.is_none() && chunking.cuts(elements.len(), ctx.jobs) {
+        return split_bytes(elements, ctx.jobs.get().saturating_mul(CHUNKS_PER_JOB));
+    }
+    chunking.ranges(elements.len(), ctx.jobs)
+}
+
 /// Joins the parts, in order, into `ctx`'s reader. On a failure the reader keeps its
 /// diagnostic and the document stops.
-fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>) -> Result<Value, &'static str> {
+fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>, elements: &[&RawValue]) -> Result<Value, &'static str> {
     let t = crate::timing::Timer::start("list merge");
     let mut items: Option<Vec<Value>> = None;
     for part in parts {
@@ -319,8 +189,30 @@ fn merge(ctx: &mut Ctx<'_, '_>, parts: Vec<Part>) -> Result<Value, &'static str>
             None => items = Some(part.items),
         }
     }
+    let items = items.unwrap_or_default();
+    // INVARIANT: every element scanned is one item, in one chunk.
+    if let Err(mismatch) = crate::parallel::check_count(elements.len(), items.len()) {
+        let diagnostic = internal(ctx, mismatch.message("reading the list"), elements.first().copied());
+        ctx.failed = Some(diagnostic);
+        return Err("the parts of the list do not add up to it");
+    }
     t.stop();
-    Ok(Value::list(items.unwrap_or_default()))
+    Ok(Value::list(items))
+}
+
+/// An internal error (`E0509`) placed at `element` (else at the start of the document).
+fn internal(ctx: &Ctx<'_, '_>, message: String, element: Option<&RawValue>) -> Diagnostic {
+    let (start, len) = element.map_or((0, 0), |raw| {
+        let at = (raw.get().as_ptr() as usize).saturating_sub(ctx.text.as_ptr() as usize);
+        (at, raw.get().len())
+    });
+    let start = ctx.base + start;
+    Diagnostic::new(crate::diagnostics::Code::InternalError, message)
+        .at(
+            Span::new(ctx.file, start, start + len),
+            "in the part of the list from here",
+        )
+        .with_help(crate::parallel::INTERNAL_HELP)
 }
 
 /// Element ranges of about equal bytes, in order.
@@ -340,229 +232,8 @@ fn split_bytes(elements: &[&RawValue], parts: usize) -> Vec<Range<usize>> {
     ranges
 }
 
-/// Where the first part, which has taken the batches before `taken`, should stop: before
-/// the first batch that would leave it more to read than each of the `others` parts gets
-/// of the rest. It errs on the short side: the other parts can take over from the first,
-/// but it cannot take over from them.
-fn balanced_cut(batches: &[Range<usize>], elements: &[&RawValue], taken: usize, others: usize) -> usize {
-    let bytes = |range: Range<usize>| -> usize {
-        elements
-            .get(range)
-            .map_or(0, |slice| slice.iter().map(|e| e.get().len()).sum())
-    };
-    let from = batches.get(taken).map_or(elements.len(), |b| b.start);
-    let mut rest = bytes(from..elements.len());
-    let mut front = 0;
-    for (k, batch) in batches.iter().enumerate().skip(taken) {
-        let length = bytes(batch.clone());
-        if (front + length) * others.max(1) > rest - length {
-            return k;
-        }
-        front += length;
-        rest -= length;
-    }
-    batches.len()
-}
-
-/// The batches the first part may still take. It takes them one by one, in order, and
-/// the thread that scans the list closes the claims once it has seen the whole list,
-/// keeping the batches from a cut onwards for the other parts.
-#[derive(Default)]
-struct Claims(Mutex<ClaimState>);
-
-#[derive(Default)]
-struct ClaimState {
-    /// The next batch the first part would take.
-    next: usize,
-    /// Batches from here on are not the first part's (none until closed).
-    limit: Option<usize>,
-    /// How many elements the list has, once closed.
-    total: Option<usize>,
-}
-
-impl Claims {
-    fn state(&self) -> std::sync::MutexGuard<'_, ClaimState> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Takes batch `k` for the first part, if it is still to be had; with the list's
-    /// length if that is known by now.
-    fn claim(&self, k: usize) -> Option<Option<usize>> {
-        let mut state = self.state();
-        if state.limit.is_some_and(|limit| k >= limit) {
-            return None;
-        }
-        state.next = k + 1;
-        Some(state.total)
-    }
-
-    /// No more batches for the first part from `cut(taken)` (never before the batches it
-    /// has taken); returns where it stops.
-    fn close(&self, total: usize, cut: impl FnOnce(usize) -> usize) -> usize {
-        let mut state = self.state();
-        let limit = cut(state.next).max(state.next);
-        state.limit = Some(limit);
-        state.total = Some(total);
-        limit
-    }
-
-    /// Once closed, moves the first part's stop back to `cut(taken, limit)` if it has at
-    /// least two batches left to take: the batches it gives up.
-    fn shrink(&self, cut: impl FnOnce(usize, usize) -> usize) -> Option<Range<usize>> {
-        let mut state = self.state();
-        let limit = state.limit?;
-        if limit < state.next + 2 {
-            return None;
-        }
-        let from = cut(state.next, limit).clamp(state.next + 1, limit);
-        state.limit = Some(from);
-        (from < limit).then_some(from..limit)
-    }
-
-    /// Where the first part stops, once closed.
-    fn limit(&self) -> Option<usize> {
-        self.state().limit
-    }
-}
-
-/// The first part of a long list, read on a thread of its own while the list is still
-/// being scanned: it is sent the elements in batches as they are found, so that the scan
-/// (a syntax pass over the whole list, on one core) is not all waiting time.
-struct Front<'scope, 'de> {
-    batches: mpsc::Sender<Vec<&'de RawValue>>,
-    handle: std::thread::ScopedJoinHandle<'scope, Part>,
-}
-
-impl<'scope, 'de> Front<'scope, 'de> {
-    fn start<'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        shared: &'scope Shared<'_, '_, 'de>,
-        claims: &'scope Claims,
-    ) -> Option<Front<'scope, 'de>>
-    where
-        'de: 'scope,
-    {
-        let (batches, received) = mpsc::channel();
-        let handle = std::thread::Builder::new()
-            .stack_size(crate::STACK_SIZE)
-            .spawn_scoped(scope, move || {
-                let elements = Claimed {
-                    received,
-                    claims,
-                    next: 0,
-                    batch: Vec::new().into_iter(),
-                    room: Room::Unknown,
-                };
-                read_part(shared, 0, elements)
-            })
-            .ok()?;
-        Some(Front { batches, handle })
-    }
-
-    fn send(&self, batch: Vec<&'de RawValue>) {
-        // A thread that has stopped is not waited for: `join` reads its part again.
-        let _ = self.batches.send(batch);
-    }
-
-    /// The first part, which is `elements`: read again here if its thread failed, or
-    /// did not read them all (which the claims should make impossible).
-    fn join(self, shared: &Shared<'_, '_, 'de>, elements: &[&'de RawValue]) -> Part {
-        drop(self.batches);
-        match self.handle.join() {
-            // Every element it read is an item, unless one could not be read.
-            Ok(part) if part.failed.is_some() || part.items.len() == elements.len() => part,
-            _ => read_part(shared, 0, Slice::new(elements, Some(elements.len()))),
-        }
-    }
-}
-
-/// The elements a part reads, in order.
-trait Elements<'de>: Iterator<Item = &'de RawValue> {
-    /// How many items the part should make room for, once that is known: the first
-    /// part's list and tables become the whole list's, so it is given room for all.
-    fn room(&mut self) -> Option<usize>;
-}
-
-/// Elements found already.
-struct Slice<'s, 'de> {
-    elements: std::slice::Iter<'s, &'de RawValue>,
-    room: Option<usize>,
-}
-
-impl<'s, 'de> Slice<'s, 'de> {
-    fn new(elements: &'s [&'de RawValue], room: Option<usize>) -> Slice<'s, 'de> {
-        Slice {
-            elements: elements.iter(),
-            room,
-        }
-    }
-}
-
-impl<'de> Iterator for Slice<'_, 'de> {
-    type Item = &'de RawValue;
-
-    fn next(&mut self) -> Option<&'de RawValue> {
-        self.elements.next().copied()
-    }
-}
-
-impl<'de> Elements<'de> for Slice<'_, 'de> {
-    fn room(&mut self) -> Option<usize> {
-        self.room.take()
-    }
-}
-
-/// The batches sent to the first part, as long as it may claim them.
-struct Claimed<'c, 'de> {
-    received: mpsc::Receiver<Vec<&'de RawValue>>,
-    claims: &'c Claims,
-    next: usize,
-    batch: std::vec::IntoIter<&'de RawValue>,
-    room: Room,
-}
-
-/// What the first part knows of the room it needs: nothing until the list has been
-/// scanned, then the list's length, which it makes room for once.
-#[derive(Clone, Copy)]
-enum Room {
-    Unknown,
-    Known(usize),
-    Made,
-}
-
-impl<'de> Iterator for Claimed<'_, 'de> {
-    type Item = &'de RawValue;
-
-    fn next(&mut self) -> Option<&'de RawValue> {
-        loop {
-            if let Some(element) = self.batch.next() {
-                return Some(element);
-            }
-            let batch = self.received.recv().ok()?;
-            let total = self.claims.claim(self.next)?;
-            if let (Room::Unknown, Some(total)) = (self.room, total) {
-                self.room = Room::Known(total);
-            }
-            self.next += 1;
-            self.batch = batch.into_iter();
-        }
-    }
-}
-
-impl<'de> Elements<'de> for Claimed<'_, 'de> {
-    fn room(&mut self) -> Option<usize> {
-        match self.room {
-            Room::Known(total) => {
-                self.room = Room::Made;
-                Some(total)
-            }
-            Room::Unknown | Room::Made => None,
-        }
-    }
-}
-
-/// Reads `elements`, the list's from index `first` on.
-fn read_part<'de>(shared: &Shared<'_, '_, 'de>, first: usize, mut elements: impl Elements<'de>) -> Part {
+/// Reads `elements`, the list's from index `first` on, with room made for `room` items.
+fn read_part<'de>(shared: &Shared<'_, '_, 'de>, first: usize, elements: &[&'de RawValue], room: Option<usize>) -> Part {
     let main = shared.ctx;
     let mut found = Found::part(main.program, main.found);
     let kind = convert::record_of(main.program, shared.elem.strip_optional()).and_then(|(_, kind)| kind);
@@ -576,18 +247,12 @@ fn read_part<'de>(shared: &Shared<'_, '_, 'de>, first: usize, mut elements: impl
         Some(main.found),
     );
     ctx.problems = Collector::new(main.problems.limit());
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(room.unwrap_or(elements.len()));
+    if let (Some(room), Some(kind)) = (room, kind) {
+        ctx.found.reserve(kind, room);
+    }
     let mut index = u32::try_from(first).unwrap_or(u32::MAX);
-    loop {
-        if let Some(room) = elements.room() {
-            items.reserve(room.saturating_sub(items.len()));
-            if let Some(kind) = kind {
-                ctx.found.reserve(kind, room.saturating_sub(items.len()));
-            }
-        }
-        let Some(raw) = elements.next() else {
-            break;
-        };
+    for raw in elements {
         let child = Here::child(shared.here, Seg::Index(index));
         let mut deserializer = serde_json::Deserializer::from_str(raw.get());
         let seed = Typed {
@@ -640,46 +305,5 @@ mod tests {
         // 45 bytes: the first part ends with the element that reaches 23.
         assert_eq!(split_bytes(&elements, 2), vec![0..7, 7..9]);
         assert_eq!(split_bytes(&[], 3), vec![0..0]);
-    }
-
-    #[test]
-    fn the_cut_leaves_the_first_part_its_share_of_what_it_has_not_taken() {
-        // Ten elements of 10 bytes, in batches of two.
-        let text = format!("[{}]", ["\"12345678\""; 10].join(","));
-        let elements: Vec<&RawValue> = serde_json::from_str(&text).unwrap_or_default();
-        let batches: Vec<Range<usize>> = (0..5).map(|k| 2 * k..2 * k + 2).collect();
-        // Nothing taken yet, one other part: about half each, the first part's half
-        // rounded down to a batch.
-        assert_eq!(balanced_cut(&batches, &elements, 0, 1), 2);
-        // Two batches taken: half of the other six elements.
-        assert_eq!(balanced_cut(&batches, &elements, 2, 1), 3);
-        // Three other parts: a quarter of what is left, rounded down.
-        assert_eq!(balanced_cut(&batches, &elements, 0, 3), 1);
-        // Everything taken.
-        assert_eq!(balanced_cut(&batches, &elements, 5, 1), 5);
-        assert_eq!(balanced_cut(&[], &[], 0, 1), 0);
-    }
-
-    #[test]
-    fn claims_stop_the_first_part_where_closed_and_give_up_only_what_it_has_not_taken() {
-        let claims = Claims::default();
-        assert_eq!(claims.claim(0), Some(None));
-        assert_eq!(claims.claim(1), Some(None));
-        assert_eq!(claims.shrink(|_, _| 0), None, "not closed yet");
-        // A cut before what it has taken is moved after it.
-        assert_eq!(claims.close(100, |taken| taken - 2), 2);
-        assert_eq!(claims.claim(2), None);
-        let claims = Claims::default();
-        assert_eq!(claims.claim(0), Some(None));
-        assert_eq!(claims.close(100, |_| 8), 8);
-        assert_eq!(claims.claim(1), Some(Some(100)), "the length is known once closed");
-        // Batches 2 to 7 are left: it gives up the second half, then half of the rest,
-        // and always keeps the next one.
-        assert_eq!(claims.shrink(|taken, limit| (taken + limit) / 2), Some(5..8));
-        assert_eq!(claims.shrink(|_, _| 0), Some(3..5));
-        assert_eq!(claims.shrink(|_, _| 0), None, "down to its last batch");
-        assert_eq!(claims.claim(2), Some(Some(100)));
-        assert_eq!(claims.claim(3), None);
-        assert_eq!(claims.limit(), Some(3));
     }
 }
