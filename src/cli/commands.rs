@@ -42,6 +42,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
             out,
         ),
         Command::Explain { code } => Ok(explain(&code, out)),
+        Command::Serve(args) => Ok(super::serve::serve(project.as_deref(), &args, out)),
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),

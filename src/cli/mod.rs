@@ -6,6 +6,7 @@ mod commands;
 mod interrupt;
 mod output;
 mod paths;
+mod serve;
 mod workflows;
 
 use std::path::PathBuf;
@@ -145,6 +146,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl graph fraud_drift_management --format dot | dot -Tsvg > dag.svg\n  cpl graph fraud_drift_management --format mermaid"
     )]
     Graph(workflows::GraphArgs),
+    /// Serve the project over HTTP: policies, gates, OpenFeature flags (OFREP), health
+    /// and metrics. Binds 127.0.0.1 unless told otherwise; any other address needs
+    /// `--token-file` or `--insecure`.
+    #[command(
+        after_help = "Examples:\n  cpl serve --project examples/ai-platform\n  cpl serve --addr 0.0.0.0:8181 --token-file /etc/cpl/tokens"
+    )]
+    Serve(serve::ServeArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },
