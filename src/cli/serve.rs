@@ -64,21 +64,29 @@ pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
 /// The server's options, or why the arguments cannot be served.
 fn options(args: &ServeArgs) -> Result<Options, Diagnostic> {
     let tokens = match &args.token_file {
-        Some(path) => Some(Tokens::from_file(path).map_err(|message| {
-            Diagnostic::new(Code::InvalidArg, message).with_help("write one token per line")
-        })?),
+        Some(path) => Some(
+            Tokens::from_file(path)
+                .map_err(|message| Diagnostic::new(Code::InvalidArg, message).with_help("write one token per line"))?,
+        ),
         None => None,
     };
     if !args.addr.ip().is_loopback() && tokens.is_none() && !args.insecure {
         return Err(Diagnostic::new(
             Code::InvalidArg,
-            format!("`--addr {}` is reachable from other machines, and no token is asked for", args.addr),
+            format!(
+                "`--addr {}` is reachable from other machines, and no token is asked for",
+                args.addr
+            ),
         )
-        .with_help("give `--token-file FILE` (bearer tokens, one per line), or `--insecure` behind a proxy that authenticates"));
+        .with_help(
+            "give `--token-file FILE` (bearer tokens, one per line), or `--insecure` behind a proxy that authenticates",
+        ));
     }
     if args.jobs == Some(0) {
-        return Err(Diagnostic::new(Code::InvalidArg, "`--jobs 0` leaves no thread to serve with")
-            .with_help("give at least 1, or leave it out to use every core"));
+        return Err(
+            Diagnostic::new(Code::InvalidArg, "`--jobs 0` leaves no thread to serve with")
+                .with_help("give at least 1, or leave it out to use every core"),
+        );
     }
     Ok(Options {
         addr: args.addr,

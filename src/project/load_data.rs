@@ -174,7 +174,14 @@ impl Project {
             return data;
         }
         let timer = timer.next("load data");
-        load_pending(&self.program, &self.sources, &pending, host, self.max_per_code, &mut data);
+        load_pending(
+            &self.program,
+            &self.sources,
+            &pending,
+            host,
+            self.max_per_code,
+            &mut data,
+        );
         timer.stop();
         data
     }

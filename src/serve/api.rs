@@ -89,7 +89,9 @@ fn decide(state: &Shared, loaded: &Loaded, name: &str, args: &Map<String, Json>)
     let host = session.host_at(request_time());
     match session.decide_json(&host, name, args) {
         Ok(decided) => {
-            state.metrics.decision("policy", decided.result.decision.outcome.as_str());
+            state
+                .metrics
+                .decision("policy", decided.result.decision.outcome.as_str());
             let body = json!({
                 "version": report::JSON_VERSION,
                 "project_version": loaded.version,
@@ -195,7 +197,10 @@ fn object_field(body: &Json, field: &str, known: &[&str]) -> Result<Map<String, 
     };
     if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
         let names: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-        return Err(format!("unknown field `{unknown}`: the body takes {}", names.join(", ")));
+        return Err(format!(
+            "unknown field `{unknown}`: the body takes {}",
+            names.join(", ")
+        ));
     }
     match map.get(field) {
         None => Ok(Map::new()),

@@ -39,7 +39,10 @@ impl Histogram {
         if self.counts.is_empty() {
             self.counts = vec![0; BUCKETS.len() + 1];
         }
-        let slot = BUCKETS.iter().position(|bound| seconds <= *bound).unwrap_or(BUCKETS.len());
+        let slot = BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(BUCKETS.len());
         if let Some(count) = self.counts.get_mut(slot) {
             *count += 1;
         }
@@ -87,9 +90,18 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.with(|c| {
             let mut out = String::new();
-            header(&mut out, "cpl_http_requests_total", "counter", "HTTP requests by route and status.");
+            header(
+                &mut out,
+                "cpl_http_requests_total",
+                "counter",
+                "HTTP requests by route and status.",
+            );
             for ((route, status), n) in &c.requests {
-                let _ = writeln!(out, "cpl_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+                let _ = writeln!(
+                    out,
+                    "cpl_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
             }
             header(
                 &mut out,
@@ -100,9 +112,18 @@ impl Metrics {
             for (route, h) in &c.latency {
                 histogram(&mut out, &escape(route), h);
             }
-            header(&mut out, "cpl_decisions_total", "counter", "Policy and gate decisions by outcome.");
+            header(
+                &mut out,
+                "cpl_decisions_total",
+                "counter",
+                "Policy and gate decisions by outcome.",
+            );
             for ((kind, outcome), n) in &c.decisions {
-                let _ = writeln!(out, "cpl_decisions_total{{kind=\"{kind}\",outcome=\"{}\"}} {n}", escape(outcome));
+                let _ = writeln!(
+                    out,
+                    "cpl_decisions_total{{kind=\"{kind}\",outcome=\"{}\"}} {n}",
+                    escape(outcome)
+                );
             }
             header(
                 &mut out,
@@ -111,7 +132,10 @@ impl Metrics {
                 "Flag evaluations by reason and error code.",
             );
             for ((reason, error), n) in &c.flags {
-                let _ = writeln!(out, "cpl_flag_evaluations_total{{reason=\"{reason}\",error_code=\"{error}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "cpl_flag_evaluations_total{{reason=\"{reason}\",error_code=\"{error}\"}} {n}"
+                );
             }
             header(&mut out, "cpl_reloads_total", "counter", "Project reloads by result.");
             for result in ["ok", "refused"] {

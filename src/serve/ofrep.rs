@@ -103,7 +103,9 @@ enum Refused {
 async fn read_context(request: Request, limit: usize) -> Result<Json, Refused> {
     let body = match read_json(request, limit).await {
         Ok(body) => body,
-        Err(BodyError::NotJson(why)) => return Err(Refused::Context("PARSE_ERROR", format!("the body is not JSON: {why}"))),
+        Err(BodyError::NotJson(why)) => {
+            return Err(Refused::Context("PARSE_ERROR", format!("the body is not JSON: {why}")));
+        }
         Err(error) => return Err(Refused::Body(error)),
     };
     match body.get("context") {

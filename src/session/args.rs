@@ -141,7 +141,7 @@ pub fn json_args(
                 // The loader's words name the kind of value found, never a secret's text.
                 problems.push(
                     Diagnostic::new(Code::InvalidArg, format!("invalid value for argument `{name}`: {why}"))
-                    .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
+                        .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
                 );
             }
         }

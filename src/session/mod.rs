@@ -29,8 +29,8 @@ use crate::eval::{
 };
 use crate::ir::{ItemRef, Program, SourceOrigin, SourcesUsed, Value};
 use crate::project::{CONFIG_FILE, DataSet, Input, Project, load_json_inputs};
-use crate::source::SourceMap;
 use crate::report::{self, Context};
+use crate::source::SourceMap;
 
 /// How an operation ended, in the terms of an exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -396,7 +396,14 @@ impl Session {
     /// Runs the gate `name`, with `overrides` (policy names) lowering soft-mandatory
     /// failures to warnings. The gate's inputs are those given at [`Session::open`].
     pub fn gate(&self, name: &str, overrides: &[String]) -> Result<GateRun<'_>, Stopped> {
-        self.gate_on(&self.host, &self.project.sources, &self.data, self.diagnostics(), name, overrides)
+        self.gate_on(
+            &self.host,
+            &self.project.sources,
+            &self.data,
+            self.diagnostics(),
+            name,
+            overrides,
+        )
     }
 
     /// Loads the inputs of the gate `name` given as JSON documents (by input name), on
