@@ -150,10 +150,7 @@ fn report(all: &mut Tally, elapsed: Duration, options: &Options) {
         elapsed.as_secs_f64(),
         options.connections
     );
-    println!(
-        "status: {} 2xx, {} 4xx, {} other",
-        all.ok, all.client_errors, all.other
-    );
+    println!("status: {} 2xx, {} 4xx, {} other", all.ok, all.client_errors, all.other);
     println!(
         "latency (µs): p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
         at(0.50),

@@ -19,11 +19,17 @@ pub struct Metrics {
 
 #[derive(Default)]
 struct Counters {
-    requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    /// By route pattern: requests by status, and their latency.
+    routes: BTreeMap<String, Route>,
     decisions: BTreeMap<(&'static str, String), u64>,
     flags: BTreeMap<(&'static str, &'static str), u64>,
     reloads: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Default)]
+struct Route {
+    statuses: BTreeMap<u16, u64>,
+    latency: Histogram,
 }
 
 #[derive(Default)]
@@ -61,11 +67,13 @@ impl Metrics {
 
     pub fn request(&self, route: &str, status: u16, latency: Duration) {
         self.with(|c| {
-            *c.requests.entry((route.to_string(), status)).or_default() += 1;
-            c.latency
-                .entry(route.to_string())
-                .or_default()
-                .observe(latency.as_secs_f64());
+            // Looked up by `&str`: a route seen before costs no allocation.
+            let stats = match c.routes.get_mut(route) {
+                Some(stats) => stats,
+                None => c.routes.entry(route.to_string()).or_default(),
+            };
+            *stats.statuses.entry(status).or_default() += 1;
+            stats.latency.observe(latency.as_secs_f64());
         });
     }
 
@@ -96,12 +104,14 @@ impl Metrics {
                 "counter",
                 "HTTP requests by route and status.",
             );
-            for ((route, status), n) in &c.requests {
-                let _ = writeln!(
-                    out,
-                    "cpl_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                    escape(route)
-                );
+            for (route, stats) in &c.routes {
+                for (status, n) in &stats.statuses {
+                    let _ = writeln!(
+                        out,
+                        "cpl_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                        escape(route)
+                    );
+                }
             }
             header(
                 &mut out,
@@ -109,8 +119,8 @@ impl Metrics {
                 "histogram",
                 "HTTP request latency by route.",
             );
-            for (route, h) in &c.latency {
-                histogram(&mut out, &escape(route), h);
+            for (route, stats) in &c.routes {
+                histogram(&mut out, &escape(route), &stats.latency);
             }
             header(
                 &mut out,

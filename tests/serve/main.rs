@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod ofrep;
+mod openfeature;
 mod server;
 
 use serde_json::{Value as Json, json};
