@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::commands::{Inputs, exit, open};
+use super::commands::{Inputs, open};
 use super::{Exit, Output};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::serve::{Options, Tokens};
-use crate::session::Status;
+use crate::session::could_not_run;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -46,11 +46,18 @@ pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    // Only a project that checks is served: a reload refuses one that does not, too.
-    let checked = session.check(&[]);
-    if checked.status != Status::Passed {
-        out.diagnostics(&checked.diagnostics, &session.project.sources, session.anchor());
-        return exit(checked.status);
+    // Only a project without errors is served (a reload refuses one, too). A waiver that
+    // expires is not one: it fails the decisions it touches, request by request, at each
+    // request's time, as it would if it expired while the server runs.
+    let problems = session.diagnostics();
+    if problems.has_errors() {
+        let problems = problems.into_vec();
+        out.diagnostics(&problems, &session.project.sources, session.anchor());
+        return if could_not_run(&problems) {
+            Exit::Error
+        } else {
+            Exit::Failure
+        };
     }
     match crate::serve::serve(session, options) {
         Ok(()) => Exit::Success,

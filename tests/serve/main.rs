@@ -178,6 +178,65 @@ fn gate_errors_missing_unknown_and_bad_inputs() {
     assert_eq!(not_a_list.status, 400);
 }
 
+/// A project whose gate has a waiver until 2026-12-01.
+fn waived_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.cp"),
+        r#"entity service {
+  key id: string
+  public: bool
+}
+
+source services: [service] = "services.json"
+
+policy no_public_services {
+  level soft
+  for s in services
+  deny when s.public => "`{s.id}` is public"
+}
+
+waiver legacy_is_public {
+  policy no_public_services
+  subject "legacy"
+  until 2026-12-01
+  owner "ops"
+  reason "moves behind the gateway"
+}
+
+gate release {
+  policies [no_public_services]
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("services.json"),
+        r#"[{"id": "legacy", "public": true}]"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn waivers_hold_until_they_expire() {
+    let project = waived_project();
+    let before = Server::start_at(project.path(), &[], "2026-11-22T12:00:00Z");
+    let answer = post(&before.url("/v1/gates/release"), "{}", &[]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["gate"]["passed"], true, "{}", answer.body);
+
+    // Expired, the waiver fails its gate; the server still starts and answers.
+    let after = Server::start_at(project.path(), &[], "2026-12-15T12:00:00Z");
+    let answer = post(&after.url("/v1/gates/release"), "{}", &[]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json();
+    assert_eq!(body["gate"]["passed"], false, "{body}");
+    assert!(answer.body.contains("legacy_is_public"), "{body}");
+    let policy = post(&after.url("/v1/policies/no_public_services"), "{}", &[]);
+    assert!(policy.body.contains("expired"), "{}", policy.body);
+}
+
 #[test]
 fn unknown_routes_and_methods_answer_json() {
     let server = Server::start(&project(), &[]);

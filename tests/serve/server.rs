@@ -34,12 +34,17 @@ pub struct Server {
 impl Server {
     /// `cpl serve --addr 127.0.0.1:0 --project DIR EXTRA…`, once it listens.
     pub fn start(project: &Path, extra: &[&str]) -> Server {
+        Server::start_at(project, extra, "2026-11-22T12:00:00Z")
+    }
+
+    /// [`Server::start`] with the clock (`CPL_NOW`) at `now`.
+    pub fn start_at(project: &Path, extra: &[&str], now: &str) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cpl"));
         command
             .args(["serve", "--addr", "127.0.0.1:0", "--project"])
             .arg(project)
             .args(extra)
-            .env("CPL_NOW", "2026-11-22T12:00:00Z")
+            .env("CPL_NOW", now)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
