@@ -399,6 +399,32 @@ fn bodies_over_the_limit_are_413() {
     assert_eq!(small.status, 200);
 }
 
+/// A request whose body never comes is answered 503 when the deadline passes, in the
+/// route's error shape.
+#[test]
+fn a_request_over_the_deadline_is_503() {
+    use std::io::{Read, Write};
+    let server = Server::start(&project(), &["--timeout-ms", "50"]);
+    for (path, shape) in [
+        ("/v1/policies/max_drift", "\"code\":\"timeout\""),
+        ("/ofrep/v1/evaluate/flags", "errorDetails"),
+    ] {
+        let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 40\r\nconnection: close\r\n\r\n{{"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+        assert!(reply.contains(shape), "{reply}");
+    }
+}
+
 /// SIGTERM while a request is in flight (its body half sent): the server stops taking
 /// new work, the request completes, and the process exits cleanly.
 #[cfg(unix)]
