@@ -181,8 +181,8 @@ impl Project {
             host,
             self.max_per_code,
             &mut data,
+            Some(timer),
         );
-        timer.stop();
         data
     }
 }
@@ -229,12 +229,15 @@ pub fn load_json_inputs(
         });
     }
     if data.fatal.is_empty() {
-        load_pending(program, sources, &pending, host, max_per_code, &mut data);
+        // Not timed: a server loads inputs per request, and `CPL_TIMINGS` lines would
+        // interleave with its JSON log.
+        load_pending(program, sources, &pending, host, max_per_code, &mut data, None);
     }
     data
 }
 
-/// Loads the pending files into `data`, then resolves references between them.
+/// Loads the pending files into `data`, then resolves references between them; `timer`
+/// (at the loading stage) times the two.
 fn load_pending(
     program: &Program,
     sources: &SourceMap,
@@ -242,6 +245,7 @@ fn load_pending(
     host: &dyn Host,
     max_per_code: usize,
     data: &mut DataSet,
+    timer: Option<crate::timing::Timer>,
 ) {
     let constraint_data: Vec<Option<Value>> = Vec::new();
     let env = Env::new(program, sources, &constraint_data, host);
@@ -271,7 +275,11 @@ fn load_pending(
             }
         }
     }
+    let timer = timer.map(|t| t.next("resolve refs"));
     let registry = loader.finish(&mut diagnostics);
+    if let Some(timer) = timer {
+        timer.stop();
+    }
     data.diagnostics.extend(diagnostics);
     data.registry = Some(registry);
 }
