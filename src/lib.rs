@@ -20,6 +20,7 @@ pub mod pattern;
 pub mod project;
 pub mod report;
 pub mod runtime;
+pub mod serve;
 pub mod session;
 pub mod source;
 pub mod syntax;

@@ -43,6 +43,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         ),
         Command::Config(args) => Ok(super::config::config(project.as_deref(), &args, out)),
         Command::Explain { code } => Ok(explain(&code, out)),
+        Command::Serve(args) => Ok(super::serve::serve(project.as_deref(), &args, out)),
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Decisions(args) => Ok(super::decisions::decisions(project.as_deref(), &args, out)),

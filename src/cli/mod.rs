@@ -8,6 +8,7 @@ mod decisions;
 mod interrupt;
 mod output;
 mod paths;
+mod serve;
 mod workflows;
 
 use std::path::PathBuf;
@@ -163,6 +164,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl config platform --env production\n  DATABASE_URL=postgres://db/app cpl config platform --env staging --reveal"
     )]
     Config(config::ConfigArgs),
+    /// Serve the project over HTTP: policies, gates, OpenFeature flags (OFREP), health
+    /// and metrics. Binds 127.0.0.1 unless told otherwise; any other address needs
+    /// `--token-file` or `--insecure`.
+    #[command(
+        after_help = "Examples:\n  cpl serve --project examples/ai-platform\n  cpl serve --addr 0.0.0.0:8181 --token-file /etc/cpl/tokens"
+    )]
+    Serve(serve::ServeArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },

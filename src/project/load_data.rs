@@ -174,42 +174,123 @@ impl Project {
             return data;
         }
         let timer = timer.next("load data");
-        let constraint_data: Vec<Option<Value>> = Vec::new();
-        let env = Env::new(&self.program, &self.sources, &constraint_data, host);
-        let limits = crate::data::Limits {
-            max_per_code: self.max_per_code,
-            jobs: self.jobs,
-            ..crate::data::Limits::default()
-        };
-        let mut loader = Loader::new(&self.program, &self.sources, &env).with_limits(limits);
-        let mut diagnostics = Vec::new();
-        for item in &pending {
-            let value = loader.load_source(&item.files, &item.ty, &item.name, &mut diagnostics);
-            if value.is_none() && item.from_input && !diagnostics.iter().any(Diagnostic::is_error) {
-                diagnostics.push(input_without_value(item));
-            }
-            if let Some(value) = value {
-                data.record_count += match &value {
-                    Value::List(list) => list.items.len(),
-                    _ => 1,
-                };
-                match item.target {
-                    Target::Source(index) => {
-                        if let Some(slot) = data.sources.get_mut(index) {
-                            *slot = Some(value);
-                        }
-                    }
-                    Target::GateInput => data.gate_inputs.push((item.name.clone(), value)),
-                }
-            }
-        }
-        let timer = timer.next("resolve refs");
-        let registry = loader.finish(&mut diagnostics);
-        timer.stop();
-        data.diagnostics.extend(diagnostics);
-        data.registry = Some(registry);
+        load_pending(
+            &self.program,
+            &self.sources,
+            &pending,
+            host,
+            (self.max_per_code, self.jobs),
+            &mut data,
+            Some(timer),
+        );
         data
     }
+}
+
+/// Inputs given as JSON documents rather than files (the server's requests), loaded
+/// through the same loader and rules as `--input`: each binds the gate's `input` of its
+/// name before a `source … = input`; an unknown name is fatal. `sources` is the
+/// project's files, to which each document is added (as `<input NAME>`) so that its
+/// diagnostics have a place; `base` is the project's loaded sources.
+pub fn load_json_inputs(
+    program: &Program,
+    sources: &mut SourceMap,
+    base: &[Option<Value>],
+    gate: Option<&crate::ir::GateDef>,
+    inputs: &[(String, serde_json::Value)],
+    host: &dyn Host,
+    max_per_code: usize,
+) -> DataSet {
+    let mut data = DataSet {
+        sources: base.to_vec(),
+        ..DataSet::default()
+    };
+    let mut pending = Vec::new();
+    for (name, document) in inputs {
+        let Some((target, ty, declared)) = input_target(program, gate, name) else {
+            data.fatal.push(unknown_input(program, name, gate));
+            continue;
+        };
+        // Given inputs replace whatever a project-level source held before.
+        if let Target::Source(index) = target
+            && let Some(slot) = data.sources.get_mut(index)
+        {
+            *slot = None;
+        }
+        data.given_inputs.push(declared.clone());
+        let text = serde_json::to_string_pretty(document).unwrap_or_default();
+        let id = sources.add(format!("<input {name}>"), None, FileKind::Json, text);
+        pending.push(Pending {
+            target,
+            files: vec![id],
+            ty,
+            name: declared,
+            from_input: true,
+        });
+    }
+    if data.fatal.is_empty() {
+        // Not timed: a server loads inputs per request, and `CPL_TIMINGS` lines would
+        // interleave with its JSON log. One thread: the server's requests are its parallelism.
+        load_pending(
+            program,
+            sources,
+            &pending,
+            host,
+            (max_per_code, crate::parallel::Jobs::ONE),
+            &mut data,
+            None,
+        );
+    }
+    data
+}
+
+/// Loads the pending files into `data`, then resolves references between them; `timer`
+/// (at the loading stage) times the two.
+fn load_pending(
+    program: &Program,
+    sources: &SourceMap,
+    pending: &[Pending],
+    host: &dyn Host,
+    (max_per_code, jobs): (usize, crate::parallel::Jobs),
+    data: &mut DataSet,
+    timer: Option<crate::timing::Timer>,
+) {
+    let constraint_data: Vec<Option<Value>> = Vec::new();
+    let env = Env::new(program, sources, &constraint_data, host);
+    let limits = crate::data::Limits {
+        max_per_code,
+        jobs,
+        ..crate::data::Limits::default()
+    };
+    let mut loader = Loader::new(program, sources, &env).with_limits(limits);
+    let mut diagnostics = Vec::new();
+    for item in pending {
+        let value = loader.load_source(&item.files, &item.ty, &item.name, &mut diagnostics);
+        if value.is_none() && item.from_input && !diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.push(input_without_value(item));
+        }
+        if let Some(value) = value {
+            data.record_count += match &value {
+                Value::List(list) => list.items.len(),
+                _ => 1,
+            };
+            match item.target {
+                Target::Source(index) => {
+                    if let Some(slot) = data.sources.get_mut(index) {
+                        *slot = Some(value);
+                    }
+                }
+                Target::GateInput => data.gate_inputs.push((item.name.clone(), value)),
+            }
+        }
+    }
+    let timer = timer.map(|t| t.next("resolve refs"));
+    let registry = loader.finish(&mut diagnostics);
+    if let Some(timer) = timer {
+        timer.stop();
+    }
+    data.diagnostics.extend(diagnostics);
+    data.registry = Some(registry);
 }
 
 /// Reads the files a source's pattern matches, in name order.

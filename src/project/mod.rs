@@ -13,7 +13,7 @@ pub use files::{
     MAX_DATA_BYTES, MAX_SOURCE_BYTES, decode, display_path, find_cp_files, read_project_file, read_regular,
     read_stream, read_text,
 };
-pub use load_data::{DataSet, Input, STDIN};
+pub use load_data::{DataSet, Input, STDIN, load_json_inputs};
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};

@@ -47,19 +47,7 @@ pub fn named_args(
             }
         };
         let Some(param) = params.iter().find(|p| &*p.name == name) else {
-            let help = did_you_mean(name, params.iter().map(|p| &*p.name));
-            let listed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
-            problems.push(
-                Diagnostic::new(Code::UnknownArg, format!("{kind} `{callee}` has no parameter `{name}`")).with_help(
-                    help.unwrap_or_else(|| {
-                        if listed.is_empty() {
-                            format!("`{callee}` takes no arguments")
-                        } else {
-                            format!("its parameters are {}", listed.join(", "))
-                        }
-                    }),
-                ),
-            );
+            problems.push(unknown_param(kind, callee, name, params));
             continue;
         };
         if given.iter().any(|n| n == name) {
@@ -126,6 +114,70 @@ pub fn named_args(
         }
     }
     if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// The arguments of a policy (`kind`) given as a JSON object (the server's `"args"`),
+/// each value read as its parameter's type through the data loader. The same rules as
+/// [`named_args`]: unknown names, bad values and missing required parameters are errors
+/// that say what exists.
+pub fn json_args(
+    raw: &serde_json::Map<String, serde_json::Value>,
+    kind: &str,
+    callee: &str,
+    params: &[Param],
+    program: &Program,
+) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>> {
+    let mut out: Vec<(Arc<str>, Value)> = Vec::new();
+    let mut problems = Vec::new();
+    for (name, value) in raw {
+        let Some(param) = params.iter().find(|p| *p.name == **name) else {
+            problems.push(unknown_param(kind, callee, name, params));
+            continue;
+        };
+        let text = serde_json::to_string(value).unwrap_or_default();
+        match json_value(&text, &param.ty, program) {
+            Ok(v) => out.push((param.name.clone(), v)),
+            Err(why) => {
+                // The loader's words name the kind of value found, never a secret's text.
+                problems.push(
+                    Diagnostic::new(Code::InvalidArg, format!("invalid value for argument `{name}`: {why}"))
+                        .with_help(format!("`{name}` is declared as `{}`", program.display_type(&param.ty))),
+                );
+            }
+        }
+    }
+    for param in params {
+        if param.default.is_none() && !raw.contains_key(&*param.name) {
+            problems.push(
+                Diagnostic::new(
+                    Code::UnknownArg,
+                    format!("{kind} `{callee}` needs the argument `{}`", param.name),
+                )
+                .at(param.span, "declared here")
+                .with_help(format!(
+                    "`{}` is a `{}` with no default",
+                    param.name,
+                    program.display_type(&param.ty)
+                )),
+            );
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// `kind `callee` has no parameter `name``, with the closest name or the list.
+fn unknown_param(kind: &str, callee: &str, name: &str, params: &[Param]) -> Diagnostic {
+    let help = did_you_mean(name, params.iter().map(|p| &*p.name));
+    let listed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
+    Diagnostic::new(Code::UnknownArg, format!("{kind} `{callee}` has no parameter `{name}`")).with_help(
+        help.unwrap_or_else(|| {
+            if listed.is_empty() {
+                format!("`{callee}` takes no arguments")
+            } else {
+                format!("its parameters are {}", listed.join(", "))
+            }
+        }),
+    )
 }
 
 /// Reads command-line text as a value of `ty`; on failure, says what was expected.

@@ -10,12 +10,14 @@
 
 mod args;
 mod config;
+mod flags;
 mod host;
 mod summary;
 mod workflows;
 
-pub use args::{named_args, split_assignment, typed_value};
+pub use args::{json_args, named_args, split_assignment, typed_value};
 pub use config::Resolved;
+pub use flags::FlagInfo;
 pub use host::{SystemHost, Vars, clock_from_env};
 pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 
@@ -29,8 +31,9 @@ use crate::eval::{
 };
 use crate::ir::{ItemRef, Program, SourceOrigin, SourcesUsed, Value};
 use crate::parallel::Jobs;
-use crate::project::{CONFIG_FILE, DataSet, Input, Project};
+use crate::project::{CONFIG_FILE, DataSet, Input, Project, load_json_inputs};
 use crate::report::{self, Context};
+use crate::source::SourceMap;
 
 /// How an operation ended, in the terms of an exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +151,20 @@ pub struct GateRun<'s> {
     pub status: Status,
 }
 
+/// A gate's inputs given as JSON documents on an open session (the server's requests):
+/// the project's files with the documents added, and the data with them bound.
+pub struct GivenInputs {
+    sources: SourceMap,
+    data: DataSet,
+}
+
+impl GivenInputs {
+    /// The project's files and the given documents: where the run's diagnostics point.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+}
+
 impl Session {
     /// Reads, parses and checks the project at `root`, and loads its data and inputs.
     /// Problems are kept, not returned: each operation decides what they stop.
@@ -183,6 +200,30 @@ impl Session {
 
     pub fn program(&self) -> &Program {
         &self.project.program
+    }
+
+    /// The project's version: a digest of every file it read (names and contents, in
+    /// the order read), so that two answers from the same files name the same version.
+    pub fn version(&self) -> String {
+        use sha2::Digest;
+        let mut digest = sha2::Sha256::new();
+        for (_, file) in self.project.sources.files() {
+            for part in [file.name.as_bytes(), file.text.as_bytes()] {
+                digest.update((part.len() as u64).to_le_bytes());
+                digest.update(part);
+            }
+        }
+        let bytes = digest.finalize();
+        bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The session's host at another time: a long-lived shell (the server) evaluates
+    /// each request at the time it arrives, so that waivers expire while it runs.
+    pub fn host_at(&self, now: jiff::Timestamp) -> SystemHost {
+        SystemHost {
+            now,
+            ..self.host.clone()
+        }
     }
 
     /// The environment in which expressions, policies and gates are evaluated.
@@ -299,6 +340,31 @@ impl Session {
     /// Decides the policy `name` with `args` (`name=value` texts, read as the declared
     /// types), waivers applied.
     pub fn decide(&self, name: &str, args: &[String]) -> Result<Decided<'_>, Stopped> {
+        self.decide_with(&self.host, name, |params, program| {
+            named_args(args, "policy", name, params, program)
+        })
+    }
+
+    /// Decides the policy `name` at `host`'s time with `args` given as a JSON object
+    /// (each value read as its parameter's type), waivers applied.
+    pub fn decide_json<'a>(
+        &'a self,
+        host: &'a SystemHost,
+        name: &str,
+        args: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Decided<'a>, Stopped> {
+        self.decide_with(host, name, |params, program| {
+            json_args(args, "policy", name, params, program)
+        })
+    }
+
+    /// Decides the policy `name` with the arguments `read_args` gives.
+    fn decide_with<'a>(
+        &'a self,
+        host: &'a SystemHost,
+        name: &str,
+        read_args: impl FnOnce(&[crate::ir::Param], &Program) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>>,
+    ) -> Result<Decided<'a>, Stopped> {
         let program = &self.project.program;
         let diagnostics = self.diagnostics();
         let Some((id, def)) = program.policy(name) else {
@@ -308,8 +374,7 @@ impl Session {
             let unknown = unknown_item(program, name, "policy", |r| matches!(r, ItemRef::Policy(_)));
             return Err(Stopped::new(Status::CouldNotRun, vec![unknown]));
         };
-        let args =
-            named_args(args, "policy", name, &def.params, program).map_err(|p| Stopped::new(Status::CouldNotRun, p))?;
+        let args = read_args(&def.params, program).map_err(|p| Stopped::new(Status::CouldNotRun, p))?;
         if diagnostics.has_errors() {
             return Err(Stopped::wanting(diagnostics));
         }
@@ -319,7 +384,7 @@ impl Session {
         if !missing.is_empty() {
             return Err(Stopped::new(Status::CouldNotRun, missing));
         }
-        let env = self.env();
+        let env = Env::new(program, &self.project.sources, &self.data.sources, host);
         let decision = env.decide(id, &args);
         let result = apply_waivers(program, decision, env.host.now());
         let mut all = diagnostics.into_vec();
@@ -342,8 +407,73 @@ impl Session {
     /// Runs the gate `name`, with `overrides` (policy names) lowering soft-mandatory
     /// failures to warnings. The gate's inputs are those given at [`Session::open`].
     pub fn gate(&self, name: &str, overrides: &[String]) -> Result<GateRun<'_>, Stopped> {
+        self.gate_on(
+            &self.host,
+            &self.project.sources,
+            &self.data,
+            self.diagnostics(),
+            name,
+            overrides,
+        )
+    }
+
+    /// Loads the inputs of the gate `name` given as JSON documents (by input name), on
+    /// this session's project and data, without reading the project again. An unknown
+    /// gate or input stops here; problems in a document are kept for the gate's run.
+    pub fn gate_inputs(&self, name: &str, inputs: &[(String, serde_json::Value)]) -> Result<GivenInputs, Stopped> {
         let program = &self.project.program;
-        let diagnostics = self.diagnostics();
+        let Some((_, def)) = program.gate(name) else {
+            let diagnostics = self.diagnostics();
+            if diagnostics.has_errors() {
+                return Err(Stopped::wanting(diagnostics));
+            }
+            let unknown = unknown_item(program, name, "gate", |r| matches!(r, ItemRef::Gate(_)));
+            return Err(Stopped::new(Status::CouldNotRun, vec![unknown]));
+        };
+        let mut sources = self.project.sources.clone();
+        let data = load_json_inputs(
+            program,
+            &mut sources,
+            &self.data.sources,
+            Some(def),
+            inputs,
+            &self.host,
+            self.project.max_per_code,
+        );
+        if !data.fatal.is_empty() {
+            return Err(Stopped::new(Status::CouldNotRun, data.fatal));
+        }
+        Ok(GivenInputs { sources, data })
+    }
+
+    /// Runs the gate `name` at `host`'s time on inputs from [`Session::gate_inputs`],
+    /// under every rule of [`Session::gate`]: missing inputs, overrides that name no
+    /// policy, problems in the data, expired waivers.
+    pub fn gate_with_inputs<'a>(
+        &'a self,
+        host: &'a SystemHost,
+        given: &'a GivenInputs,
+        name: &str,
+        overrides: &[String],
+    ) -> Result<GateRun<'a>, Stopped> {
+        let mut diagnostics = self.diagnostics();
+        diagnostics.extend(given.data.diagnostics.iter().cloned());
+        diagnostics.sort();
+        self.gate_on(host, &given.sources, &given.data, diagnostics, name, overrides)
+    }
+
+    /// Runs the gate `name` on `data` (whose files are in `sources`), with the project's
+    /// and the data's problems in `diagnostics`.
+    fn gate_on<'a>(
+        &'a self,
+        host: &'a SystemHost,
+        sources: &'a SourceMap,
+        data: &'a DataSet,
+        diagnostics: Diagnostics,
+        name: &str,
+        overrides: &[String],
+    ) -> Result<GateRun<'a>, Stopped> {
+        let program = &self.project.program;
         let Some((id, def)) = program.gate(name) else {
             if diagnostics.has_errors() {
                 return Err(Stopped::wanting(diagnostics));
@@ -373,8 +503,8 @@ impl Session {
                 used.expr(arg);
             }
         }
-        problems.extend(self.missing_inputs(&used, &format!("gate `{name}`")));
-        for input in def.inputs.iter().filter(|i| !self.data.input_given(&i.name)) {
+        problems.extend(missing_inputs_in(program, data, &used, &format!("gate `{name}`")));
+        for input in def.inputs.iter().filter(|i| !data.input_given(&i.name)) {
             problems.push(
                 Diagnostic::new(
                     Code::MissingInput,
@@ -390,9 +520,9 @@ impl Session {
         if diagnostics.has_errors() {
             return Err(Stopped::wanting(diagnostics));
         }
-        let env = self.env();
+        let env = Env::new(program, sources, &data.sources, host);
         let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
-        let result = env.run_gate(id, &self.data.gate_inputs, &overrides);
+        let result = env.run_gate(id, &data.gate_inputs, &overrides);
         let mut all = diagnostics.into_vec();
         for policy in &result.policies {
             all.extend(report::decision_diagnostics(
@@ -422,29 +552,33 @@ impl Session {
     /// error naming it, and the operation cannot run. An input that was given but whose
     /// data did not load is not missing: its own diagnostics say what is wrong.
     pub fn missing_inputs(&self, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
-        let program = &self.project.program;
-        used.sources()
-            .iter()
-            .filter_map(|id| {
-                // INVARIANT: the walk only reaches sources of this program; were one
-                // missing, the input it reads could not be checked, so the operation stops.
-                let Some(source) = program.sources.get(id.index()) else {
-                    return Some(Diagnostic::internal(&format!(
-                        "{what} reads a source the program does not have"
-                    )));
-                };
-                let missing = matches!(source.origin, SourceOrigin::Input) && !self.data.input_given(&source.name);
-                missing.then(|| {
-                    Diagnostic::new(
-                        Code::MissingInput,
-                        format!("{what} reads the input `{}`, which was not given", source.name),
-                    )
-                    .at(source.span, "declared here, as `= input`")
-                    .with_help(format!("pass it with `--input {}=FILE`", source.name))
-                })
-            })
-            .collect()
+        missing_inputs_in(&self.project.program, &self.data, used, what)
     }
+}
+
+/// The inputs `used` reads that `data` was not given (see [`Session::missing_inputs`]).
+fn missing_inputs_in(program: &Program, data: &DataSet, used: &SourcesUsed<'_>, what: &str) -> Vec<Diagnostic> {
+    used.sources()
+        .iter()
+        .filter_map(|id| {
+            // INVARIANT: the walk only reaches sources of this program; were one missing,
+            // the input it reads could not be checked, so the operation stops.
+            let Some(source) = program.sources.get(id.index()) else {
+                return Some(Diagnostic::internal(&format!(
+                    "{what} reads a source the program does not have"
+                )));
+            };
+            let missing = matches!(source.origin, SourceOrigin::Input) && !data.input_given(&source.name);
+            missing.then(|| {
+                Diagnostic::new(
+                    Code::MissingInput,
+                    format!("{what} reads the input `{}`, which was not given", source.name),
+                )
+                .at(source.span, "declared here, as `= input`")
+                .with_help(format!("pass it with `--input {}=FILE`", source.name))
+            })
+        })
+        .collect()
 }
 
 /// Whether the problems mean the operation could not run at all rather than that the

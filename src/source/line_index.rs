@@ -8,7 +8,7 @@ pub struct LineCol {
     pub column: u32,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LineIndex {
     /// Byte offset of the start of each line.
     starts: Vec<u32>,

@@ -95,7 +95,7 @@ impl FileKind {
 }
 
 /// One file's text and where it came from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path shown to users: relative to the project root where possible.
     pub name: String,
@@ -124,7 +124,7 @@ impl SourceFile {
 }
 
 /// All files of a run. Append-only, so a [`FileId`] stays valid for the whole run.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

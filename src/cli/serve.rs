@@ -1,0 +1,95 @@
+//! `cpl serve`: checks the arguments and the project, then hands both to
+//! [`crate::serve`] with the worker count (`--jobs`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::commands::{Inputs, open};
+use super::{Exit, Output};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::serve::{Options, Tokens};
+use crate::session::could_not_run;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port (logged at start).
+    #[arg(long, default_value = "127.0.0.1:8181", value_name = "IP:PORT")]
+    pub addr: SocketAddr,
+    /// Bearer tokens, one per line: every request but `/health` must carry one.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without tokens (behind a proxy that authenticates).
+    #[arg(long)]
+    pub insecure: bool,
+    /// The longest a request may take, in milliseconds, before it is answered 503.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    pub timeout_ms: u64,
+    /// The largest request body, in bytes (larger: 413).
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+}
+
+pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
+    let options = match options(args, out.jobs) {
+        Ok(options) => options,
+        Err(diagnostic) => {
+            out.fatal(diagnostic);
+            return Exit::Error;
+        }
+    };
+    let session = match open(project, Inputs::NONE, None, None, out) {
+        Ok(session) => session,
+        Err(exit) => return exit,
+    };
+    // Only a project without errors is served (a reload refuses one, too). A waiver that
+    // expires is not one: it fails the decisions it touches, request by request, at each
+    // request's time, as it would if it expired while the server runs.
+    let problems = session.diagnostics();
+    if problems.has_errors() {
+        let problems = problems.into_vec();
+        out.diagnostics(&problems, &session.project.sources, session.anchor());
+        return if could_not_run(&problems) {
+            Exit::Error
+        } else {
+            Exit::Failure
+        };
+    }
+    match crate::serve::serve(session, options) {
+        Ok(()) => Exit::Success,
+        Err(error) => {
+            out.fatal(Diagnostic::new(Code::InvalidArg, error.0).with_help("choose another `--addr`"));
+            Exit::Error
+        }
+    }
+}
+
+/// The server's options, or why the arguments cannot be served.
+fn options(args: &ServeArgs, jobs: crate::parallel::Jobs) -> Result<Options, Diagnostic> {
+    let tokens = match &args.token_file {
+        Some(path) => Some(
+            Tokens::from_file(path)
+                .map_err(|message| Diagnostic::new(Code::InvalidArg, message).with_help("write one token per line"))?,
+        ),
+        None => None,
+    };
+    if !args.addr.ip().is_loopback() && tokens.is_none() && !args.insecure {
+        return Err(Diagnostic::new(
+            Code::InvalidArg,
+            format!(
+                "`--addr {}` is reachable from other machines, and no token is asked for",
+                args.addr
+            ),
+        )
+        .with_help(
+            "give `--token-file FILE` (bearer tokens, one per line), or `--insecure` behind a proxy that authenticates",
+        ));
+    }
+    Ok(Options {
+        addr: args.addr,
+        tokens,
+        jobs: jobs.get(),
+        timeout: Duration::from_millis(args.timeout_ms.max(1)),
+        body_limit: args.max_body_bytes,
+    })
+}
