@@ -82,11 +82,9 @@ impl<'a> Checker<'a> {
                 diagnostic.with_label(*span, label)
             };
         }
-        self.report(
-            diagnostic.with_help(
-                "functions, policies and constants cannot be recursive; compute the value without the cycle",
-            ),
-        );
+        self.report(diagnostic.with_help(
+            "functions, policies, flags and constants cannot be recursive; compute the value without the cycle",
+        ));
     }
 
     fn owner_name(&self, owner: Owner) -> String {
@@ -94,6 +92,7 @@ impl<'a> Checker<'a> {
             Owner::Const(id) => self.program.consts.get(id.index()).map(|c| c.name.clone()),
             Owner::Fn(id) => self.program.functions.get(id.index()).map(|f| f.name.clone()),
             Owner::Policy(id) => self.program.policies.get(id.index()).map(|p| p.name.clone()),
+            Owner::Flag(id) => self.program.flags.get(id.index()).map(|f| f.name.clone()),
         };
         name.map(|n| n.to_string()).unwrap_or_default()
     }

@@ -341,6 +341,12 @@ impl<'a> Checker<'a> {
             }
             Some(ItemRef::Policy(_)) => self.not_a_value(ident, "a policy", format!("call it: `{}()`", ident.name)),
             Some(ItemRef::Fn(_)) => self.not_a_value(ident, "a function", format!("call it: `{}(…)`", ident.name)),
+            Some(ItemRef::Flag(_)) => self.not_a_value(
+                ident,
+                "a flag",
+                format!("call it with a context to get its value: `{}({{ … }})`", ident.name),
+            ),
+            None if Self::is_context_name(&ident.name) => self.no_context(ident),
             Some(ItemRef::Entity(_)) | Some(ItemRef::Type) => self.not_a_value(
                 ident,
                 "a type",
@@ -845,6 +851,7 @@ impl<'a> Checker<'a> {
                 self.note_call(Owner::Fn(id), span);
                 typed(ExprKind::CallFn { function: id, args }, ret, span)
             }
+            Some(ItemRef::Flag(id)) => self.flag_call(id, name, args, frame, span),
             Some(ItemRef::Policy(id)) => {
                 let params = match self.program.policies.get(id.index()) {
                     Some(p) => self.fn_params_of(&p.params),
@@ -900,7 +907,7 @@ impl<'a> Checker<'a> {
                     self.program
                         .names
                         .iter()
-                        .filter(|(_, r)| matches!(r, ItemRef::Fn(_) | ItemRef::Policy(_)))
+                        .filter(|(_, r)| matches!(r, ItemRef::Fn(_) | ItemRef::Policy(_) | ItemRef::Flag(_)))
                         .map(|(n, _)| &**n),
                 );
                 let help = did_you_mean(&name.name, candidates);

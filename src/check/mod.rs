@@ -13,6 +13,7 @@ mod assign;
 mod builtins;
 mod cycles;
 mod expr;
+mod flags;
 mod items;
 mod ops;
 mod policies;
@@ -117,6 +118,7 @@ enum Owner {
     Const(ir::ConstId),
     Fn(ir::FnId),
     Policy(ir::PolicyId),
+    Flag(ir::FlagId),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +147,9 @@ pub(crate) struct Checker<'a> {
     connector_items: Vec<&'a ast::Item>,
     workflow_items: Vec<&'a ast::Item>,
     slo_items: Vec<&'a ast::Item>,
+    /// The `context` declaration (a second is a duplicate name).
+    context_item: Option<&'a ast::Item>,
+    flag_items: Vec<&'a ast::Item>,
     /// Items of a kind cpl parses but does not give a meaning to yet: each is an error.
     unsupported_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
@@ -179,6 +184,8 @@ impl<'a> Checker<'a> {
             connector_items: Vec::new(),
             workflow_items: Vec::new(),
             slo_items: Vec::new(),
+            context_item: None,
+            flag_items: Vec::new(),
             unsupported_items: Vec::new(),
             const_progress: Vec::new(),
             alias_types: ir::NameMap::default(),
@@ -231,11 +238,19 @@ impl<'a> Checker<'a> {
         }
         if let Some(previous) = self.decls.get(&name.name) {
             let what = previous.kind.described();
+            let help = if matches!(
+                (&previous.kind, &item.kind),
+                (ItemKind::Context(_), ItemKind::Context(_))
+            ) {
+                "a project has one evaluation context: merge the fields into one `context { … }`"
+            } else {
+                "every item of a project shares one namespace: rename one of them"
+            };
             self.report(
                 Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name))
                     .at(name.span, "defined again here")
                     .with_label(previous.name.span, format!("first defined here (as {what})"))
-                    .with_help("every item of a project shares one namespace: rename one of them"),
+                    .with_help(help),
             );
             return;
         }
@@ -282,11 +297,15 @@ impl<'a> Checker<'a> {
                 self.slo_items.push(item);
                 ItemRef::Slo(ir::SloId(index(self.slo_items.len())))
             }
-            ItemKind::Context(_)
-            | ItemKind::Flag(_)
-            | ItemKind::Environments(_)
-            | ItemKind::Config(_)
-            | ItemKind::Test(_) => {
+            ItemKind::Context(_) => {
+                self.context_item = Some(item);
+                ItemRef::Other
+            }
+            ItemKind::Flag(_) => {
+                self.flag_items.push(item);
+                ItemRef::Flag(ir::FlagId(index(self.flag_items.len())))
+            }
+            ItemKind::Environments(_) | ItemKind::Config(_) | ItemKind::Test(_) => {
                 self.unsupported_items.push(item);
                 ItemRef::Other
             }
@@ -298,6 +317,7 @@ impl<'a> Checker<'a> {
         self.declare_entities();
         self.resolve_entities();
         self.declare_signatures();
+        self.declare_flags();
         self.check_param_defaults();
         self.check_sources();
         for id in 0..self.const_items.len() {
@@ -310,6 +330,7 @@ impl<'a> Checker<'a> {
         self.check_connectors();
         self.check_workflows();
         self.check_slos();
+        self.check_flags();
         self.report_call_cycles();
         self.report_unsupported_items();
     }

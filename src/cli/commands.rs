@@ -45,6 +45,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         Command::Run(args) => Ok(super::workflows::run(project.as_deref(), &args, out)),
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),
+        Command::Flag(args) => Ok(super::flags::flag(project.as_deref(), &args, out)),
         Command::Graph(args) => Ok(super::workflows::graph(
             project.as_deref(),
             &args,
@@ -273,14 +274,14 @@ pub(super) fn exit(status: Status) -> Exit {
 }
 
 /// Shows why an operation stopped, and ends the command.
-fn stop(session: &Session, stopped: Stopped, out: &Output) -> Exit {
+pub(super) fn stop(session: &Session, stopped: Stopped, out: &Output) -> Exit {
     out.diagnostics(&stopped.diagnostics, &session.project.sources, session.anchor());
     exit(stopped.status)
 }
 
 /// Ends a command without freeing its data: the process exits next, and freeing a
 /// large registry record by record costs more than evaluating it did.
-fn leave(session: Session, exit: Exit) -> Exit {
+pub(super) fn leave(session: Session, exit: Exit) -> Exit {
     std::mem::forget(session);
     exit
 }

@@ -49,6 +49,7 @@ id! {
     ConnectorId;
     WorkflowId;
     SloId;
+    FlagId;
 }
 
 /// A map keyed by names from the program text, with cpl's fast hasher rather than std's
@@ -69,6 +70,11 @@ pub struct Program {
     pub connectors: Vec<ConnectorDef>,
     pub workflows: Vec<WorkflowDef>,
     pub slos: Vec<SloDef>,
+    /// The evaluation context's type, when the project declares one.
+    pub context: Option<ContextDef>,
+    pub flags: Vec<FlagDef>,
+    /// Each flag by its external key (`key "…"`, else its name).
+    pub flag_keys: NameMap<FlagId>,
     /// Every project-level name.
     pub names: NameMap<ItemRef>,
 }
@@ -87,7 +93,8 @@ pub enum ItemRef {
     Connector(ConnectorId),
     Workflow(WorkflowId),
     Slo(SloId),
-    /// An item whose meaning arrives in a later version (flag, config, test, …).
+    Flag(FlagId),
+    /// An item whose meaning arrives in a later version (config, test, …), or the context.
     Other,
 }
 
@@ -119,6 +126,12 @@ impl Program {
             Some(ItemRef::Workflow(id)) => self.workflows.get(id.index()).map(|w| (*id, w)),
             _ => None,
         }
+    }
+
+    /// The flag whose external key is `key`.
+    pub fn flag_by_key(&self, key: &str) -> Option<(FlagId, &FlagDef)> {
+        let id = *self.flag_keys.get(key)?;
+        self.flags.get(id.index()).map(|f| (id, f))
     }
 
     /// Names of the items of one kind, for "did you mean".
@@ -424,6 +437,78 @@ impl Metric {
     }
 }
 
+/// `context { … }`: the type of what flags are evaluated in.
+#[derive(Debug)]
+pub struct ContextDef {
+    /// A record type.
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// A feature flag: its settings, its default and its rules, in the order written.
+#[derive(Debug)]
+pub struct FlagDef {
+    pub name: Arc<str>,
+    /// The external key: `key "…"`, or the name.
+    pub key: Arc<str>,
+    /// What bucketing strings start with: `salt "…"`, or the key.
+    pub seed: Arc<str>,
+    pub ty: Type,
+    pub default: FlagVariant,
+    /// `enabled false` is the kill switch: the default, whatever the rules say.
+    pub enabled: bool,
+    pub rules: Vec<FlagRule>,
+    /// Slots the rules need: the context is the first.
+    pub locals: u32,
+    pub span: Span,
+    pub docs: Option<String>,
+}
+
+/// A value a flag can serve, with the variant name evaluations report for it.
+#[derive(Debug, Clone)]
+pub struct FlagVariant {
+    pub value: Value,
+    pub name: Arc<str>,
+}
+
+impl FlagVariant {
+    /// The variant named after its value: `"on"`/`"off"` for booleans, a string's text,
+    /// or the value as cpl prints it.
+    pub fn of(value: Value) -> FlagVariant {
+        let name: Arc<str> = match &value {
+            Value::Bool(true) => Arc::from("on"),
+            Value::Bool(false) => Arc::from("off"),
+            Value::Str(text) => text.clone(),
+            other => Arc::from(other.to_string()),
+        };
+        FlagVariant { value, name }
+    }
+}
+
+#[derive(Debug)]
+pub enum FlagRule {
+    /// `when condition => value`.
+    When {
+        condition: Expr,
+        variant: FlagVariant,
+        span: Span,
+    },
+    /// `rollout P% => value by key`: the rollout's share (`true`) and the rest (`false`),
+    /// as bucket weights.
+    Rollout {
+        weights: [(bool, u32); 2],
+        variant: FlagVariant,
+        by: Expr,
+        span: Span,
+    },
+    /// `split by key { value: P%, … }`: each arm with its bucket weight.
+    Split {
+        by: Expr,
+        arms: Vec<(FlagVariant, u32)>,
+        span: Span,
+    },
+}
+
 // ---------------------------------------------------------------------------
 // Expressions
 
@@ -464,6 +549,12 @@ pub enum ExprKind {
     CallPolicy {
         policy: PolicyId,
         args: Vec<Option<Expr>>,
+    },
+    /// `flag_name(context)`: the flag's value in that context; an evaluation error when
+    /// the flag cannot be evaluated, never its default.
+    CallFlag {
+        flag: FlagId,
+        context: Box<Expr>,
     },
     Unary {
         op: UnaryOp,

@@ -9,11 +9,13 @@
 //! stops it, overrides must name policies, and an expired waiver fails what it touches.
 
 mod args;
+mod flags;
 mod host;
 mod summary;
 mod workflows;
 
 pub use args::{named_args, split_assignment, typed_value};
+pub use flags::{ContextError, FlagInfo, TARGETING_KEY};
 pub use host::{SystemHost, Vars, clock_from_env};
 pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 
@@ -59,7 +61,7 @@ pub struct Stopped {
 }
 
 impl Stopped {
-    fn new(status: Status, diagnostics: impl Into<Vec<Diagnostic>>) -> Stopped {
+    pub fn new(status: Status, diagnostics: impl Into<Vec<Diagnostic>>) -> Stopped {
         Stopped {
             status,
             diagnostics: diagnostics.into(),
@@ -67,7 +69,7 @@ impl Stopped {
     }
 
     /// The project's own problems stop the operation.
-    fn wanting(diagnostics: Diagnostics) -> Stopped {
+    pub fn wanting(diagnostics: Diagnostics) -> Stopped {
         Stopped::new(Status::of_problems(&diagnostics), diagnostics.into_vec())
     }
 }
