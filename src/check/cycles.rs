@@ -82,9 +82,11 @@ impl<'a> Checker<'a> {
                 diagnostic.with_label(*span, label)
             };
         }
-        self.report(diagnostic.with_help(
-            "functions, policies, flags and constants cannot be recursive; compute the value without the cycle",
-        ));
+        self.report(
+            diagnostic.with_help(
+                "functions, policies and constants cannot be recursive; compute the value without the cycle",
+            ),
+        );
     }
 
     fn owner_name(&self, owner: Owner) -> String {

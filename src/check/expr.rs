@@ -352,6 +352,12 @@ impl<'a> Checker<'a> {
                 "a type",
                 "to work with registry data, declare a `source` of this type and use its name".to_string(),
             ),
+            Some(_) if Self::is_context_name(&ident.name) => self.not_a_value(
+                ident,
+                "the type of the evaluation context",
+                "only a flag's rules read `context`; elsewhere, call the flag with a context: `my_flag({ … })`"
+                    .to_string(),
+            ),
             Some(_) => {
                 let what = self
                     .decls

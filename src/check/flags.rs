@@ -205,8 +205,12 @@ impl<'a> Checker<'a> {
     /// A value a flag serves or a setting: a constant of `ty`, known before any
     /// evaluation, as a variant must be.
     fn flag_constant(&mut self, expr: &ast::Expr, ty: &Type) -> Option<Value> {
-        let mut frame = Frame::new();
-        let value = self.check_expr(expr, &mut frame, ty);
+        self.flag_constant_in(expr, ty, &mut Frame::new())
+    }
+
+    /// A constant written among rules, where `context` is in scope (and not constant).
+    fn flag_constant_in(&mut self, expr: &ast::Expr, ty: &Type, frame: &mut Frame) -> Option<Value> {
+        let value = self.check_expr(expr, frame, ty);
         if value.ty.is_error() {
             return None;
         }
@@ -228,7 +232,7 @@ impl<'a> Checker<'a> {
         match rule {
             ast::FlagRule::When { condition, value, span } => {
                 let condition = self.check_expr(condition, frame, &Type::Bool);
-                let value = self.flag_constant(value, ty)?;
+                let value = self.flag_constant_in(value, ty, frame)?;
                 Some(ir::FlagRule::When {
                     condition,
                     variant: FlagVariant::of(value),
@@ -237,7 +241,7 @@ impl<'a> Checker<'a> {
             }
             ast::FlagRule::Rollout { share, value, by, span } => {
                 let weight = self.share(share);
-                let value = self.flag_constant(value, ty);
+                let value = self.flag_constant_in(value, ty, frame);
                 let by = self.bucketing_key(by, frame);
                 let weight = weight?;
                 Some(ir::FlagRule::Rollout {
@@ -249,7 +253,7 @@ impl<'a> Checker<'a> {
             }
             ast::FlagRule::Split { by, arms, span } => {
                 let by = self.bucketing_key(by, frame);
-                let arms = self.split_arms(arms, ty, *span);
+                let arms = self.split_arms(arms, ty, *span, frame);
                 Some(ir::FlagRule::Split {
                     by: by?,
                     arms: arms?,
@@ -265,11 +269,12 @@ impl<'a> Checker<'a> {
         arms: &[(ast::Expr, ast::Expr)],
         ty: &Type,
         span: Span,
+        frame: &mut Frame,
     ) -> Option<Vec<(FlagVariant, u32)>> {
         let mut out: Vec<(FlagVariant, u32, Span)> = Vec::new();
         let mut complete = true;
         for (value_expr, share) in arms {
-            let value = self.flag_constant(value_expr, ty);
+            let value = self.flag_constant_in(value_expr, ty, frame);
             let weight = self.share(share);
             let (Some(value), Some(weight)) = (value, weight) else {
                 complete = false;

@@ -1,13 +1,5 @@
-// Flags, configuration and tests are parsed but have no meaning yet: each kind is an
-// error, so a project that declares them never checks clean in silence.
-context {
-  tenant: { id: string, tier: "free" | "pro" }
-}
-
-flag new_ai_model: bool {
-  default 42
-}
-
+// Configuration and tests are parsed but have no meaning yet: each kind is an error, so
+// a project that declares them never checks clean in silence.
 environments [dev, production]
 
 config platform {
@@ -20,6 +12,6 @@ test ownerless_agent_is_denied {
 }
 
 /// Documented items are reported at their keyword too.
-flag beta: bool {
-  default false
+test documented {
+  expect true
 }
