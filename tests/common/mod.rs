@@ -20,6 +20,7 @@
 )]
 
 pub mod binary;
+pub mod flagd;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
