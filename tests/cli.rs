@@ -1231,13 +1231,25 @@ fn flag_prints_value_variant_and_reason() {
     let platform = example("aiaas-platform");
     let (code, out, err) = cpl(
         &platform,
-        &["flag", "new_ai_model", "--ctx", "tenant.id=tenant123", "--ctx", "tenant.tier=free", "--ctx", "tenant.region=eu"],
+        &[
+            "flag",
+            "new_ai_model",
+            "--ctx",
+            "tenant.id=tenant123",
+            "--ctx",
+            "tenant.tier=free",
+            "--ctx",
+            "tenant.region=eu",
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out, "new-ai-model = true\n  variant  on\n  reason   TARGETING_MATCH\n");
     // By external key, as JSON, in a context given whole.
     let context = r#"{"tenant": {"id": "t-1001", "tier": "pro", "region": "us"}, "user": {"id": "alice"}}"#;
-    let (code, out, _) = cpl(&platform, &["flag", "checkout-flow", "--ctx-json", context, "--format", "json"]);
+    let (code, out, _) = cpl(
+        &platform,
+        &["flag", "checkout-flow", "--ctx-json", context, "--format", "json"],
+    );
     assert_eq!(code, 0, "{out}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["key"], "checkout-flow");
@@ -1248,7 +1260,16 @@ fn flag_prints_value_variant_and_reason() {
     // `--ctx` is set over `--ctx-json`.
     let (_, over, _) = cpl(
         &platform,
-        &["flag", "new-ai-model", "--ctx-json", context, "--ctx", "tenant.tier=enterprise", "--format", "json"],
+        &[
+            "flag",
+            "new-ai-model",
+            "--ctx-json",
+            context,
+            "--ctx",
+            "tenant.tier=enterprise",
+            "--format",
+            "json",
+        ],
     );
     let over: serde_json::Value = serde_json::from_str(&over).unwrap();
     assert_eq!(over["value"], true, "{over}");
@@ -1265,7 +1286,16 @@ fn a_flag_evaluation_that_fails_shows_the_default_and_exits_1() {
     // The context lacks the tenant's region: not of the `context` type.
     let (code, out, _) = cpl(
         &platform,
-        &["flag", "new_ai_model", "--ctx", "tenant.id=t1", "--ctx", "tenant.tier=free", "--format", "json"],
+        &[
+            "flag",
+            "new_ai_model",
+            "--ctx",
+            "tenant.id=t1",
+            "--ctx",
+            "tenant.tier=free",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code, 1, "{out}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -1275,7 +1305,10 @@ fn a_flag_evaluation_that_fails_shows_the_default_and_exits_1() {
     assert!(json["errorMessage"].as_str().unwrap().contains("region"), "{json}");
     let (code, out, _) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.id=t1"]);
     assert_eq!(code, 1);
-    assert!(out.contains("(the default)") && out.contains("error    INVALID_CONTEXT"), "{out}");
+    assert!(
+        out.contains("(the default)") && out.contains("error    INVALID_CONTEXT"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -1283,18 +1316,27 @@ fn flag_argument_errors_exit_2_with_did_you_mean() {
     let platform = example("aiaas-platform");
     let (code, _, err) = cpl(&platform, &["flag", "new_ai_modle"]);
     assert_eq!(code, 2);
-    assert!(err.contains("E0603") && err.contains("no flag named `new_ai_modle`"), "{err}");
+    assert!(
+        err.contains("E0603") && err.contains("no flag named `new_ai_modle`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `new_ai_model`?"), "{err}");
     let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.tir=pro"]);
     assert_eq!(code, 2);
-    assert!(err.contains("`tenant` has no field `tir`") && err.contains("did you mean `tier`?"), "{err}");
+    assert!(
+        err.contains("`tenant` has no field `tir`") && err.contains("did you mean `tier`?"),
+        "{err}"
+    );
     let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.tier=gold"]);
     assert_eq!(code, 2);
     assert!(err.contains("invalid value for `--ctx tenant.tier`"), "{err}");
     let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx-json", "[1]"]);
     assert_eq!(code, 2);
     assert!(err.contains("`--ctx-json` is not a JSON object"), "{err}");
-    let (code, out, _) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "nope", "--format", "json"]);
+    let (code, out, _) = cpl(
+        &platform,
+        &["flag", "new_ai_model", "--ctx", "nope", "--format", "json"],
+    );
     assert_eq!(code, 2);
     assert!(out.contains("E0601"), "a machine-readable error: {out}");
 }

@@ -33,13 +33,16 @@ fn percent(weight: u32, total: u32) -> String {
     format!("{}.{:02}%", hundredths / 100, hundredths % 100)
 }
 
+/// A flagd flag's variants and weights, in the order written.
+type Weights = Vec<(&'static str, u32)>;
+
 /// Every `@fractional-v2` vector whose seed cpl can write (a flag key or a salt is never
 /// empty), as a `split` over the same variants in the same order, evaluated by key.
 #[test]
 fn split_puts_flagd_s_keys_where_flagd_does() {
     let dir = tempfile::tempdir().unwrap();
     let mut source = String::from("context {\n  name: string\n}\n");
-    let mut flags: BTreeMap<(&str, Vec<(&str, u32)>), String> = BTreeMap::new();
+    let mut flags: BTreeMap<(&str, Weights), String> = BTreeMap::new();
     for vector in FLAGD_V2.iter().filter(|v| !v.seed.is_empty()) {
         let weights = vector.weights.to_vec();
         if flags.contains_key(&(vector.seed, weights.clone())) {

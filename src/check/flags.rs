@@ -231,7 +231,8 @@ impl<'a> Checker<'a> {
     fn flag_rule(&mut self, rule: &ast::FlagRule, ty: &Type, frame: &mut Frame) -> Option<ir::FlagRule> {
         match rule {
             ast::FlagRule::When { condition, value, span } => {
-                let condition = self.check_expr(condition, frame, &Type::Bool);
+                let mut condition = self.check_expr(condition, frame, &Type::Bool);
+                self.share_literals(&mut condition);
                 let value = self.flag_constant_in(value, ty, frame)?;
                 Some(ir::FlagRule::When {
                     condition,
@@ -377,6 +378,35 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
+        }
+    }
+
+    /// Turns literal lists and records in a rule (`context.tenant.id in ["t1", "t2"]`)
+    /// into constants, built once and shared by every evaluation: a service evaluates a
+    /// flag per request, and building the list each time was most of the cost.
+    fn share_literals(&self, expr: &mut ir::Expr) {
+        match &mut expr.kind {
+            ExprKind::List(_) | ExprKind::Record { .. } | ExprKind::Map(_) => {
+                if let Some(value) = self.fold_constant(expr) {
+                    expr.kind = ExprKind::Const(value);
+                }
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.share_literals(lhs);
+                self.share_literals(rhs);
+            }
+            ExprKind::Unary { operand, .. } | ExprKind::ToFloat(operand) => self.share_literals(operand),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                self.share_literals(condition);
+                self.share_literals(then);
+                self.share_literals(otherwise);
+            }
+            ExprKind::Builtin { args, .. } => args.iter_mut().for_each(|arg| self.share_literals(arg)),
+            _ => {}
         }
     }
 
