@@ -174,6 +174,30 @@ fn a_project_with_errors_serves_defaults_as_errors() {
     assert_eq!(evaluation.error.map(|e| e.code), Some(ErrorCode::General));
 }
 
+/// A context that does not fit names the object it is about, unless it may hold secrets:
+/// those are never echoed, even in an error message.
+#[test]
+fn an_invalid_context_is_described_without_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = open(
+        dir.path(),
+        "context {\n  tenant: { id: string, tier: string }\n}\nflag f: bool {\n  default false\n  when context.tenant.tier == \"pro\" => true\n}\n",
+    );
+    let evaluation = plain.evaluate_flag("f", &serde_json::json!({ "tenant": { "id": "t9" } }));
+    let error = evaluation.error.unwrap();
+    assert_eq!(error.code, ErrorCode::InvalidContext);
+    assert_eq!(error.message, "missing field `tier` in `{\"id\":\"t9\"}`");
+    let dir = tempfile::tempdir().unwrap();
+    let secret = open(
+        dir.path(),
+        "context {\n  tenant: { id: string, token: secret }\n}\nflag f: bool {\n  default false\n  when context.tenant.id == \"t\" => true\n}\n",
+    );
+    let evaluation = secret.evaluate_flag("f", &serde_json::json!({ "tenant": { "token": "hunter2" } }));
+    let error = evaluation.error.unwrap();
+    assert_eq!(error.code, ErrorCode::InvalidContext);
+    assert!(!error.message.contains("hunter2"), "{}", error.message);
+}
+
 const PROPERTY_PROJECT: &str = r#"
 context {
   tenant: { id: string, tier: "free" | "pro" | "enterprise" }

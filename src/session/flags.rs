@@ -196,8 +196,44 @@ fn read_context(text: &str, ty: &Type, program: &crate::ir::Program) -> Result<V
     let value = loader.load_document(file, ty, "context", &mut problems);
     match (value, problems.iter().find(|d| d.is_error())) {
         (Some(value), None) => Ok(value),
-        (_, Some(problem)) => Err(problem.message.clone()),
+        // A context holding secrets is never echoed, even in part.
+        (_, Some(problem)) if holds_secrets(ty) => Err(problem.message.clone()),
+        (_, Some(problem)) => Err(with_place(problem, &sources)),
         (None, None) => Err("the context could not be read".to_string()),
+    }
+}
+
+/// Whether values of `ty` may hold a `secret`.
+fn holds_secrets(ty: &Type) -> bool {
+    match ty {
+        Type::Secret => true,
+        Type::List(inner) | Type::Map(inner) | Type::Optional(inner) => holds_secrets(inner),
+        Type::Record(record) => record.fields.iter().any(|f| holds_secrets(&f.ty)),
+        _ => false,
+    }
+}
+
+/// The loader's message, with the object it is about when that is not the whole context
+/// (`missing field `region` in `{"id":"t9"}``), since the caller sees no source line.
+fn with_place(problem: &Diagnostic, sources: &SourceMap) -> String {
+    let Some(label) = &problem.primary else {
+        return problem.message.clone();
+    };
+    let text = sources.text(label.span.file);
+    let from = text.get(label.span.start as usize..).unwrap_or_default();
+    let object = serde_json::Deserializer::from_str(from)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .filter(|value| value.is_object() && label.span.start > 0);
+    match object {
+        Some(object) => {
+            let written = object.to_string();
+            let shown: String = written.chars().take(60).collect();
+            let more = if shown.len() < written.len() { "…" } else { "" };
+            format!("{} in `{shown}{more}`", problem.message)
+        }
+        None => problem.message.clone(),
     }
 }
 
