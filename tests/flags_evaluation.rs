@@ -287,3 +287,11 @@ proptest! {
         })?;
     }
 }
+
+/// A server shares one session between its request handlers.
+#[test]
+fn a_session_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Session>();
+    shared::<cpl::eval::flags::Evaluation>();
+}
