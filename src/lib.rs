@@ -5,6 +5,7 @@
 //! against entity schemas) → [`compile`] (workflows to DAGs) → [`eval`] (policies, gates,
 //! decisions) → [`report`] (diagnostics and results for people and machines). The CLI
 //! is a thin shell over this library.
+pub mod bucket;
 pub mod check;
 pub mod cli;
 pub mod compile;

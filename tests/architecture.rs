@@ -94,6 +94,7 @@ const FOUNDATION: &str = "foundation";
 /// The foundation: vocabulary and helpers every stage may use.
 const FOUNDATION_MODULES: &[&str] = &[
     "source",
+    "bucket",
     "diagnostics",
     "time",
     "hash",
@@ -119,6 +120,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("parallel", &["STACK_SIZE", "timing"]),
     ("timing", &[]),
     ("pattern", &[]),
+    ("bucket", &[]),
     ("confine", &["source", "diagnostics"]),
     ("ir", &[FOUNDATION]),
     ("syntax", &[FOUNDATION, "ir"]),

@@ -38,7 +38,7 @@ fn example(name: &str) -> PathBuf {
 
 #[test]
 fn examples_check_cleanly() {
-    for name in ["repo-governance", "ai-platform"] {
+    for name in ["repo-governance", "ai-platform", "aiaas-platform"] {
         let (code, out, err) = cpl(&example(name), &["check"]);
         assert_eq!(code, 0, "{name}: {out}{err}");
         assert!(out.starts_with("ok: "), "{out}");
@@ -1556,4 +1556,132 @@ fn config_of_a_project_that_does_not_check_resolves_nothing() {
         ran.stderr
     );
     assert!(ran.stdout.is_empty(), "{}", ran.stdout);
+}
+
+/// `cpl flag`: value, variant and reason, in words and as JSON, with the exit code of each
+/// outcome: 0 with a value, 1 when the evaluation failed, 2 when the flag or the context
+/// cannot be read.
+#[test]
+fn flag_prints_value_variant_and_reason() {
+    let platform = example("aiaas-platform");
+    let (code, out, err) = cpl(
+        &platform,
+        &[
+            "flag",
+            "new_ai_model",
+            "--ctx",
+            "tenant.id=tenant123",
+            "--ctx",
+            "tenant.tier=free",
+            "--ctx",
+            "tenant.region=eu",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "new-ai-model = true\n  variant  on\n  reason   TARGETING_MATCH\n");
+    // By external key, as JSON, in a context given whole.
+    let context = r#"{"tenant": {"id": "t-1001", "tier": "pro", "region": "us"}, "user": {"id": "alice"}}"#;
+    let (code, out, _) = cpl(
+        &platform,
+        &["flag", "checkout-flow", "--ctx-json", context, "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["key"], "checkout-flow");
+    assert_eq!(json["reason"], "SPLIT");
+    assert_eq!(json["variant"], json["value"]);
+    assert_eq!(json["version"], 1);
+    assert!(json.get("errorCode").is_none(), "{json}");
+    // `--ctx` is set over `--ctx-json`.
+    let (_, over, _) = cpl(
+        &platform,
+        &[
+            "flag",
+            "new-ai-model",
+            "--ctx-json",
+            context,
+            "--ctx",
+            "tenant.tier=enterprise",
+            "--format",
+            "json",
+        ],
+    );
+    let over: serde_json::Value = serde_json::from_str(&over).unwrap();
+    assert_eq!(over["value"], true, "{over}");
+    assert_eq!(over["reason"], "TARGETING_MATCH");
+    // The kill switch reads no context.
+    let (code, out, _) = cpl(&platform, &["flag", "beta_features"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("reason   DISABLED"), "{out}");
+}
+
+#[test]
+fn a_flag_evaluation_that_fails_shows_the_default_and_exits_1() {
+    let platform = example("aiaas-platform");
+    // The context lacks the tenant's region: not of the `context` type.
+    let (code, out, _) = cpl(
+        &platform,
+        &[
+            "flag",
+            "new_ai_model",
+            "--ctx",
+            "tenant.id=t1",
+            "--ctx",
+            "tenant.tier=free",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["reason"], "ERROR");
+    assert_eq!(json["errorCode"], "INVALID_CONTEXT");
+    assert_eq!(json["value"], false, "the default, said to be one");
+    assert!(json["errorMessage"].as_str().unwrap().contains("region"), "{json}");
+    let (code, out, _) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.id=t1"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("(the default)") && out.contains("error    INVALID_CONTEXT"),
+        "{out}"
+    );
+}
+
+#[test]
+fn flag_argument_errors_exit_2_with_did_you_mean() {
+    let platform = example("aiaas-platform");
+    let (code, _, err) = cpl(&platform, &["flag", "new_ai_modle"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("E0603") && err.contains("no flag named `new_ai_modle`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `new_ai_model`?"), "{err}");
+    let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.tir=pro"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`tenant` has no field `tir`") && err.contains("did you mean `tier`?"),
+        "{err}"
+    );
+    let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx", "tenant.tier=gold"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value for `--ctx tenant.tier`"), "{err}");
+    let (code, _, err) = cpl(&platform, &["flag", "new_ai_model", "--ctx-json", "[1]"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`--ctx-json` is not a JSON object"), "{err}");
+    let (code, out, _) = cpl(
+        &platform,
+        &["flag", "new_ai_model", "--ctx", "nope", "--format", "json"],
+    );
+    assert_eq!(code, 2);
+    assert!(out.contains("E0601"), "a machine-readable error: {out}");
+}
+
+#[test]
+fn a_flag_in_a_project_that_does_not_check_is_not_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.cp"), "flag f: bool {\n  default 42\n}\n").unwrap();
+    let (code, out, err) = cpl(dir.path(), &["flag", "f"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("E0201"), "{err}");
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cpl::eval::flags::bucket::{MAX_TOTAL_WEIGHT, bucketing_string, percent_weight, pick, rollout_weights};
+use cpl::bucket::{MAX_TOTAL_WEIGHT, bucketing_string, percent_weight, pick, rollout_weights};
 use serde_json::{Value as Json, json};
 
 /// How long flagd-core may take over the whole batch before the test gives up on it.

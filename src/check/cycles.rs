@@ -96,6 +96,7 @@ impl<'a> Checker<'a> {
             Owner::Const(id) => self.program.consts.get(id.index()).map(|c| c.name.clone()),
             Owner::Fn(id) => self.program.functions.get(id.index()).map(|f| f.name.clone()),
             Owner::Policy(id) => self.program.policies.get(id.index()).map(|p| p.name.clone()),
+            Owner::Flag(id) => self.program.flags.get(id.index()).map(|f| f.name.clone()),
         };
         name.map(|n| n.to_string()).unwrap_or_default()
     }

@@ -341,10 +341,22 @@ impl<'a> Checker<'a> {
             }
             Some(ItemRef::Policy(_)) => self.not_a_value(ident, "a policy", format!("call it: `{}()`", ident.name)),
             Some(ItemRef::Fn(_)) => self.not_a_value(ident, "a function", format!("call it: `{}(…)`", ident.name)),
+            Some(ItemRef::Flag(_)) => self.not_a_value(
+                ident,
+                "a flag",
+                format!("call it with a context to get its value: `{}({{ … }})`", ident.name),
+            ),
+            None if Self::is_context_name(&ident.name) => self.no_context(ident),
             Some(ItemRef::Entity(_)) | Some(ItemRef::Type) => self.not_a_value(
                 ident,
                 "a type",
                 "to work with registry data, declare a `source` of this type and use its name".to_string(),
+            ),
+            Some(_) if Self::is_context_name(&ident.name) => self.not_a_value(
+                ident,
+                "the type of the evaluation context",
+                "only a flag's rules read `context`; elsewhere, call the flag with a context: `my_flag({ … })`"
+                    .to_string(),
             ),
             Some(_) => {
                 let what = self
@@ -845,6 +857,7 @@ impl<'a> Checker<'a> {
                 self.note_call(Owner::Fn(id), span);
                 typed(ExprKind::CallFn { function: id, args }, ret, span)
             }
+            Some(ItemRef::Flag(id)) => self.flag_call(id, name, args, frame, span),
             Some(ItemRef::Policy(id)) => {
                 let params = match self.program.policies.get(id.index()) {
                     Some(p) => self.fn_params_of(&p.params),
@@ -900,7 +913,7 @@ impl<'a> Checker<'a> {
                     self.program
                         .names
                         .iter()
-                        .filter(|(_, r)| matches!(r, ItemRef::Fn(_) | ItemRef::Policy(_)))
+                        .filter(|(_, r)| matches!(r, ItemRef::Fn(_) | ItemRef::Policy(_) | ItemRef::Flag(_)))
                         .map(|(n, _)| &**n),
                 );
                 let help = did_you_mean(&name.name, candidates);

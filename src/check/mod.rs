@@ -14,6 +14,7 @@ mod builtins;
 mod config;
 mod cycles;
 mod expr;
+mod flags;
 mod items;
 mod ops;
 mod policies;
@@ -121,6 +122,7 @@ enum Owner {
     Const(ir::ConstId),
     Fn(ir::FnId),
     Policy(ir::PolicyId),
+    Flag(ir::FlagId),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +154,9 @@ pub(crate) struct Checker<'a> {
     /// The `environments` list (at most one: a second is a duplicate name).
     environment_items: Vec<&'a ast::Item>,
     config_items: Vec<&'a ast::Item>,
+    /// The `context` declaration (a second is a duplicate name).
+    context_item: Option<&'a ast::Item>,
+    flag_items: Vec<&'a ast::Item>,
     /// Items of a kind cpl parses but does not give a meaning to yet: each is an error.
     unsupported_items: Vec<&'a ast::Item>,
     const_progress: Vec<Progress>,
@@ -188,6 +193,8 @@ impl<'a> Checker<'a> {
             slo_items: Vec::new(),
             environment_items: Vec::new(),
             config_items: Vec::new(),
+            context_item: None,
+            flag_items: Vec::new(),
             unsupported_items: Vec::new(),
             const_progress: Vec::new(),
             alias_types: ir::NameMap::default(),
@@ -250,11 +257,19 @@ impl<'a> Checker<'a> {
                 return;
             }
             let what = previous.kind.described();
+            let help = if matches!(
+                (&previous.kind, &item.kind),
+                (ItemKind::Context(_), ItemKind::Context(_))
+            ) {
+                "a project has one evaluation context: merge the fields into one `context { … }`"
+            } else {
+                "every item of a project shares one namespace: rename one of them"
+            };
             self.report(
                 Diagnostic::new(Code::DuplicateDefinition, format!("`{}` is defined twice", name.name))
                     .at(name.span, "defined again here")
                     .with_label(previous.name.span, format!("first defined here (as {what})"))
-                    .with_help("every item of a project shares one namespace: rename one of them"),
+                    .with_help(help),
             );
             return;
         }
@@ -309,7 +324,15 @@ impl<'a> Checker<'a> {
                 self.config_items.push(item);
                 ItemRef::Config(ir::ConfigId(index(self.config_items.len())))
             }
-            ItemKind::Context(_) | ItemKind::Flag(_) | ItemKind::Test(_) => {
+            ItemKind::Context(_) => {
+                self.context_item = Some(item);
+                ItemRef::Other
+            }
+            ItemKind::Flag(_) => {
+                self.flag_items.push(item);
+                ItemRef::Flag(ir::FlagId(index(self.flag_items.len())))
+            }
+            ItemKind::Test(_) => {
                 self.unsupported_items.push(item);
                 ItemRef::Other
             }
@@ -321,6 +344,7 @@ impl<'a> Checker<'a> {
         self.declare_entities();
         self.resolve_entities();
         self.declare_signatures();
+        self.declare_flags();
         self.check_param_defaults();
         self.check_sources();
         for id in 0..self.const_items.len() {
@@ -335,6 +359,7 @@ impl<'a> Checker<'a> {
         self.check_slos();
         self.check_environments();
         self.check_configs();
+        self.check_flags();
         self.report_call_cycles();
         self.report_unsupported_items();
     }

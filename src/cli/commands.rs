@@ -48,6 +48,7 @@ pub fn dispatch(cli: Cli, out: &mut Output) -> Exit {
         Command::Runs(args) => Ok(super::workflows::runs(project.as_deref(), &args, out)),
         Command::Decisions(args) => Ok(super::decisions::decisions(project.as_deref(), &args, out)),
         Command::Slo(args) => Ok(super::workflows::slo(project.as_deref(), &args, out)),
+        Command::Flag(args) => Ok(super::flags::flag(project.as_deref(), &args, out)),
         Command::Graph(args) => Ok(super::workflows::graph(
             project.as_deref(),
             &args,

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod config;
 mod decisions;
+mod flags;
 mod interrupt;
 mod output;
 mod paths;
@@ -171,6 +172,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  cpl serve --project examples/ai-platform\n  cpl serve --addr 0.0.0.0:8181 --token-file /etc/cpl/tokens"
     )]
     Serve(serve::ServeArgs),
+    /// Evaluate a feature flag in a context and print its value, variant and reason: exit
+    /// 0 with a value, 1 when the evaluation failed (the default is shown), 2 when the flag
+    /// or the context cannot be read.
+    #[command(
+        after_help = "Examples:\n  cpl flag new_ai_model --ctx tenant.id=tenant123 --ctx tenant.tier=pro\n  cpl flag checkout_flow --ctx-json '{\"tenant\": {\"id\": \"t9\", \"tier\": \"free\"}}' --format json"
+    )]
+    Flag(flags::FlagArgs),
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Example:\n  cpl explain E0101")]
     Explain { code: String },

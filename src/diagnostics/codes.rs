@@ -4,6 +4,7 @@
 //! Numbering: `E00xx` files and syntax, `E01xx` names, `E02xx` types, `E03xx` policies,
 //! gates and waivers, `E04xx` registry data, `E05xx` evaluation, `E06xx` command-line
 //! input, `E07xx` decisions, `E08xx` workflows and connectors, `E09xx` objectives,
+//! `E10xx` feature flags.
 //! `E11xx` configuration.
 //! A `W` code is a warning and an `I` code a note.
 
@@ -167,6 +168,15 @@ codes! {
     UnknownMetric = "E0902", Error, "unknown metric";
     NoRuns = "W0901", Warning, "no runs in the window";
 
+    // Feature flags.
+    FlagWithoutDefault = "E1001", Error, "flag lacks a default";
+    InvalidShare = "E1002", Error, "invalid rollout or split share";
+    SplitNotWhole = "E1003", Error, "split shares do not add up to 100 %";
+    DuplicateVariant = "E1004", Error, "variant listed twice in a split";
+    InvalidBucketingKey = "E1005", Error, "bucketing key is not a string or an integer";
+    DuplicateFlagKey = "E1006", Error, "two flags share an external key";
+    NoContext = "E1007", Error, "flag reads an undeclared context";
+    FlagFailed = "E1008", Error, "flag could not be evaluated";
     // Configuration.
     UnknownEnvironment = "E1101", Error, "unknown environment";
     UnknownConfigPath = "E1102", Error, "unknown configuration path";

@@ -53,6 +53,7 @@ impl Env<'_> {
             ExprKind::Builtin { builtin, args } => self.eval_builtin(*builtin, args, frame, e),
             ExprKind::CallFn { function, args } => self.call_fn(*function, args, frame, e),
             ExprKind::CallPolicy { policy, args } => self.call_policy(*policy, args, frame, e),
+            ExprKind::CallFlag { flag, context } => self.call_flag(*flag, context, frame, e),
             ExprKind::Unary { op, operand } => self.unary(*op, operand, frame, e),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, frame, e),
             ExprKind::Cast { value, to } => {

@@ -54,6 +54,7 @@ id! {
     WorkflowId;
     SloId;
     ConfigId;
+    FlagId;
 }
 
 /// A map keyed by names from the program text, with cpl's fast hasher rather than std's
@@ -80,6 +81,11 @@ pub struct Program {
     /// The `environments [...]` list, in the order written.
     pub environments: Vec<EnvironmentDef>,
     pub configs: Vec<ConfigDef>,
+    /// The evaluation context's type, when the project declares one.
+    pub context: Option<ContextDef>,
+    pub flags: Vec<FlagDef>,
+    /// Each flag by its external key (`key "…"`, else its name).
+    pub flag_keys: NameMap<FlagId>,
     /// Every project-level name.
     pub names: NameMap<ItemRef>,
 }
@@ -99,8 +105,9 @@ pub enum ItemRef {
     Workflow(WorkflowId),
     Slo(SloId),
     Config(ConfigId),
-    /// An item that is neither a value nor callable: the `environments` list, and the
-    /// kinds whose meaning arrives in a later version (flag, test, …).
+    Flag(FlagId),
+    /// An item that is neither a value nor callable: the `environments` list, the
+    /// context, and the kinds whose meaning arrives in a later version (`test`).
     Other,
 }
 
@@ -139,6 +146,12 @@ impl Program {
             Some(ItemRef::Config(id)) => self.configs.get(id.index()).map(|c| (*id, c)),
             _ => None,
         }
+    }
+
+    /// The flag whose external key is `key`.
+    pub fn flag_by_key(&self, key: &str) -> Option<(FlagId, &FlagDef)> {
+        let id = *self.flag_keys.get(key)?;
+        self.flags.get(id.index()).map(|f| (id, f))
     }
 
     /// Names of the items of one kind, for "did you mean".
@@ -444,6 +457,78 @@ impl Metric {
     }
 }
 
+/// `context { … }`: the type of what flags are evaluated in.
+#[derive(Debug)]
+pub struct ContextDef {
+    /// A record type.
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// A feature flag: its settings, its default and its rules, in the order written.
+#[derive(Debug)]
+pub struct FlagDef {
+    pub name: Arc<str>,
+    /// The external key: `key "…"`, or the name.
+    pub key: Arc<str>,
+    /// What bucketing strings start with: `salt "…"`, or the key.
+    pub seed: Arc<str>,
+    pub ty: Type,
+    pub default: FlagVariant,
+    /// `enabled false` is the kill switch: the default, whatever the rules say.
+    pub enabled: bool,
+    pub rules: Vec<FlagRule>,
+    /// Slots the rules need: the context is the first.
+    pub locals: u32,
+    pub span: Span,
+    pub docs: Option<String>,
+}
+
+/// A value a flag can serve, with the variant name evaluations report for it.
+#[derive(Debug, Clone)]
+pub struct FlagVariant {
+    pub value: Value,
+    pub name: Arc<str>,
+}
+
+impl FlagVariant {
+    /// The variant named after its value: `"on"`/`"off"` for booleans, a string's text,
+    /// or the value as cpl prints it.
+    pub fn of(value: Value) -> FlagVariant {
+        let name: Arc<str> = match &value {
+            Value::Bool(true) => Arc::from("on"),
+            Value::Bool(false) => Arc::from("off"),
+            Value::Str(text) => text.clone(),
+            other => Arc::from(other.to_string()),
+        };
+        FlagVariant { value, name }
+    }
+}
+
+#[derive(Debug)]
+pub enum FlagRule {
+    /// `when condition => value`.
+    When {
+        condition: Expr,
+        variant: FlagVariant,
+        span: Span,
+    },
+    /// `rollout P% => value by key`: the rollout's share (`true`) and the rest (`false`),
+    /// as bucket weights.
+    Rollout {
+        weights: [(bool, u32); 2],
+        variant: FlagVariant,
+        by: Expr,
+        span: Span,
+    },
+    /// `split by key { value: P%, … }`: each arm with its bucket weight.
+    Split {
+        by: Expr,
+        arms: Vec<(FlagVariant, u32)>,
+        span: Span,
+    },
+}
+
 // ---------------------------------------------------------------------------
 // Expressions
 
@@ -484,6 +569,12 @@ pub enum ExprKind {
     CallPolicy {
         policy: PolicyId,
         args: Vec<Option<Expr>>,
+    },
+    /// `flag_name(context)`: the flag's value in that context; an evaluation error when
+    /// the flag cannot be evaluated, never its default.
+    CallFlag {
+        flag: FlagId,
+        context: Box<Expr>,
     },
     Unary {
         op: UnaryOp,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Clause, ConstId, Expr, ExprKind, FnId, Part, PolicyId, PolicyStmt, Program, SourceId};
+use super::{Clause, ConstId, Expr, ExprKind, FlagId, FlagRule, FnId, Part, PolicyId, PolicyStmt, Program, SourceId};
 
 /// Calls `f` on each direct sub-expression of `e`.
 pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
@@ -21,7 +21,7 @@ pub fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
                 }
             }
         }
-        ExprKind::Field { base, .. } => f(base),
+        ExprKind::Field { base, .. } | ExprKind::CallFlag { context: base, .. } => f(base),
         ExprKind::Index { base, index } => {
             f(base);
             f(index);
@@ -78,6 +78,7 @@ pub struct Reach<'p, V> {
     consts: BTreeSet<ConstId>,
     functions: BTreeSet<FnId>,
     policies: BTreeSet<PolicyId>,
+    flags: BTreeSet<FlagId>,
 }
 
 impl<'p, V: Visit> Reach<'p, V> {
@@ -88,6 +89,7 @@ impl<'p, V: Visit> Reach<'p, V> {
             consts: BTreeSet::new(),
             functions: BTreeSet::new(),
             policies: BTreeSet::new(),
+            flags: BTreeSet::new(),
         }
     }
 
@@ -125,6 +127,21 @@ impl<'p, V: Visit> Reach<'p, V> {
         }
     }
 
+    pub fn flag(&mut self, id: FlagId) {
+        if !self.flags.insert(id) {
+            return;
+        }
+        let Some(def) = self.program.flags.get(id.index()) else {
+            return;
+        };
+        for rule in &def.rules {
+            match rule {
+                FlagRule::When { condition, .. } => self.expr(condition),
+                FlagRule::Rollout { by, .. } | FlagRule::Split { by, .. } => self.expr(by),
+            }
+        }
+    }
+
     /// Iterative, so a long expression cannot exhaust the stack.
     pub fn expr<'x>(&mut self, root: &'x Expr)
     where
@@ -147,6 +164,7 @@ impl<'p, V: Visit> Reach<'p, V> {
                     }
                 }
                 ExprKind::CallPolicy { policy, .. } => self.policy(*policy),
+                ExprKind::CallFlag { flag, .. } => self.flag(*flag),
                 _ => {}
             }
             for_each_child(e, |child| pending.push(child));
@@ -184,6 +202,10 @@ impl<'p> SourcesUsed<'p> {
 
     pub fn expr(&mut self, root: &Expr) {
         self.reach.expr(root);
+    }
+
+    pub fn flag(&mut self, id: FlagId) {
+        self.reach.flag(id);
     }
 
     pub fn sources(&self) -> &BTreeSet<SourceId> {

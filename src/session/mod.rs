@@ -17,7 +17,7 @@ mod workflows;
 
 pub use args::{json_args, named_args, split_assignment, typed_value};
 pub use config::Resolved;
-pub use flags::FlagInfo;
+pub use flags::{ContextError, FlagInfo, TARGETING_KEY};
 pub use host::{SystemHost, Vars, clock_from_env};
 pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 
@@ -65,7 +65,7 @@ pub struct Stopped {
 }
 
 impl Stopped {
-    fn new(status: Status, diagnostics: impl Into<Vec<Diagnostic>>) -> Stopped {
+    pub fn new(status: Status, diagnostics: impl Into<Vec<Diagnostic>>) -> Stopped {
         Stopped {
             status,
             diagnostics: diagnostics.into(),
@@ -73,7 +73,7 @@ impl Stopped {
     }
 
     /// The project's own problems stop the operation.
-    fn wanting(diagnostics: Diagnostics) -> Stopped {
+    pub fn wanting(diagnostics: Diagnostics) -> Stopped {
         Stopped::new(Status::of_problems(&diagnostics), diagnostics.into_vec())
     }
 }

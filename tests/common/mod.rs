@@ -6,7 +6,8 @@
 //! - `// now: 2026-11-22` — the clock (default 2026-06-01);
 //! - `// eval: EXPR` — evaluate an expression and show its value;
 //! - `// policy: NAME` or `// policy: NAME arg=value …` — decide a policy;
-//! - `// gate: NAME` (with `// input: name=file` and `// override: POLICY`) — run a gate.
+//! - `// gate: NAME` (with `// input: name=file` and `// override: POLICY`) — run a gate;
+//! - `// flag: KEY {JSON context}` — evaluate a flag by its key, as services do.
 //!
 //! Without `eval:`, `policy:` or `gate:` directives, fixtures under `eval/` decide every policy
 //! that takes no arguments.
@@ -19,6 +20,7 @@
 )]
 
 pub mod binary;
+pub mod flagd;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,7 @@ pub struct Directives {
     pub gates: Vec<String>,
     pub inputs: Vec<(String, String)>,
     pub overrides: Vec<String>,
+    pub flags: Vec<(String, String)>,
 }
 
 pub fn directives(text: &str) -> Directives {
@@ -47,6 +50,7 @@ pub fn directives(text: &str) -> Directives {
         gates: Vec::new(),
         inputs: Vec::new(),
         overrides: Vec::new(),
+        flags: Vec::new(),
     };
     for line in text.lines() {
         let Some(rest) = line.trim().strip_prefix("//") else {
@@ -78,6 +82,10 @@ pub fn directives(text: &str) -> Directives {
                 d.inputs.push((k.trim().to_string(), v.trim().to_string()));
             }
             "override" => d.overrides.push(value.to_string()),
+            "flag" => {
+                let (key, context) = value.split_once(' ').unwrap_or((value, "{}"));
+                d.flags.push((key.to_string(), context.trim().to_string()));
+            }
             _ => {}
         }
     }
@@ -148,13 +156,14 @@ pub fn run_fixture(path: &Path) -> String {
     let stage_eval = path.components().any(|c| c.as_os_str() == "eval")
         || !d.evals.is_empty()
         || !d.policies.is_empty()
-        || !d.gates.is_empty();
+        || !d.gates.is_empty()
+        || !d.flags.is_empty();
     if stage_eval && !blocked {
         for expr in &d.evals {
             out.push_str(&eval_expression(&root, &options, expr, &mut all_codes));
         }
         let mut policies: Vec<(String, Vec<(String, String)>)> = d.policies.clone();
-        if policies.is_empty() && d.gates.is_empty() && d.evals.is_empty() {
+        if policies.is_empty() && d.gates.is_empty() && d.evals.is_empty() && d.flags.is_empty() {
             policies = session
                 .program()
                 .policies
@@ -216,6 +225,11 @@ pub fn run_fixture(path: &Path) -> String {
             }
         }
     }
+    if stage_eval && !blocked {
+        for (key, context) in &d.flags {
+            out.push_str(&evaluate_flag(&session, key, context));
+        }
+    }
     for code in &d.expect {
         assert!(
             all_codes.iter().any(|c| c == code),
@@ -224,6 +238,25 @@ pub fn run_fixture(path: &Path) -> String {
         );
     }
     out
+}
+
+/// Evaluates one `// flag:` directive: the flag's value, variant, reason and error.
+fn evaluate_flag(session: &Session, key: &str, context: &str) -> String {
+    let context: serde_json::Value = serde_json::from_str(context).unwrap();
+    let evaluation = session.evaluate_flag(key, &context);
+    let value = evaluation
+        .value
+        .as_ref()
+        .map_or_else(|| "none".to_string(), |v| v.to_json(false).to_string());
+    let mut text = format!(
+        "--- flag `{key}` in {context}\nvalue {value}, variant {}, reason {}\n",
+        evaluation.variant.as_deref().unwrap_or("none"),
+        evaluation.reason.as_str()
+    );
+    if let Some(error) = &evaluation.error {
+        text.push_str(&format!("error {}: {}\n", error.code.as_str(), error.message));
+    }
+    text
 }
 
 /// Evaluates one `// eval:` expression in the fixture's project.

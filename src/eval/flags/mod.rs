@@ -1,7 +1,8 @@
-//! Feature flags at run time: the bucketing that `rollout` and `split` share with flagd,
-//! and what one evaluation gives.
+//! Feature flags at run time: a flag's rules evaluated in a context (bucketing through
+//! [`crate::bucket`], flagd's), and what one evaluation gives.
 
-pub mod bucket;
+mod evaluate;
 mod outcome;
 
+pub use evaluate::{Resolved, RuleFailure, not_found, served_default};
 pub use outcome::{ErrorCode, Evaluation, FlagError, Reason};

@@ -1,18 +1,13 @@
-// Flags and tests are parsed but have no meaning yet: each kind is an
-// error, so a project that declares them never checks clean in silence.
-context {
-  tenant: { id: string, tier: "free" | "pro" }
-}
+// `test` items are parsed but have no meaning yet: each is an error, so a project
+// that declares them never checks clean in silence.
+// expect: E0112
+const limit = 3
 
-flag new_ai_model: bool {
-  default 42
-}
-
-test ownerless_agent_is_denied {
-  expect 1 == 2
+test limit_is_small {
+  expect limit < 10
 }
 
 /// Documented items are reported at their keyword too.
-flag beta: bool {
-  default false
+test documented {
+  expect true
 }
