@@ -370,3 +370,99 @@ fn cpl_buckets_as_flagd_core_does() {
         differences[..differences.len().min(10)].join("\n")
     );
 }
+
+/// The `.cp` flag that buckets as `table` does in flagd: a `split` over its variants (a
+/// `rollout` for the rollout table), keyed by `context.by`; `None` for a table no cpl flag
+/// can write (weights over 100 %, or none at all).
+fn cpl_flag(table: &Table) -> Option<String> {
+    let total: u64 = table.flagd.iter().map(|&w| u64::from(w)).sum();
+    if total == 0 || total > 1_000_000 || table.salt == Some("") {
+        return None;
+    }
+    let salt = table.salt.map(|s| format!("  salt {s:?}\n")).unwrap_or_default();
+    let head = format!(
+        "flag f_{}: string {{\n  key {:?}\n  default \"fallback\"\n{salt}",
+        table.flag.replace('-', "_"),
+        table.flag
+    );
+    if table.flag == "rollout-25" {
+        return Some(
+            format!("{head}  rollout 25% => \"v0\" by context.by\n}}\n")
+                .replace("default \"fallback\"", "default \"v1\""),
+        );
+    }
+    let shares: Vec<String> = table
+        .flagd
+        .iter()
+        .enumerate()
+        .map(|(index, &weight)| format!("\"v{index}\": {}%", f64::from(weight) * 100.0 / total as f64))
+        .collect();
+    Some(format!("{head}  split by context.by {{ {} }}\n}}\n", shares.join(", ")))
+}
+
+/// The same generated keys through whole cpl flags (checked `.cp` text, evaluated by the
+/// facade as `cpl flag` and `cpl serve` do) and through flagd-core: every variant agrees.
+#[test]
+fn cpl_flags_resolve_as_flagd_core_does() {
+    if let Some(why) = flagd_missing() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("SKIPPED cpl_flags_resolve_as_flagd_core_does: {why}");
+        return;
+    }
+    let tables: Vec<Table> = tables().into_iter().filter(|t| cpl_flag(t).is_some()).collect();
+    let values: Vec<ByValue> = by_values()
+        .into_iter()
+        .filter(|v| matches!(v, ByValue::Text(_)))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("context {\n  by: string\n}\n\n");
+    for table in &tables {
+        text.push_str(&cpl_flag(table).unwrap());
+    }
+    std::fs::write(dir.path().join("flags.cp"), &text).unwrap();
+    let session = cpl::session::Session::open(
+        dir.path(),
+        &cpl::session::OpenOptions::new("2026-12-07T00:00:00Z".parse().unwrap()),
+    );
+    assert!(
+        !session.diagnostics().has_errors(),
+        "{text}\n{:?}",
+        session.diagnostics()
+    );
+
+    let (input, expectations) = batch(&tables, &values);
+    let answers = run_flagd(&input);
+    assert_eq!(answers.len(), expectations.len(), "one answer per evaluation");
+    let mut compared = 0;
+    let mut differences = Vec::new();
+    for (expected, answer) in expectations.iter().zip(&answers) {
+        let ByValue::Text(by) = &expected.by else { continue };
+        if expected.given == Given::Utf16 {
+            continue;
+        }
+        let evaluation = session.evaluate_flag(expected.flag, &json!({ "by": by }));
+        let cpl = evaluation.variant.as_deref().unwrap_or("<none>").to_string();
+        let flagd = answer["variant"].as_str().unwrap_or("<none>");
+        compared += 1;
+        if cpl != flagd || evaluation.error.is_some() {
+            differences.push(format!(
+                "{} by {by:?}: cpl {cpl} ({}), flagd-core {flagd}",
+                expected.flag,
+                evaluation.reason.as_str()
+            ));
+        }
+    }
+    eprintln!(
+        "flagd-core {}: {compared} evaluations of {} cpl flags compared, {} differences",
+        flagd_version(),
+        tables.len(),
+        differences.len()
+    );
+    assert!(compared >= KEYS, "too few evaluations compared: {compared}");
+    assert!(
+        differences.is_empty(),
+        "{} differences, the first:\n{}",
+        differences.len(),
+        differences[..differences.len().min(10)].join("\n")
+    );
+}
