@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::json;
 
-use super::workflows::{existing_log, log_to_read, project_config};
+use super::workflows::log_for_reading;
 use super::{Exit, Output};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::report::{self, Format};
@@ -44,18 +44,7 @@ pub fn decisions(project: Option<&Path>, args: &DecisionsArgs, out: &Output) -> 
             return Exit::Error;
         }
     };
-    let (root, config) = match project_config(project, out) {
-        Ok(found) => found,
-        Err(exit) => return exit,
-    };
-    let path = match log_to_read(args.runlog.as_deref(), &root, &config) {
-        Ok(path) => path,
-        Err(problem) => {
-            out.fatal(problem);
-            return Exit::Error;
-        }
-    };
-    let records = match existing_log(&path, out) {
+    let records = match log_for_reading(project, args.runlog.as_deref(), out).map(|reading| reading.log) {
         Ok(Some(log)) => match log.served(&filter) {
             Ok(records) => records,
             Err(e) => {

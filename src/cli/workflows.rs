@@ -104,7 +104,7 @@ fn runlog_path(flag: Option<&Path>, root: &Path, config: &Config) -> Result<Path
 
 /// The run log `runs` and `slo` read: as [`runlog_path`], and a `--runlog` that names no
 /// file is an error, since reading must not create one.
-pub(super) fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
+fn log_to_read(flag: Option<&Path>, root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
     if let Some(path) = flag {
         paths::must_exist(path, "--runlog")?;
     }
@@ -233,7 +233,7 @@ fn stdout(text: &str) {
 }
 
 /// The project root and its settings, for commands that need no `.cp` file.
-pub(super) fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Config), Exit> {
+fn project_config(project: Option<&Path>, out: &Output) -> Result<(PathBuf, Config), Exit> {
     let root = root(project).map_err(|d| {
         out.fatal(d);
         Exit::Error
@@ -250,7 +250,7 @@ pub(super) fn project_config(project: Option<&Path>, out: &Output) -> Result<(Pa
 
 /// Opens an existing run log for reading only (it may be on a read-only file); `None`
 /// when there is none yet.
-pub(super) fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
+fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, Exit> {
     if !path.exists() {
         return Ok(None);
     }
@@ -260,21 +260,30 @@ pub(super) fn existing_log(path: &Path, out: &Output) -> Result<Option<RunLog>, 
     })
 }
 
+/// A run log to read: the project root, the log's path, and the log (`None` when there
+/// is none yet).
+pub(super) struct Reading {
+    pub root: PathBuf,
+    pub path: PathBuf,
+    pub log: Option<RunLog>,
+}
+
+/// The run log of the project (or `--runlog`) opened for reading. What cannot be found or
+/// opened is reported.
+pub(super) fn log_for_reading(project: Option<&Path>, flag: Option<&Path>, out: &Output) -> Result<Reading, Exit> {
+    let (root, config) = project_config(project, out)?;
+    let path = log_to_read(flag, &root, &config).map_err(|problem| {
+        out.fatal(problem);
+        Exit::Error
+    })?;
+    let log = existing_log(&path, out)?;
+    Ok(Reading { root, path, log })
+}
+
 /// `cpl runs` and `cpl runs show ID`.
 pub fn runs(project: Option<&Path>, args: &RunsArgs, out: &mut Output) -> Exit {
-    let (root, config) = match project_config(project, out) {
-        Ok(found) => found,
-        Err(exit) => return exit,
-    };
-    let path = match log_to_read(args.runlog.as_deref(), &root, &config) {
-        Ok(path) => path,
-        Err(problem) => {
-            out.fatal(problem);
-            return Exit::Error;
-        }
-    };
-    let log = match existing_log(&path, out) {
-        Ok(log) => log,
+    let Reading { root, path, log } = match log_for_reading(project, args.runlog.as_deref(), out) {
+        Ok(reading) => reading,
         Err(exit) => return exit,
     };
     if let Some(RunsCommand::Show { run_id }) = &args.command {

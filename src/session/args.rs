@@ -97,21 +97,10 @@ pub fn named_args(
             }
         }
     }
-    for param in params {
-        if param.default.is_none() && !given.iter().any(|n| **n == *param.name) {
-            problems.push(
-                Diagnostic::new(
-                    Code::UnknownArg,
-                    format!("{kind} `{callee}` needs `--arg {}=…`", param.name),
-                )
-                .at(param.span, "declared here")
-                .with_help(format!(
-                    "`{}` is a `{}` with no default",
-                    param.name,
-                    program.display_type(&param.ty)
-                )),
-            );
-        }
+    for param in params.iter().filter(|p| !given.iter().any(|n| **n == *p.name)) {
+        problems.extend(missing(param, program, || {
+            format!("{kind} `{callee}` needs `--arg {}=…`", param.name)
+        }));
     }
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }
@@ -146,23 +135,25 @@ pub fn json_args(
             }
         }
     }
-    for param in params {
-        if param.default.is_none() && !raw.contains_key(&*param.name) {
-            problems.push(
-                Diagnostic::new(
-                    Code::UnknownArg,
-                    format!("{kind} `{callee}` needs the argument `{}`", param.name),
-                )
-                .at(param.span, "declared here")
-                .with_help(format!(
-                    "`{}` is a `{}` with no default",
-                    param.name,
-                    program.display_type(&param.ty)
-                )),
-            );
-        }
+    for param in params.iter().filter(|p| !raw.contains_key(&*p.name)) {
+        problems.extend(missing(param, program, || {
+            format!("{kind} `{callee}` needs the argument `{}`", param.name)
+        }));
     }
     if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// A parameter that was not given: an error when it has no default, worded by `message`.
+fn missing(param: &Param, program: &Program, message: impl FnOnce() -> String) -> Option<Diagnostic> {
+    param.default.is_none().then(|| {
+        Diagnostic::new(Code::UnknownArg, message())
+            .at(param.span, "declared here")
+            .with_help(format!(
+                "`{}` is a `{}` with no default",
+                param.name,
+                program.display_type(&param.ty)
+            ))
+    })
 }
 
 /// `kind `callee` has no parameter `name``, with the closest name or the list.
