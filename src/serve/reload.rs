@@ -41,7 +41,9 @@ pub struct Reload {
 
 impl std::fmt::Debug for Reload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reload").field("root", &self.root).finish_non_exhaustive()
+        f.debug_struct("Reload")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
     }
 }
 

@@ -41,7 +41,11 @@ policy within_limits(n: int) {{
 
 fn write_project(dir: &Path, default: &str, limit: u32) {
     std::fs::write(dir.join("main.cp"), flag_project(default)).unwrap();
-    std::fs::write(dir.join("tiers.json"), format!(r#"[{{"name": "free", "limit": {limit}}}]"#)).unwrap();
+    std::fs::write(
+        dir.join("tiers.json"),
+        format!(r#"[{{"name": "free", "limit": {limit}}}]"#),
+    )
+    .unwrap();
 }
 
 /// The flag's value and the project version that served it.
@@ -90,7 +94,9 @@ fn a_broken_change_is_refused_and_a_good_one_served() {
     assert_ne!(refused["version"], first.as_str(), "{refused}");
     let diagnostics = refused["diagnostics"].as_array().unwrap();
     assert!(
-        diagnostics.iter().any(|d| d["severity"] == "error" && d["file"] == "main.cp"),
+        diagnostics
+            .iter()
+            .any(|d| d["severity"] == "error" && d["file"] == "main.cp"),
         "{refused}"
     );
     assert_eq!(greeting(&server), (Json::from("A"), first.clone()));
@@ -109,7 +115,10 @@ fn a_broken_change_is_refused_and_a_good_one_served() {
     assert_ne!(second, first);
     assert_eq!(applied["to"], second.as_str());
     assert_eq!(reloads(&server, "applied"), "1");
-    assert_eq!(get(&server.url("/health"), &[]).json()["project_version"], second.as_str());
+    assert_eq!(
+        get(&server.url("/health"), &[]).json()["project_version"],
+        second.as_str()
+    );
 }
 
 #[test]

@@ -93,9 +93,10 @@ impl Server {
         let deadline = std::time::Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let line = self.lines.recv_timeout(left).unwrap_or_else(|_| {
-                panic!("no `{event}` logged within {limit:?}:\n{}", self.log().join("\n"))
-            });
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no `{event}` logged within {limit:?}:\n{}", self.log().join("\n")));
             if let Ok(record) = serde_json::from_str::<Json>(&line)
                 && record["event"] == event
             {
