@@ -154,6 +154,11 @@ pub fn reload_refused(version: Option<&str>, diagnostics: &[Json]) {
     }));
 }
 
+/// Part of the project could not be watched: its changes are not reloaded.
+pub fn watch_failed(message: &str) {
+    line(json!({ "level": "warn", "event": "watch", "message": message }));
+}
+
 pub fn stopping() {
     line(json!({ "level": "info", "event": "stopping", "message": "finishing the requests in flight" }));
 }

@@ -4,8 +4,8 @@
 //! and the last good version keeps serving. Requests in flight keep the version they took.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use notify::event::{AccessKind, AccessMode, ModifyKind};
@@ -47,9 +47,10 @@ impl std::fmt::Debug for Reload {
     }
 }
 
-/// The watch in progress: dropping it stops the watcher, and with it the reload thread.
+/// The watch in progress: dropping it stops the watcher, and with it the reload thread
+/// (which holds the watcher only weakly, to watch directories created later).
 pub struct Watching {
-    _watcher: RecommendedWatcher,
+    _watcher: Arc<Mutex<RecommendedWatcher>>,
 }
 
 /// Starts watching `reload.root`; each burst of relevant changes reloads `state`.
@@ -57,28 +58,78 @@ pub fn watch(state: Arc<State>, reload: Reload) -> Result<Watching, ServeError> 
     let (sender, events) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(sender)
         .map_err(|e| ServeError(format!("cannot watch the project for changes: {e}")))?;
-    watcher
-        .watch(&reload.root, RecursiveMode::Recursive)
-        .map_err(|e| ServeError(format!("cannot watch `{}` for changes: {e}", reload.root.display())))?;
     let ignored = Ignored::new(&reload.root, &state.current().session);
+    watch_root(&mut watcher, &reload.root, &ignored)?;
+    let watcher = Arc::new(Mutex::new(watcher));
+    let weak = Arc::downgrade(&watcher);
     std::thread::Builder::new()
         .name("cpl-serve-reload".to_string())
-        .spawn(move || follow(&events, &state, &reload, &ignored))
+        .spawn(move || follow(&events, &weak, &state, &reload, &ignored))
         .map_err(|e| ServeError(format!("cannot start the reload thread: {e}")))?;
     Ok(Watching { _watcher: watcher })
 }
 
+/// Watches the root itself, and each directory in it but the ignored ones with all they
+/// hold: the decision log, written on every request, and build output are not watched.
+fn watch_root(watcher: &mut RecommendedWatcher, root: &Path, ignored: &Ignored) -> Result<(), ServeError> {
+    let cannot = |e: notify::Error| ServeError(format!("cannot watch `{}` for changes: {e}", root.display()));
+    watcher.watch(root, RecursiveMode::NonRecursive).map_err(cannot)?;
+    let entries = std::fs::read_dir(root).map_err(|e| cannot(notify::Error::io(e)))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() && !ignored.covers(&path) {
+            watcher.watch(&path, RecursiveMode::Recursive).map_err(cannot)?;
+        }
+    }
+    Ok(())
+}
+
 /// Reloads after each burst of changes, until the watcher is dropped.
-fn follow(events: &Receiver<notify::Result<Event>>, state: &State, reload: &Reload, ignored: &Ignored) {
+fn follow(
+    events: &Receiver<notify::Result<Event>>,
+    watcher: &Weak<Mutex<RecommendedWatcher>>,
+    state: &State,
+    reload: &Reload,
+    ignored: &Ignored,
+) {
     let mut refused: Option<String> = None;
     while let Ok(first) = events.recv() {
         if !relevant(&first, ignored) {
             continue;
         }
-        if !wait_for_quiet(events) {
+        watch_new_directories(&first, watcher, &reload.root, ignored);
+        if !wait_for_quiet(events, watcher, &reload.root, ignored) {
             return;
         }
         reload_once(state, reload, &mut refused);
+    }
+}
+
+/// A directory that appeared in the root is watched with all it holds (those deeper are
+/// watched by their parent's recursive watch).
+fn watch_new_directories(
+    event: &notify::Result<Event>,
+    watcher: &Weak<Mutex<RecommendedWatcher>>,
+    root: &Path,
+    ignored: &Ignored,
+) {
+    let Ok(event) = event else {
+        return;
+    };
+    for path in &event.paths {
+        if path.parent() != Some(root) || !path.is_dir() || ignored.covers(path) {
+            continue;
+        }
+        let Some(watcher) = watcher.upgrade() else {
+            return;
+        };
+        let watched = match watcher.lock() {
+            Ok(mut guard) => guard.watch(path, RecursiveMode::Recursive),
+            Err(poisoned) => poisoned.into_inner().watch(path, RecursiveMode::Recursive),
+        };
+        if let Err(error) = watched {
+            log::watch_failed(&format!("cannot watch `{}` for changes: {error}", path.display()));
+        }
     }
 }
 
@@ -98,13 +149,24 @@ fn relevant(event: &notify::Result<Event>, ignored: &Ignored) -> bool {
 }
 
 /// Drains events until none comes for [`QUIET`] (or the burst has lasted
-/// [`LONGEST_BURST`]); `false` when the watcher is gone.
-fn wait_for_quiet(events: &Receiver<notify::Result<Event>>) -> bool {
+/// [`LONGEST_BURST`]), watching the directories they create; `false` when the watcher
+/// is gone.
+fn wait_for_quiet(
+    events: &Receiver<notify::Result<Event>>,
+    watcher: &Weak<Mutex<RecommendedWatcher>>,
+    root: &Path,
+    ignored: &Ignored,
+) -> bool {
     let started = Instant::now();
     loop {
         match events.recv_timeout(QUIET) {
-            Ok(_) if started.elapsed() < LONGEST_BURST => {}
-            Ok(_) | Err(RecvTimeoutError::Timeout) => return true,
+            Ok(event) => {
+                watch_new_directories(&event, watcher, root, ignored);
+                if started.elapsed() >= LONGEST_BURST {
+                    return true;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => return true,
             Err(RecvTimeoutError::Disconnected) => return false,
         }
     }

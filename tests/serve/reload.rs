@@ -150,4 +150,18 @@ fn a_data_change_is_picked_up() {
     );
     assert_eq!(outcome(&server, 7), "deny");
     assert_eq!(greeting(&server).1, second);
+
+    // A directory made after the start is watched too: the data moves into one, then
+    // changes there alone.
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/tiers.json"), r#"[{"name": "free", "limit": 5}]"#).unwrap();
+    let moved = flag_project(r#""A""#).replace(r#""tiers.json""#, r#""data/tiers.json""#);
+    std::fs::write(dir.path().join("main.cp"), moved).unwrap();
+    let applied = server.wait_for_within("reload", RELOAD_WITHIN);
+    assert_eq!(applied["result"], "applied", "{applied}");
+    assert_eq!(outcome(&server, 7), "deny");
+    std::fs::write(dir.path().join("data/tiers.json"), r#"[{"name": "free", "limit": 8}]"#).unwrap();
+    let applied = server.wait_for_within("reload", RELOAD_WITHIN);
+    assert_eq!(applied["result"], "applied", "{applied}");
+    assert_eq!(outcome(&server, 7), "allow");
 }
