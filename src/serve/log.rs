@@ -154,7 +154,7 @@ pub fn reload_refused(version: Option<&str>, diagnostics: &[Json]) {
     }));
 }
 
-/// Part of the project could not be watched: its changes are not reloaded.
+/// Part of the project could not be watched, or the watch failed: changes may be missed.
 pub fn watch_failed(message: &str) {
     line(json!({ "level": "warn", "event": "watch", "message": message }));
 }

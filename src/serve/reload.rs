@@ -97,6 +97,11 @@ fn follow(
         if !relevant(&first, ignored) {
             continue;
         }
+        if let Err(error) = &first {
+            log::watch_failed(&format!(
+                "watching the project failed, changes may have been missed: {error}"
+            ));
+        }
         watch_new_directories(&first, watcher, &reload.root, ignored);
         if !wait_for_quiet(events, watcher, &reload.root, ignored) {
             return;

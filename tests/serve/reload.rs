@@ -165,3 +165,14 @@ fn a_data_change_is_picked_up() {
     assert_eq!(applied["result"], "applied", "{applied}");
     assert_eq!(outcome(&server, 7), "allow");
 }
+
+#[test]
+fn no_reload_says_so_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), r#""A""#, 10);
+    let listening = |server: &Server| -> Json { serde_json::from_str(&server.log()[0]).unwrap() };
+    let watching = Server::start(dir.path(), &[]);
+    assert_eq!(listening(&watching)["reload"], true);
+    let fixed = Server::start(dir.path(), &["--no-reload"]);
+    assert_eq!(listening(&fixed)["reload"], false);
+}
