@@ -1,15 +1,17 @@
 //! `cpl serve`: checks the arguments and the project, then hands both to
-//! [`crate::serve`] with the worker count (`--jobs`).
+//! [`crate::serve`] with the worker count (`--jobs`) and the way to open the project
+//! again when it changes (unless `--no-reload`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::commands::{Inputs, open};
+use super::commands::root;
 use super::{Exit, Output};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::serve::{Options, Tokens};
-use crate::session::could_not_run;
+use crate::serve::{Options, Reload, Tokens};
+use crate::session::{OpenOptions, Session, clock_from_env, could_not_run};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -28,20 +30,31 @@ pub struct ServeArgs {
     /// The largest request body, in bytes (larger: 413).
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: usize,
+    /// Serve the project as it is at start: do not watch it for changes.
+    #[arg(long)]
+    pub no_reload: bool,
 }
 
 pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
-    let options = match options(args, out.jobs) {
+    let mut options = match options(args, out.jobs) {
         Ok(options) => options,
         Err(diagnostic) => {
             out.fatal(diagnostic);
             return Exit::Error;
         }
     };
-    let session = match open(project, Inputs::NONE, None, None, out) {
-        Ok(session) => session,
-        Err(exit) => return exit,
+    let (root, open_options) = match open_options(project, out) {
+        Ok(opened) => opened,
+        Err(diagnostic) => {
+            out.fatal(diagnostic);
+            return Exit::Error;
+        }
     };
+    let session = Session::open(&root, &open_options);
+    if let Some(d) = session.fatal() {
+        out.fatal(d.clone());
+        return Exit::Error;
+    }
     // Only a project without errors is served (a reload refuses one, too). A waiver that
     // expires is not one: it fails the decisions it touches, request by request, at each
     // request's time, as it would if it expired while the server runs.
@@ -55,12 +68,40 @@ pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
             Exit::Failure
         };
     }
+    if !args.no_reload {
+        options.reload = Some(reload(root, open_options));
+    }
     match crate::serve::serve(session, options) {
         Ok(()) => Exit::Success,
         Err(error) => {
             out.fatal(Diagnostic::new(Code::InvalidArg, error.0).with_help("choose another `--addr`"));
             Exit::Error
         }
+    }
+}
+
+/// The project's root and how it is opened (as every command opens it, with no inputs).
+fn open_options(project: Option<&Path>, out: &Output) -> Result<(PathBuf, OpenOptions), Diagnostic> {
+    let root = root(project)?;
+    let options = OpenOptions {
+        max_per_code: out.max_per_code,
+        jobs: out.jobs,
+        ..OpenOptions::new(clock_from_env()?)
+    };
+    Ok((root, options))
+}
+
+/// Opens the project again as it was opened first, at the time of the reload (or at
+/// `CPL_NOW`, which was valid at start).
+fn reload(root: PathBuf, options: OpenOptions) -> Reload {
+    let watched = root.clone();
+    let reopen = move || {
+        let now = clock_from_env().unwrap_or(options.now);
+        Session::open(&root, &OpenOptions { now, ..options.clone() })
+    };
+    Reload {
+        root: watched,
+        reopen: Arc::new(reopen),
     }
 }
 
@@ -91,5 +132,6 @@ fn options(args: &ServeArgs, jobs: crate::parallel::Jobs) -> Result<Options, Dia
         jobs: jobs.get(),
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         body_limit: args.max_body_bytes,
+        reload: None,
     })
 }

@@ -1,6 +1,6 @@
 //! The server's log: JSON lines on standard error, one per request (method, path,
 //! status, latency, project version) and one per event of its life (listening,
-//! stopping, stopped). Headers are never logged, so neither is a token; nor is a
+//! stopping, stopped, reload). Headers are never logged, so neither is a token; nor is a
 //! query string or a body, which may carry secrets.
 
 use std::io::Write;
@@ -124,7 +124,7 @@ fn request_line(request: &RequestLine) -> String {
     text
 }
 
-pub fn listening(addr: SocketAddr, loaded: &Loaded, authenticated: bool) {
+pub fn listening(addr: SocketAddr, loaded: &Loaded, authenticated: bool, reloading: bool) {
     line(json!({
         "level": "info",
         "event": "listening",
@@ -132,7 +132,31 @@ pub fn listening(addr: SocketAddr, loaded: &Loaded, authenticated: bool) {
         "project_version": loaded.version,
         "flags": loaded.session.flags().len(),
         "auth": if authenticated { "bearer" } else { "none" },
+        "reload": reloading,
     }));
+}
+
+/// A new version of the project swapped in.
+pub fn reload_applied(from: &str, to: &str) {
+    line(json!({ "level": "info", "event": "reload", "result": "applied", "from": from, "to": to }));
+}
+
+/// A changed project refused for its problems (`version`: `None` when it could not be
+/// opened at all); the last good version keeps serving.
+pub fn reload_refused(version: Option<&str>, diagnostics: &[Json]) {
+    line(json!({
+        "level": "warn",
+        "event": "reload",
+        "result": "refused",
+        "version": version,
+        "diagnostics": diagnostics,
+        "message": "the project has errors; the last good version keeps serving",
+    }));
+}
+
+/// Part of the project could not be watched, or the watch failed: changes may be missed.
+pub fn watch_failed(message: &str) {
+    line(json!({ "level": "warn", "event": "watch", "message": message }));
 }
 
 pub fn stopping() {

@@ -88,8 +88,7 @@ impl Metrics {
         self.with(|c| *c.flags.entry((reason, error)).or_default() += 1);
     }
 
-    /// A reload of the project, `ok` or `refused`.
-    #[allow(dead_code)]
+    /// A reload of the project, `applied` or `refused`.
     pub fn reload(&self, result: &'static str) {
         self.with(|c| *c.reloads.entry(result).or_default() += 1);
     }
@@ -148,7 +147,7 @@ impl Metrics {
                 );
             }
             header(&mut out, "cpl_reloads_total", "counter", "Project reloads by result.");
-            for result in ["ok", "refused"] {
+            for result in ["applied", "refused"] {
                 let n = c.reloads.get(result).copied().unwrap_or(0);
                 let _ = writeln!(out, "cpl_reloads_total{{result=\"{result}\"}} {n}");
             }

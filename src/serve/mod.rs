@@ -11,6 +11,7 @@ mod http;
 mod log;
 mod metrics;
 mod ofrep;
+mod reload;
 mod state;
 
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use auth::Tokens;
+pub use reload::{Reload, Reopen};
 pub use state::Loaded;
 
 use crate::session::Session;
@@ -37,6 +39,9 @@ pub struct Options {
     pub timeout: Duration,
     /// The largest request body read, in bytes (larger: 413).
     pub body_limit: usize,
+    /// Watch the project and swap in each change that checks cleanly; `None`: serve the
+    /// project as it was opened.
+    pub reload: Option<Reload>,
 }
 
 /// Why the server could not start or stopped in error.
@@ -71,13 +76,19 @@ async fn run(session: Session, options: Options) -> Result<(), ServeError> {
     let addr = listener
         .local_addr()
         .map_err(|e| ServeError(format!("cannot read the bound address: {e}")))?;
-    log::listening(addr, &loaded, options.tokens.is_some());
+    let reload = options.reload.clone();
+    let authenticated = options.tokens.is_some();
     let state = Arc::new(state::State::new(loaded, options));
+    // Watching before the server says it listens: no change after that line is missed.
+    let watching = reload.map(|reload| reload::watch(state.clone(), reload)).transpose()?;
+    log::listening(addr, &state.current(), authenticated, watching.is_some());
     let app = router(state);
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| ServeError(format!("the server stopped: {e}")))?;
+        .map_err(|e| ServeError(format!("the server stopped: {e}")));
+    drop(watching);
+    served?;
     log::stopped();
     Ok(())
 }

@@ -45,8 +45,7 @@ impl State {
         }
     }
 
-    /// Swaps in a new version atomically (for the reload to come).
-    #[allow(dead_code)]
+    /// Swaps in a new version atomically (a reload).
     pub fn replace(&self, loaded: Loaded) {
         let next = Arc::new(loaded);
         match self.current.write() {

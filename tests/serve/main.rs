@@ -6,6 +6,7 @@
 
 mod ofrep;
 mod openfeature;
+mod reload;
 mod server;
 
 use serde_json::{Value as Json, json};
@@ -277,7 +278,7 @@ fn metrics_count_requests_decisions_and_flags() {
         r#"cpl_decisions_total{kind="policy",outcome="allow"} 1"#,
         r#"cpl_decisions_total{kind="policy",outcome="deny"} 1"#,
         r#"cpl_flag_evaluations_total{reason="ERROR",error_code="FLAG_NOT_FOUND"} 1"#,
-        r#"cpl_reloads_total{result="ok"} 0"#,
+        r#"cpl_reloads_total{result="applied"} 0"#,
         r#"cpl_reloads_total{result="refused"} 0"#,
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");

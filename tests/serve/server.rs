@@ -88,6 +88,23 @@ impl Server {
         panic!("the server ended before logging `{event}`:\n{}", self.log().join("\n"));
     }
 
+    /// [`Server::wait_for`], failing if the event is not logged within `limit`.
+    pub fn wait_for_within(&self, event: &str, limit: Duration) -> Json {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no `{event}` logged within {limit:?}:\n{}", self.log().join("\n")));
+            if let Ok(record) = serde_json::from_str::<Json>(&line)
+                && record["event"] == event
+            {
+                return record;
+            }
+        }
+    }
+
     /// Every line logged so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
