@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod decisions;
 mod http;
 mod log;
 mod metrics;
@@ -21,6 +22,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use auth::Tokens;
+pub use decisions::{DecisionLog, DecisionWriter};
 pub use state::Loaded;
 
 use crate::session::Session;
@@ -37,6 +39,8 @@ pub struct Options {
     pub timeout: Duration,
     /// The largest request body read, in bytes (larger: 413).
     pub body_limit: usize,
+    /// Where every served decision is appended.
+    pub decisions: DecisionLog,
 }
 
 /// Why the server could not start or stopped in error.
@@ -90,6 +94,7 @@ fn router(state: Arc<state::State>) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/v1/policies/{name}", post(api::policy))
         .route("/v1/gates/{name}", post(api::gate))
+        .route("/v1/config/{name}", get(api::config))
         .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::evaluate))
         .route("/ofrep/v1/evaluate/flags", post(ofrep::evaluate_all))
         .route("/ofrep/v1/configuration", get(ofrep::configuration))
