@@ -157,7 +157,9 @@ fn config_stopped(stopped: &Stopped, sources: &SourceMap, version: &str) -> (Sta
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
     let mut body = body;
-    body["error"]["code"] = json!(code);
+    if let Some(error) = body.get_mut("error").and_then(Json::as_object_mut) {
+        error.insert("code".to_string(), json!(code));
+    }
     (status, body)
 }
 
