@@ -19,6 +19,9 @@ use crate::runtime::runlog::{Durability, RunLog, ServedDecision};
 /// How many records may wait for the writer before new ones are dropped (and counted).
 const QUEUE: usize = 4096;
 
+/// The most records appended in one transaction.
+const BATCH: usize = 256;
+
 /// What stands for a secret, or for a value whose type is unknown, in the log.
 const MASK: &str = "***";
 
@@ -127,18 +130,46 @@ impl DecisionWriter {
     }
 }
 
-/// The writer's loop: appends each record as it comes, until [`Message::Stop`].
+/// The writer's loop: appends what has come, in one transaction per batch, until
+/// [`Message::Stop`].
 fn write_all(log: &RunLog, receiver: &Receiver<Message>, counters: &Counters) {
-    while let Ok(message) = receiver.recv() {
-        let Message::Record(decision) = message else {
+    let mut stopping = false;
+    while !stopping {
+        let Ok(first) = receiver.recv() else {
             return;
         };
-        match log.append_served(&decision, Durability::Committed) {
-            Ok(_) => {
-                counters.written.fetch_add(1, Ordering::Relaxed);
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                Message::Record(decision) => batch.push(*decision),
+                Message::Stop => {
+                    stopping = true;
+                    break;
+                }
             }
-            Err(e) => {
-                counters.errors.fetch_add(1, Ordering::Relaxed);
+            next = if batch.len() < BATCH {
+                receiver.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        write_batch(log, &batch, counters);
+    }
+}
+
+fn write_batch(log: &RunLog, batch: &[ServedDecision], counters: &Counters) {
+    if batch.is_empty() {
+        return;
+    }
+    let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
+    match log.append_served_all(batch, Durability::Committed) {
+        Ok(_) => {
+            counters.written.fetch_add(count, Ordering::Relaxed);
+        }
+        Err(e) => {
+            counters.errors.fetch_add(count, Ordering::Relaxed);
+            for decision in batch {
                 super::log::decision_log_problem(
                     "decision_log_error",
                     decision.kind.as_str(),
