@@ -331,6 +331,64 @@ mod tests {
         assert_eq!(redact(&wrong, ty, program), json!({ "tenant": "***" }));
     }
 
+    fn decision(name: &str) -> ServedDecision {
+        ServedDecision {
+            kind: crate::runtime::runlog::DecisionKind::Flag,
+            name: name.to_string(),
+            outcome: "STATIC".to_string(),
+            project_version: "0123456789abcdef".to_string(),
+            request: json!({ "context": {} }),
+            result: json!({ "value": true }),
+        }
+    }
+
+    fn counter(log: &DecisionLog, name: &str) -> String {
+        let text = log.render();
+        let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+        line.rsplit(' ').next().unwrap().to_string()
+    }
+
+    #[test]
+    fn finishing_writes_everything_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        let (log, writer) = DecisionLog::start(RunLog::open(&path).unwrap()).unwrap();
+        for i in 0..1000 {
+            log.record(decision(&format!("flag-{i}")));
+        }
+        writer.finish();
+        assert_eq!(counter(&log, "cpl_decision_log_written_total"), "1000");
+        let read = RunLog::open_read_only(&path).unwrap();
+        let all = read.served(&crate::runtime::runlog::ServedFilter::default()).unwrap();
+        assert_eq!(all.len(), 1000);
+        assert_eq!(all.last().unwrap().decision.name, "flag-0");
+    }
+
+    #[test]
+    fn a_record_the_writer_cannot_take_is_counted_as_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, writer) = DecisionLog::start(RunLog::open(&dir.path().join("runs.db")).unwrap()).unwrap();
+        writer.finish();
+        log.record(decision("late"));
+        assert_eq!(counter(&log, "cpl_decision_log_dropped_total"), "1");
+        assert_eq!(counter(&log, "cpl_decision_log_written_total"), "0");
+    }
+
+    #[test]
+    fn a_failed_write_is_counted_as_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        let (log, writer) = DecisionLog::start(RunLog::open(&path).unwrap()).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE served_decisions").unwrap();
+        drop(conn);
+        log.record(decision("lost"));
+        log.record(decision("lost too"));
+        writer.finish();
+        assert_eq!(counter(&log, "cpl_decision_log_errors_total"), "2");
+        assert_eq!(counter(&log, "cpl_decision_log_written_total"), "0");
+    }
+
     #[test]
     fn unknown_arguments_are_all_masked() {
         let given = json!({ "a": "hunter2", "b": 1 });
