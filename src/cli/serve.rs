@@ -1,6 +1,6 @@
-//! `cpl serve`: checks the arguments and the project, then hands both to
-//! [`crate::serve`] with the worker count (`--jobs`) and the way to open the project
-//! again when it changes (unless `--no-reload`).
+//! `cpl serve`: checks the arguments and the project, opens the decision log, then hands
+//! them to [`crate::serve`] with the worker count (`--jobs`) and the way to open the
+//! project again when it changes (unless `--no-reload`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,9 @@ use std::time::Duration;
 use super::commands::root;
 use super::{Exit, Output};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::serve::{Options, Reload, Tokens};
-use crate::session::{OpenOptions, Session, clock_from_env, could_not_run};
+use crate::runtime::runlog::RunLog;
+use crate::serve::{DecisionLog, DecisionWriter, Options, Reload, Tokens};
+use crate::session::{OpenOptions, Session, clock_from_env, could_not_run, runlog_error};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -33,11 +34,15 @@ pub struct ServeArgs {
     /// Serve the project as it is at start: do not watch it for changes.
     #[arg(long)]
     pub no_reload: bool,
+    /// The database served decisions are appended to [default: `runlog` in cpl.toml, else
+    /// `.cpl/runs.db` in the project].
+    #[arg(long, value_name = "PATH")]
+    pub runlog: Option<PathBuf>,
 }
 
 pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
-    let mut options = match options(args, out.jobs) {
-        Ok(options) => options,
+    let tokens = match tokens(args) {
+        Ok(tokens) => tokens,
         Err(diagnostic) => {
             out.fatal(diagnostic);
             return Exit::Error;
@@ -68,10 +73,26 @@ pub fn serve(project: Option<&Path>, args: &ServeArgs, out: &Output) -> Exit {
             Exit::Failure
         };
     }
-    if !args.no_reload {
-        options.reload = Some(reload(root, open_options));
-    }
-    match crate::serve::serve(session, options) {
+    let (decisions, writer) = match decision_log(args, &session) {
+        Ok(started) => started,
+        Err(diagnostic) => {
+            out.fatal(diagnostic);
+            return Exit::Error;
+        }
+    };
+    let options = Options {
+        addr: args.addr,
+        tokens,
+        jobs: out.jobs.get(),
+        timeout: Duration::from_millis(args.timeout_ms.max(1)),
+        body_limit: args.max_body_bytes,
+        reload: (!args.no_reload).then(|| reload(root, open_options)),
+        decisions,
+    };
+    let served = crate::serve::serve(session, options);
+    // Every decision answered is in the log before the process exits.
+    writer.finish();
+    match served {
         Ok(()) => Exit::Success,
         Err(error) => {
             out.fatal(Diagnostic::new(Code::InvalidArg, error.0).with_help("choose another `--addr`"));
@@ -105,8 +126,19 @@ fn reload(root: PathBuf, options: OpenOptions) -> Reload {
     }
 }
 
-/// The server's options, or why the arguments cannot be served.
-fn options(args: &ServeArgs, jobs: crate::parallel::Jobs) -> Result<Options, Diagnostic> {
+/// Opens the decision log (`--runlog`, else the project's run log) and starts its
+/// writer; a log that cannot be opened stops the server before it listens.
+fn decision_log(args: &ServeArgs, session: &Session) -> Result<(DecisionLog, DecisionWriter), Diagnostic> {
+    let path = match &args.runlog {
+        Some(path) => path.clone(),
+        None => session.project.config.runlog_path(&session.project.root)?,
+    };
+    let log = RunLog::open(&path).map_err(|e| runlog_error(&e))?;
+    DecisionLog::start(log).map_err(|message| Diagnostic::new(Code::RunLog, message))
+}
+
+/// The bearer tokens asked for, or why the arguments cannot be served.
+fn tokens(args: &ServeArgs) -> Result<Option<Tokens>, Diagnostic> {
     let tokens = match &args.token_file {
         Some(path) => Some(
             Tokens::from_file(path)
@@ -126,12 +158,5 @@ fn options(args: &ServeArgs, jobs: crate::parallel::Jobs) -> Result<Options, Dia
             "give `--token-file FILE` (bearer tokens, one per line), or `--insecure` behind a proxy that authenticates",
         ));
     }
-    Ok(Options {
-        addr: args.addr,
-        tokens,
-        jobs: jobs.get(),
-        timeout: Duration::from_millis(args.timeout_ms.max(1)),
-        body_limit: args.max_body_bytes,
-        reload: None,
-    })
+    Ok(tokens)
 }

@@ -159,6 +159,22 @@ pub fn watch_failed(message: &str) {
     line(json!({ "level": "warn", "event": "watch", "message": message }));
 }
 
+/// A served decision the decision log could not keep (`event`: `decision_log_dropped`
+/// or `decision_log_error`). Queued without waiting: it may come from a request's thread.
+pub fn decision_log_problem(event: &str, kind: &str, name: &str, why: &str) {
+    let record = json!({
+        "level": "error",
+        "event": event,
+        "kind": kind,
+        "name": name,
+        "message": why,
+        "ts": jiff::Timestamp::now().to_string(),
+    });
+    let mut text = record.to_string();
+    text.push('\n');
+    send(Message::Line(text));
+}
+
 pub fn stopping() {
     line(json!({ "level": "info", "event": "stopping", "message": "finishing the requests in flight" }));
 }

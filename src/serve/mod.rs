@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod decisions;
 mod http;
 mod log;
 mod metrics;
@@ -22,6 +23,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use auth::Tokens;
+pub use decisions::{DecisionLog, DecisionWriter};
 pub use reload::{Reload, Reopen};
 pub use state::Loaded;
 
@@ -42,6 +44,8 @@ pub struct Options {
     /// Watch the project and swap in each change that checks cleanly; `None`: serve the
     /// project as it was opened.
     pub reload: Option<Reload>,
+    /// Where every served decision is appended.
+    pub decisions: DecisionLog,
 }
 
 /// Why the server could not start or stopped in error.
@@ -101,6 +105,7 @@ fn router(state: Arc<state::State>) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/v1/policies/{name}", post(api::policy))
         .route("/v1/gates/{name}", post(api::gate))
+        .route("/v1/config/{name}", get(api::config))
         .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::evaluate))
         .route("/ofrep/v1/evaluate/flags", post(ofrep::evaluate_all))
         .route("/ofrep/v1/configuration", get(ofrep::configuration))

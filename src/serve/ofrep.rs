@@ -1,7 +1,8 @@
 //! The OpenFeature Remote Evaluation Protocol, as its OpenAPI document defines it
 //! (`service/openapi.yaml` of open-feature/protocol): single evaluation, bulk
 //! evaluation with `ETag`/`If-None-Match`, and the provider configuration that earlier
-//! versions of the document defined and providers still ask for.
+//! versions of the document defined and providers still ask for. Each flag evaluated is
+//! a decision, handed to the decision log.
 
 use std::sync::Arc;
 
@@ -12,9 +13,11 @@ use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::api::body_error;
+use super::decisions;
 use super::http::{BodyError, json_response, read_json, with_version};
 use super::state::State as Shared;
 use crate::eval::flags::{ErrorCode, Evaluation, Reason};
+use crate::runtime::runlog::{DecisionKind, ServedDecision};
 
 /// `POST /ofrep/v1/evaluate/flags/{key}` `{ "context": {…} }`.
 pub async fn evaluate(State(state): State<Arc<Shared>>, Path(key): Path<String>, request: Request) -> Response {
@@ -31,6 +34,8 @@ pub async fn evaluate(State(state): State<Arc<Shared>>, Path(key): Path<String>,
     let evaluation = loaded.session.evaluate_flag(&key, &context);
     count(&state, &evaluation);
     let (status, body) = single(&evaluation);
+    let request = decisions::flag_request(&loaded.session.project.program, &context);
+    log_flag(&state, version, &evaluation, request, &body);
     json_response(status, &body, version)
 }
 
@@ -52,6 +57,7 @@ pub async fn evaluate_all(State(state): State<Arc<Shared>>, request: Request) ->
     if if_none_match.as_ref().is_some_and(|given| matches_etag(given, &etag)) {
         return not_modified(&etag, version);
     }
+    let request = decisions::flag_request(&loaded.session.project.program, &context);
     let flags: Vec<Json> = loaded
         .session
         .flags()
@@ -59,7 +65,9 @@ pub async fn evaluate_all(State(state): State<Arc<Shared>>, request: Request) ->
         .map(|flag| {
             let evaluation = loaded.session.evaluate_flag(&flag.key, &context);
             count(&state, &evaluation);
-            single(&evaluation).1
+            let body = single(&evaluation).1;
+            log_flag(&state, version, &evaluation, request.clone(), &body);
+            body
         })
         .collect();
     let body = json!({ "flags": flags, "metadata": { "projectVersion": version } });
@@ -168,12 +176,29 @@ fn error_code(code: ErrorCode) -> &'static str {
 
 fn count(state: &Shared, evaluation: &Evaluation) {
     let error = evaluation.error.as_ref().map_or("", |e| e.code.as_str());
-    let reason = if evaluation.error.is_some() {
+    state.metrics.flag(served_reason(evaluation), error);
+}
+
+/// The reason an answer carries: `ERROR` whenever the evaluation failed.
+fn served_reason(evaluation: &Evaluation) -> &'static str {
+    if evaluation.error.is_some() {
         Reason::Error.as_str()
     } else {
         evaluation.reason.as_str()
-    };
-    state.metrics.flag(reason, error);
+    }
+}
+
+/// Hands one flag's evaluation, as answered, to the decision log; its outcome is the
+/// reason.
+fn log_flag(state: &Shared, version: &str, evaluation: &Evaluation, request: Json, answer: &Json) {
+    state.options.decisions.record(ServedDecision {
+        kind: DecisionKind::Flag,
+        name: evaluation.key.to_string(),
+        outcome: served_reason(evaluation).to_string(),
+        project_version: version.to_string(),
+        request,
+        result: answer.clone(),
+    });
 }
 
 /// The bulk answer's entity tag: a digest of the project version and the context (its

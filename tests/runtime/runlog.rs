@@ -671,6 +671,23 @@ fn served_decisions_are_listed_newest_first_and_filtered() {
     assert_eq!(recent[0].decision.outcome, "DEFAULT");
 }
 
+/// A batch of served decisions is appended in one transaction, in order.
+#[test]
+fn served_decisions_are_appended_in_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = RunLog::open(&dir.path().join("runs.db")).unwrap();
+    let batch = [
+        served(DecisionKind::Flag, "a", "STATIC"),
+        served(DecisionKind::Flag, "b", "SPLIT"),
+        served(DecisionKind::Policy, "c", "allow"),
+    ];
+    let last = log.append_served_all(&batch, Durability::Committed).unwrap();
+    assert_eq!(last, 3);
+    let listed = log.served(&ServedFilter::default()).unwrap();
+    let names: Vec<&str> = listed.iter().map(|r| r.decision.name.as_str()).collect();
+    assert_eq!(names, ["c", "b", "a"], "newest first");
+}
+
 /// A log of schema version 1 (before served decisions) is upgraded when opened for
 /// writing, and read as it is, with no served decisions, when opened read-only.
 #[test]

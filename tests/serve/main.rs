@@ -4,6 +4,7 @@
 //! graceful shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod decisions;
 mod ofrep;
 mod openfeature;
 mod reload;

@@ -29,6 +29,9 @@ pub struct Server {
     pub addr: String,
     log: Arc<Mutex<Vec<String>>>,
     lines: mpsc::Receiver<String>,
+    /// Holds the decision log (`--runlog`) unless the test gave its own: the servers
+    /// under test write nothing into the repository.
+    _scratch: tempfile::TempDir,
 }
 
 impl Server {
@@ -39,11 +42,16 @@ impl Server {
 
     /// [`Server::start`] with the clock (`CPL_NOW`) at `now`.
     pub fn start_at(project: &Path, extra: &[&str], now: &str) -> Server {
+        let scratch = tempfile::tempdir().expect("a temporary directory");
         let mut command = Command::new(env!("CARGO_BIN_EXE_cpl"));
         command
             .args(["serve", "--addr", "127.0.0.1:0", "--project"])
             .arg(project)
-            .args(extra)
+            .args(extra);
+        if !extra.contains(&"--runlog") {
+            command.arg("--runlog").arg(scratch.path().join("runs.db"));
+        }
+        command
             .env("CPL_NOW", now)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
@@ -69,6 +77,7 @@ impl Server {
             addr: String::new(),
             log,
             lines,
+            _scratch: scratch,
         };
         let listening = server.wait_for("listening");
         server.addr = listening["addr"].as_str().expect("the address is logged").to_string();

@@ -72,6 +72,12 @@ pub struct ServedFilter {
 impl RunLog {
     /// Appends a served decision, committed on return with the given durability.
     pub fn append_served(&self, decision: &ServedDecision, durability: Durability) -> Result<i64, RunLogError> {
+        self.append_served_all(std::slice::from_ref(decision), durability)
+    }
+
+    /// Appends served decisions in one transaction (all or none), committed on return
+    /// with the given durability; the sequence number of the last.
+    pub fn append_served_all(&self, decisions: &[ServedDecision], durability: Durability) -> Result<i64, RunLogError> {
         let mut conn = self.conn();
         let failed = db("record a served decision");
         self.set_durability(&conn, durability)?;
@@ -79,21 +85,23 @@ impl RunLog {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&failed)?;
-        tx.execute(
-            "INSERT INTO served_decisions
-                 (at, kind, name, outcome, project_version, request_json, result_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                at,
-                decision.kind.as_str(),
-                decision.name,
-                decision.outcome,
-                decision.project_version,
-                decision.request.to_string(),
-                decision.result.to_string(),
-            ],
-        )
-        .map_err(&failed)?;
+        for decision in decisions {
+            tx.execute(
+                "INSERT INTO served_decisions
+                     (at, kind, name, outcome, project_version, request_json, result_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    at,
+                    decision.kind.as_str(),
+                    decision.name,
+                    decision.outcome,
+                    decision.project_version,
+                    decision.request.to_string(),
+                    decision.result.to_string(),
+                ],
+            )
+            .map_err(&failed)?;
+        }
         let seq = tx.last_insert_rowid();
         tx.commit().map_err(failed)?;
         Ok(seq)
