@@ -1,6 +1,6 @@
-//! The one way into the library for every shell (the CLI, the fixture harness, and the
-//! server, language server and test runner to come): open a project with its inputs,
-//! then check it, evaluate an expression, decide a policy or run a gate. Each operation
+//! The one way into the library for every shell (the CLI, the server, the fixture
+//! harness, and the language server and test runner to come): open a project with its
+//! inputs, then check it, evaluate an expression, decide a policy or run a gate. Each operation
 //! returns its result with every diagnostic and a [`Status`]; turning those into text,
 //! JSON or an exit code is the shell's business.
 //!
@@ -10,30 +10,29 @@
 
 mod args;
 mod config;
+mod decide;
 mod flags;
+mod gate;
 mod host;
 mod summary;
 mod workflows;
 
 pub use args::{json_args, named_args, split_assignment, typed_value};
 pub use config::Resolved;
+pub use decide::Decided;
 pub use flags::{ContextError, FlagInfo, TARGETING_KEY};
+pub use gate::{GateRun, GivenInputs};
 pub use host::{SystemHost, Vars, clock_from_env};
 pub use workflows::{Prepared, Ran, RunSetup, runlog_error, shown};
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::check::CheckOptions;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::eval::{
-    Env, GateResult, Waived, apply_waivers, decision_expiry_diagnostics, expired_waiver_diagnostics, new_frame,
-};
+use crate::eval::{Env, expired_waiver_diagnostics, new_frame};
 use crate::ir::{ItemRef, Program, SourceOrigin, SourcesUsed, Value};
 use crate::parallel::Jobs;
-use crate::project::{CONFIG_FILE, DataSet, Input, Project, load_json_inputs};
-use crate::report::{self, Context};
-use crate::source::SourceMap;
+use crate::project::{CONFIG_FILE, DataSet, Input, Project};
 
 /// How an operation ended, in the terms of an exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,36 +132,6 @@ pub struct Checked {
 pub struct Evaluated {
     pub value: Value,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// A policy's decision, with the environment it was made in (to show its places).
-pub struct Decided<'s> {
-    pub env: Env<'s>,
-    pub result: Waived,
-    pub diagnostics: Vec<Diagnostic>,
-    pub status: Status,
-}
-
-/// A gate's result, with the environment it ran in.
-pub struct GateRun<'s> {
-    pub env: Env<'s>,
-    pub result: GateResult,
-    pub diagnostics: Vec<Diagnostic>,
-    pub status: Status,
-}
-
-/// A gate's inputs given as JSON documents on an open session (the server's requests):
-/// the project's files with the documents added, and the data with them bound.
-pub struct GivenInputs {
-    sources: SourceMap,
-    data: DataSet,
-}
-
-impl GivenInputs {
-    /// The project's files and the given documents: where the run's diagnostics point.
-    pub fn sources(&self) -> &SourceMap {
-        &self.sources
-    }
 }
 
 impl Session {
@@ -335,217 +304,6 @@ impl Session {
                 Err(Stopped::wanting(diagnostics))
             }
         }
-    }
-
-    /// Decides the policy `name` with `args` (`name=value` texts, read as the declared
-    /// types), waivers applied.
-    pub fn decide(&self, name: &str, args: &[String]) -> Result<Decided<'_>, Stopped> {
-        self.decide_with(&self.host, name, |params, program| {
-            named_args(args, "policy", name, params, program)
-        })
-    }
-
-    /// Decides the policy `name` at `host`'s time with `args` given as a JSON object
-    /// (each value read as its parameter's type), waivers applied.
-    pub fn decide_json<'a>(
-        &'a self,
-        host: &'a SystemHost,
-        name: &str,
-        args: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Decided<'a>, Stopped> {
-        self.decide_with(host, name, |params, program| {
-            json_args(args, "policy", name, params, program)
-        })
-    }
-
-    /// Decides the policy `name` with the arguments `read_args` gives.
-    fn decide_with<'a>(
-        &'a self,
-        host: &'a SystemHost,
-        name: &str,
-        read_args: impl FnOnce(&[crate::ir::Param], &Program) -> Result<Vec<(Arc<str>, Value)>, Vec<Diagnostic>>,
-    ) -> Result<Decided<'a>, Stopped> {
-        let program = &self.project.program;
-        let diagnostics = self.diagnostics();
-        let Some((id, def)) = program.policy(name) else {
-            if diagnostics.has_errors() {
-                return Err(Stopped::wanting(diagnostics));
-            }
-            let unknown = unknown_item(program, name, "policy", |r| matches!(r, ItemRef::Policy(_)));
-            return Err(Stopped::new(Status::CouldNotRun, vec![unknown]));
-        };
-        let args = read_args(&def.params, program).map_err(|p| Stopped::new(Status::CouldNotRun, p))?;
-        if diagnostics.has_errors() {
-            return Err(Stopped::wanting(diagnostics));
-        }
-        let mut used = SourcesUsed::new(program);
-        used.policy(id);
-        let missing = self.missing_inputs(&used, &format!("policy `{name}`"));
-        if !missing.is_empty() {
-            return Err(Stopped::new(Status::CouldNotRun, missing));
-        }
-        let env = Env::new(program, &self.project.sources, &self.data.sources, host);
-        let decision = env.decide(id, &args);
-        let result = apply_waivers(program, decision, env.host.now());
-        let mut all = diagnostics.into_vec();
-        all.extend(report::decision_diagnostics(&env, &result, Context::Policy));
-        all.extend(decision_expiry_diagnostics(program, &result));
-        all.extend(report::unused_waiver_diagnostics(&env, &result.unused));
-        let status = if result.decision.allowed() && !result.has_expired_waivers() {
-            Status::Passed
-        } else {
-            Status::Failed
-        };
-        Ok(Decided {
-            env,
-            result,
-            diagnostics: all,
-            status,
-        })
-    }
-
-    /// Runs the gate `name`, with `overrides` (policy names) lowering soft-mandatory
-    /// failures to warnings. The gate's inputs are those given at [`Session::open`].
-    pub fn gate(&self, name: &str, overrides: &[String]) -> Result<GateRun<'_>, Stopped> {
-        self.gate_on(
-            &self.host,
-            &self.project.sources,
-            &self.data,
-            self.diagnostics(),
-            name,
-            overrides,
-        )
-    }
-
-    /// Loads the inputs of the gate `name` given as JSON documents (by input name), on
-    /// this session's project and data, without reading the project again. An unknown
-    /// gate or input stops here; problems in a document are kept for the gate's run.
-    pub fn gate_inputs(&self, name: &str, inputs: &[(String, serde_json::Value)]) -> Result<GivenInputs, Stopped> {
-        let program = &self.project.program;
-        let Some((_, def)) = program.gate(name) else {
-            let diagnostics = self.diagnostics();
-            if diagnostics.has_errors() {
-                return Err(Stopped::wanting(diagnostics));
-            }
-            let unknown = unknown_item(program, name, "gate", |r| matches!(r, ItemRef::Gate(_)));
-            return Err(Stopped::new(Status::CouldNotRun, vec![unknown]));
-        };
-        let mut sources = self.project.sources.clone();
-        let data = load_json_inputs(
-            program,
-            &mut sources,
-            &self.data.sources,
-            Some(def),
-            inputs,
-            &self.host,
-            self.project.max_per_code,
-        );
-        if !data.fatal.is_empty() {
-            return Err(Stopped::new(Status::CouldNotRun, data.fatal));
-        }
-        Ok(GivenInputs { sources, data })
-    }
-
-    /// Runs the gate `name` at `host`'s time on inputs from [`Session::gate_inputs`],
-    /// under every rule of [`Session::gate`]: missing inputs, overrides that name no
-    /// policy, problems in the data, expired waivers.
-    pub fn gate_with_inputs<'a>(
-        &'a self,
-        host: &'a SystemHost,
-        given: &'a GivenInputs,
-        name: &str,
-        overrides: &[String],
-    ) -> Result<GateRun<'a>, Stopped> {
-        let mut diagnostics = self.diagnostics();
-        diagnostics.extend(given.data.diagnostics.iter().cloned());
-        diagnostics.sort();
-        self.gate_on(host, &given.sources, &given.data, diagnostics, name, overrides)
-    }
-
-    /// Runs the gate `name` on `data` (whose files are in `sources`), with the project's
-    /// and the data's problems in `diagnostics`.
-    fn gate_on<'a>(
-        &'a self,
-        host: &'a SystemHost,
-        sources: &'a SourceMap,
-        data: &'a DataSet,
-        diagnostics: Diagnostics,
-        name: &str,
-        overrides: &[String],
-    ) -> Result<GateRun<'a>, Stopped> {
-        let program = &self.project.program;
-        let Some((id, def)) = program.gate(name) else {
-            if diagnostics.has_errors() {
-                return Err(Stopped::wanting(diagnostics));
-            }
-            let unknown = unknown_item(program, name, "gate", |r| matches!(r, ItemRef::Gate(_)));
-            return Err(Stopped::new(Status::CouldNotRun, vec![unknown]));
-        };
-        let mut problems: Vec<Diagnostic> = overrides
-            .iter()
-            .filter(|o| program.policy(o).is_none())
-            .map(|o| {
-                let help = did_you_mean(
-                    o,
-                    def.policies
-                        .iter()
-                        .filter_map(|p| program.policies.get(p.policy.index()))
-                        .map(|p| &*p.name),
-                );
-                Diagnostic::new(Code::InvalidOverride, format!("`--override {o}` names no policy"))
-                    .with_help(help.unwrap_or_else(|| format!("override one of the policies gate `{name}` runs")))
-            })
-            .collect();
-        let mut used = SourcesUsed::new(program);
-        for gate_policy in &def.policies {
-            used.policy(gate_policy.policy);
-            for arg in gate_policy.args.iter().flatten() {
-                used.expr(arg);
-            }
-        }
-        problems.extend(missing_inputs_in(program, data, &used, &format!("gate `{name}`")));
-        for input in def.inputs.iter().filter(|i| !data.input_given(&i.name)) {
-            problems.push(
-                Diagnostic::new(
-                    Code::MissingInput,
-                    format!("gate `{name}` needs its input `{}`", input.name),
-                )
-                .at(input.span, "declared here")
-                .with_help(format!("pass it with `--input {}=FILE`", input.name)),
-            );
-        }
-        if !problems.is_empty() {
-            return Err(Stopped::new(Status::CouldNotRun, problems));
-        }
-        if diagnostics.has_errors() {
-            return Err(Stopped::wanting(diagnostics));
-        }
-        let env = Env::new(program, sources, &data.sources, host);
-        let overrides: Vec<Arc<str>> = overrides.iter().map(|o| Arc::from(o.as_str())).collect();
-        let result = env.run_gate(id, &data.gate_inputs, &overrides);
-        let mut all = diagnostics.into_vec();
-        for policy in &result.policies {
-            all.extend(report::decision_diagnostics(
-                &env,
-                &policy.result,
-                Context::Gate(policy.verdict),
-            ));
-            all.extend(decision_expiry_diagnostics(program, &policy.result));
-        }
-        all.extend(report::unused_waiver_diagnostics(&env, &result.unused_waivers));
-        let status = if could_not_run(&all) {
-            Status::CouldNotRun
-        } else if result.passed {
-            Status::Passed
-        } else {
-            Status::Failed
-        };
-        Ok(GateRun {
-            env,
-            result,
-            diagnostics: all,
-            status,
-        })
     }
 
     /// Inputs (`source … = input`) that `used` reads but that were not given: each is an
