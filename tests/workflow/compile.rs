@@ -52,10 +52,10 @@ fn workflow_fixtures_report_exactly_what_they_expect() {
 fn the_diamond_in_every_graph_format() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/workflow/diamond.cp");
     let loaded = project(&[("main.cp", &std::fs::read_to_string(path).unwrap())]);
-    assert!(loaded.project.diagnostics.is_empty(), "{}", loaded.rendered());
-    let program = &loaded.project.program;
-    let sources = &loaded.project.sources;
-    let workflow = &loaded.project.workflows[0];
+    assert!(loaded.project().diagnostics.is_empty(), "{}", loaded.rendered());
+    let program = &loaded.project().program;
+    let sources = &loaded.project().sources;
+    let workflow = &loaded.project().workflows[0];
     let mut shown = String::new();
     let _ = writeln!(shown, "{}", graph::text(program, sources, workflow));
     let _ = writeln!(shown, "{}", graph::dot(program, sources, workflow));
@@ -69,7 +69,7 @@ fn cycles_leave_no_order_and_are_not_runnable() {
         "main.cp",
         "workflow w() {\n  step a = log(\"{b}\")\n  step b = log(\"{a}\")\n  step c = log(\"free\")\n  step d = log(\"{a}\")\n}\n",
     )]);
-    let w = &loaded.project.workflows[0];
+    let w = &loaded.project().workflows[0];
     assert!(!w.is_runnable());
     // Only the step outside the cycle and not behind it can be ordered.
     assert_eq!(w.order(), &[StepId::from_index(2)]);
@@ -78,8 +78,8 @@ fn cycles_leave_no_order_and_are_not_runnable() {
 #[test]
 fn order_dependencies_and_dependents_of_the_brief_workflow() {
     let loaded = project(&[("main.cp", BRIEF)]);
-    assert!(!loaded.project.diagnostics.has_errors(), "{}", loaded.rendered());
-    let w = &loaded.project.workflows[0];
+    assert!(!loaded.project().diagnostics.has_errors(), "{}", loaded.rendered());
+    let w = &loaded.project().workflows[0];
     let names = |ids: &[StepId]| ids.iter().map(|s| w.name_of(*s).to_owned()).collect::<Vec<_>>();
     assert_eq!(names(w.order()), ["check", "retrain", "summary", "record"]);
     let retrain = w.step_named("retrain").unwrap();

@@ -369,7 +369,7 @@ fn fail_steps_and_evaluation_errors_fail_with_their_message() {
     assert!(first.message.contains("out of range"), "{}", first.message);
     // The diagnostic points at the failing expression, and at the step.
     let span = first.diagnostic.primary.as_ref().unwrap().span;
-    assert_eq!(loaded.project.sources.slice(span), "items[5]");
+    assert_eq!(loaded.project().sources.slice(span), "items[5]");
     assert_eq!(
         report.steps[1].error.as_ref().unwrap().message,
         "step `stop` failed: stopping: 1 items"
@@ -486,12 +486,12 @@ fn cancelling_stops_calls_in_flight_and_records_every_step() {
 #[test]
 fn a_missing_argument_stops_the_run_before_it_starts() {
     let loaded = brief();
-    let (id, _) = loaded.project.program.workflow("fraud_drift_management").unwrap();
-    let env = loaded.env();
+    let (id, _) = loaded.project().program.workflow("fraud_drift_management").unwrap();
+    let env = loaded.session.env();
     let recorder = MemoryRecorder::new();
     let executor = cpl::runtime::executor::Executor {
         env: &env,
-        workflow: &loaded.project.workflows[id.index()],
+        workflow: &loaded.project().workflows[id.index()],
         connectors: Arc::new(fraud_fake()),
         recorder: &recorder,
         options: cpl::runtime::executor::RunOptions::new(loaded.root()),
@@ -537,11 +537,8 @@ workflow w() {
 }
 "#,
     )]);
-    loaded.host.vars.insert("DEEP_KEY".into(), "deep-Kf83-key".into());
-    loaded
-        .host
-        .vars
-        .insert("SVC_URL".into(), "http://svc.internal:8700".into());
+    loaded.set_var("DEEP_KEY", "deep-Kf83-key");
+    loaded.set_var("SVC_URL", "http://svc.internal:8700");
     let fake = Arc::new(Fake::new(|_, _, _| {
         Err(exit_failure("using deep-Kf83-key on http://svc.internal:8700"))
     }));

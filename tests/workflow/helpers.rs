@@ -4,47 +4,55 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cpl::check::CheckOptions;
 use cpl::diagnostics::Diagnostic;
-use cpl::eval::{Env, FixedHost};
 use cpl::ir::Value;
-use cpl::project::{DataSet, Project};
+use cpl::project::Project;
 use cpl::report::{self, Format, RenderOptions};
 use cpl::runtime::connector::Connectors;
 use cpl::runtime::executor::{Executor, RunOptions, RunReport};
 use cpl::runtime::runlog::RunRecorder;
+use cpl::session::{OpenOptions, Session, Vars};
 use cpl::source::SourceMap;
 
-/// A project on disk, loaded and checked.
+/// A project on disk, opened through the facade as `cpl` opens it.
 pub struct Loaded {
     /// Kept so the project's files live as long as the test needs them.
     pub _dir: tempfile::TempDir,
-    pub project: Project,
-    pub data: DataSet,
-    pub host: FixedHost,
+    pub session: Session,
 }
 
 impl Loaded {
-    pub fn root(&self) -> PathBuf {
-        self.project.root.clone()
+    pub fn project(&self) -> &Project {
+        &self.session.project
     }
 
-    pub fn env(&self) -> Env<'_> {
-        Env::new(
-            &self.project.program,
-            &self.project.sources,
-            &self.data.sources,
-            &self.host,
-        )
+    pub fn root(&self) -> PathBuf {
+        self.session.project.root.clone()
+    }
+
+    /// Sets an environment variable as `env()` and `secret()` see it (the session's
+    /// variables are a fixed set, never the test process's).
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        if let Vars::Fixed(vars) = &mut self.session.host.vars {
+            vars.insert(name.to_string(), value.to_string());
+        }
     }
 
     /// Every diagnostic of checking and compiling, rendered without colour.
     pub fn rendered(&self) -> String {
-        render(&self.project.diagnostics.clone().into_vec(), &self.project.sources)
+        render(
+            &self.session.project.diagnostics.clone().into_vec(),
+            &self.session.project.sources,
+        )
     }
 
     pub fn codes(&self) -> Vec<&'static str> {
-        self.project.diagnostics.iter().map(|d| d.code.as_str()).collect()
+        self.session
+            .project
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
     }
 
     /// Runs `workflow` with the given arguments.
@@ -57,18 +65,23 @@ impl Loaded {
         tweak: impl FnOnce(&mut RunOptions),
     ) -> RunReport {
         assert!(
-            !self.project.diagnostics.has_errors(),
+            !self.session.project.diagnostics.has_errors(),
             "the project does not check:\n{}",
             self.rendered()
         );
-        let (id, _) = self.project.program.workflow(workflow).expect("no such workflow");
-        let env = self.env();
+        let (id, _) = self
+            .session
+            .project
+            .program
+            .workflow(workflow)
+            .expect("no such workflow");
+        let env = self.session.env();
         let mut options = RunOptions::new(self.root());
         options.grace = std::time::Duration::from_millis(500);
         tweak(&mut options);
         let executor = Executor {
             env: &env,
-            workflow: &self.project.workflows[id.index()],
+            workflow: &self.session.project.workflows[id.index()],
             connectors,
             recorder,
             options,
@@ -99,24 +112,12 @@ pub fn write(root: &Path, path: &str, text: &str) {
 
 pub fn load(dir: tempfile::TempDir) -> Loaded {
     let now = jiff::Timestamp::from_second(1_795_341_600).unwrap();
-    let mut project = Project::load(
-        dir.path(),
-        &CheckOptions {
-            now,
-            jobs: cpl::parallel::Jobs::ONE,
-        },
-    );
-    let host = FixedHost {
-        now: Some(now),
-        ..FixedHost::default()
+    let options = OpenOptions {
+        vars: Vars::Fixed(Default::default()),
+        ..OpenOptions::new(now)
     };
-    let data = project.load_data(&[], None, &host);
-    Loaded {
-        _dir: dir,
-        project,
-        data,
-        host,
-    }
+    let session = Session::open(dir.path(), &options);
+    Loaded { _dir: dir, session }
 }
 
 pub fn render(diags: &[Diagnostic], sources: &SourceMap) -> String {

@@ -79,7 +79,7 @@ fn seed(path: &Path) {
 
 fn loaded_and_seeded() -> (Loaded, tempfile::TempDir) {
     let loaded = project(&[("main.cp", PROJECT)]);
-    assert!(!loaded.project.diagnostics.has_errors(), "{}", loaded.rendered());
+    assert!(!loaded.project().diagnostics.has_errors(), "{}", loaded.rendered());
     let dir = tempfile::tempdir().unwrap();
     seed(&dir.path().join("runs.db"));
     (loaded, dir)
@@ -89,7 +89,7 @@ fn loaded_and_seeded() -> (Loaded, tempfile::TempDir) {
 fn objectives_are_measured_over_their_window() {
     let (loaded, dir) = loaded_and_seeded();
     let log = RunLog::open(&dir.path().join("runs.db")).unwrap();
-    let program = &loaded.project.program;
+    let program = &loaded.project().program;
     let now = Timestamp::from_millisecond(NOW).unwrap();
     let reports: Vec<_> = program
         .slos
@@ -153,7 +153,7 @@ fn objectives_are_measured_over_their_window() {
         "slo `strict`: `success_rate` is 90%, the objective is >= 99%"
     );
     assert_eq!(
-        loaded.project.sources.slice(breach.primary.as_ref().unwrap().span),
+        loaded.project().sources.slice(breach.primary.as_ref().unwrap().span),
         "success_rate >= 99%"
     );
 }
