@@ -231,14 +231,28 @@ pub fn typed_value(text: &str, ty: &Type, program: &Program) -> Result<Value, St
 
 /// Reads JSON text as a value of `ty`, through the same loader as registry data.
 fn json_value(text: &str, ty: &Type, program: &Program) -> Result<Value, String> {
+    read_json("<arg>", "arg", text, ty, program).map_err(|unread| match unread.problem {
+        Some(problem) => problem.message,
+        None => "not JSON".to_string(),
+    })
+}
+
+/// JSON text that did not read as a value of its type: the loader's first error (`None`
+/// when it gave no value and no error), and the text's source map, to place it.
+pub(super) struct Unread {
+    pub problem: Option<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+/// JSON text (named `name` in a source map of its own) read as a value of `ty` through the
+/// data loader, as registry data is: every check of the type, no `where` constraints.
+pub(super) fn read_json(name: &str, what: &str, text: &str, ty: &Type, program: &Program) -> Result<Value, Unread> {
     let mut sources = SourceMap::new();
-    let file = sources.add("<arg>", None, FileKind::Json, text);
-    let mut loader = Loader::new(program, &sources, &NoConstraints);
+    let file = sources.add(name, None, FileKind::Json, text);
     let mut problems = Vec::new();
-    let value = loader.load_document(file, ty, "arg", &mut problems);
-    match (value, problems.iter().find(|d| d.is_error())) {
+    let value = Loader::new(program, &sources, &NoConstraints).load_document(file, ty, what, &mut problems);
+    match (value, problems.into_iter().find(Diagnostic::is_error)) {
         (Some(value), None) => Ok(value),
-        (_, Some(problem)) => Err(problem.message.clone()),
-        (None, None) => Err("not JSON".to_string()),
+        (_, problem) => Err(Unread { problem, sources }),
     }
 }

@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use crate::data::Loader;
-use crate::eval::flags::{ErrorCode, Evaluation, not_found, served_default};
-use crate::ir::{FlagId, NoConstraints, Type, Value};
-use crate::source::{FileKind, SourceMap};
-
+use super::args::read_json;
 use super::{Session, split_assignment, typed_value};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::eval::flags::{ErrorCode, Evaluation, not_found, served_default};
+use crate::ir::{FlagId, Type, Value};
+use crate::source::SourceMap;
 
 /// A flag as services see it.
 #[derive(Clone, Debug)]
@@ -189,18 +188,12 @@ impl Session {
 
 /// JSON text read as a value of the context's type, or the loader's first complaint.
 fn read_context(text: &str, ty: &Type, program: &crate::ir::Program) -> Result<Value, String> {
-    let mut sources = SourceMap::new();
-    let file = sources.add("<context>", None, FileKind::Json, text);
-    let mut loader = Loader::new(program, &sources, &NoConstraints);
-    let mut problems = Vec::new();
-    let value = loader.load_document(file, ty, "context", &mut problems);
-    match (value, problems.iter().find(|d| d.is_error())) {
-        (Some(value), None) => Ok(value),
+    read_json("<context>", "context", text, ty, program).map_err(|unread| match unread.problem {
         // A context holding secrets is never echoed, even in part.
-        (_, Some(problem)) if holds_secrets(ty) => Err(problem.message.clone()),
-        (_, Some(problem)) => Err(with_place(problem, &sources)),
-        (None, None) => Err("the context could not be read".to_string()),
-    }
+        Some(problem) if holds_secrets(ty) => problem.message,
+        Some(problem) => with_place(&problem, &unread.sources),
+        None => "the context could not be read".to_string(),
+    })
 }
 
 /// Whether values of `ty` may hold a `secret`.
