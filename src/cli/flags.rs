@@ -10,9 +10,8 @@ use super::commands::{Inputs, leave, open, stop};
 use super::{Exit, Output};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::flags::{Evaluation, Reason};
-use crate::ir::ItemRef;
 use crate::report::{self, Format};
-use crate::session::{Session, Status, Stopped, unknown_item};
+use crate::session::{Session, Status, Stopped};
 
 #[derive(Args, Debug)]
 pub(crate) struct FlagArgs {
@@ -31,30 +30,16 @@ pub(crate) fn flag(project: Option<&Path>, args: &FlagArgs, out: &mut Output) ->
         Ok(session) => session,
         Err(exit) => return exit,
     };
-    let diagnostics = session.diagnostics();
-    let Some(id) = session.flag_named(&args.name) else {
-        if diagnostics.has_errors() {
-            return stop(&session, Stopped::wanting(diagnostics), out);
-        }
-        let unknown = unknown_item(session.program(), &args.name, "flag", |r| matches!(r, ItemRef::Flag(_)));
-        out.fatal(unknown);
-        return leave(session, Exit::Error);
+    let key = match session.flag_key(&args.name) {
+        Ok(key) => key,
+        Err(stopped) => return stop(&session, stopped, out),
     };
-    if diagnostics.has_errors() {
-        return stop(&session, Stopped::wanting(diagnostics), out);
-    }
     let context = match context(&session, args) {
         Ok(context) => context,
         Err(problems) => {
             return stop(&session, Stopped::new(Status::CouldNotRun, problems), out);
         }
     };
-    let key = session
-        .program()
-        .flags
-        .get(id.index())
-        .map(|f| f.key.clone())
-        .unwrap_or_default();
     let evaluation = session.evaluate_flag(&key, &context);
     match out.format {
         Format::Json => out.json(&evaluation_json(&evaluation)),

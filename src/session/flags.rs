@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use super::args::read_json;
-use super::{Session, split_assignment, typed_value};
+use super::{Session, Status, Stopped, split_assignment, typed_value, unknown_item};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::eval::flags::{ErrorCode, Evaluation, not_found, served_default};
-use crate::ir::{FlagId, Type, Value};
+use crate::ir::{ItemRef, Type, Value};
 use crate::source::SourceMap;
 
 /// A flag as services see it.
@@ -79,15 +79,26 @@ impl Session {
         self.env().evaluate_flag(id, context)
     }
 
-    /// The flag whose external key or name is `name` (`cpl flag` takes either).
-    pub fn flag_named(&self, name: &str) -> Option<FlagId> {
+    /// The external key of the flag whose key or name is `name` (`cpl flag` takes
+    /// either): stops on a project that does not check, as every operation does, and on a
+    /// name no flag has, with the closest one.
+    pub fn flag_key(&self, name: &str) -> Result<Arc<str>, Stopped> {
         let program = &self.project.program;
-        match program.flag_by_key(name) {
-            Some((id, _)) => Some(id),
-            None => match program.names.get(name) {
-                Some(crate::ir::ItemRef::Flag(id)) => Some(*id),
-                _ => None,
-            },
+        let diagnostics = self.diagnostics();
+        let by_name = || match program.names.get(name) {
+            Some(ItemRef::Flag(id)) => program.flags.get(id.index()),
+            _ => None,
+        };
+        let flag = program.flag_by_key(name).map(|(_, flag)| flag).or_else(by_name);
+        if diagnostics.has_errors() {
+            return Err(Stopped::wanting(diagnostics));
+        }
+        match flag {
+            Some(flag) => Ok(flag.key.clone()),
+            None => {
+                let unknown = unknown_item(program, name, "flag", |r| matches!(r, ItemRef::Flag(_)));
+                Err(Stopped::new(Status::CouldNotRun, vec![unknown]))
+            }
         }
     }
 
