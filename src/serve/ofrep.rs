@@ -60,13 +60,12 @@ pub async fn evaluate_all(State(state): State<Arc<Shared>>, request: Request) ->
     let request = decisions::flag_request(&loaded.session.project.program, &context);
     let flags: Vec<Json> = loaded
         .session
-        .flags()
+        .evaluate_flags(&context)
         .iter()
-        .map(|flag| {
-            let evaluation = loaded.session.evaluate_flag(&flag.key, &context);
-            count(&state, &evaluation);
-            let body = single(&evaluation).1;
-            log_flag(&state, version, &evaluation, request.clone(), &body);
+        .map(|evaluation| {
+            count(&state, evaluation);
+            let body = single(evaluation).1;
+            log_flag(&state, version, evaluation, request.clone(), &body);
             body
         })
         .collect();

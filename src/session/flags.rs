@@ -6,8 +6,9 @@ use std::sync::Arc;
 use super::args::read_json;
 use super::{Session, Status, Stopped, split_assignment, typed_value, unknown_item};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::eval::Env;
 use crate::eval::flags::{ErrorCode, Evaluation, not_found, served_default};
-use crate::ir::{ItemRef, Type, Value};
+use crate::ir::{FlagDef, FlagId, ItemRef, Type, Value};
 use crate::source::SourceMap;
 
 /// A flag as services see it.
@@ -49,21 +50,37 @@ impl Session {
         let Some((id, def)) = self.project.program.flag_by_key(key) else {
             return not_found(&Arc::from(key));
         };
+        self.evaluate_one(&self.env(), id, def, &mut Reading::new(context))
+    }
+
+    /// Evaluates every flag, in declaration order, in one `context` (OFREP's bulk
+    /// evaluation): the context is read once, as [`Session::evaluate_flag`] reads it.
+    pub fn evaluate_flags(&self, context: &serde_json::Value) -> Vec<Evaluation> {
+        let env = self.env();
+        let mut reading = Reading::new(context);
+        (0u32..)
+            .zip(&self.project.program.flags)
+            .map(|(index, def)| self.evaluate_one(&env, FlagId(index), def, &mut reading))
+            .collect()
+    }
+
+    /// One flag in a context: the project's problems first, then a context that is not an
+    /// object; a disabled flag or one without rules reads no context, so a kill switch
+    /// works whatever the caller sends.
+    fn evaluate_one(&self, env: &Env<'_>, id: FlagId, def: &FlagDef, reading: &mut Reading<'_>) -> Evaluation {
         if let Some(problem) = self.project_problem() {
             return served_default(def, ErrorCode::General, problem);
         }
-        if !context.is_object() {
-            let message = format!("the context is {}, not a JSON object", json_kind(context));
+        if !reading.given.is_object() {
+            let message = format!("the context is {}, not a JSON object", json_kind(reading.given));
             return served_default(def, ErrorCode::ParseError, message);
         }
-        // A disabled flag or one without rules reads no context: a kill switch works
-        // whatever the caller sends.
         if !def.enabled || def.rules.is_empty() {
-            return self.env().evaluate_flag(id, &Value::Null);
+            return env.evaluate_flag(id, &Value::Null);
         }
-        match self.flag_context(context) {
-            Ok(context) => self.env().evaluate_flag(id, &context),
-            Err(error) => served_default(def, error.code, error.message),
+        match reading.read(self) {
+            Ok(context) => env.evaluate_flag(id, context),
+            Err(error) => served_default(def, error.code, error.message.clone()),
         }
     }
 
@@ -194,6 +211,22 @@ impl Session {
         (errors > 0).then(|| {
             format!("the project has {errors} error(s): run `cpl check` (flags are not evaluated until it passes)")
         })
+    }
+}
+
+/// A JSON context and, once a flag needed it, what it read as.
+struct Reading<'c> {
+    given: &'c serde_json::Value,
+    read: Option<Result<Value, ContextError>>,
+}
+
+impl<'c> Reading<'c> {
+    fn new(given: &'c serde_json::Value) -> Reading<'c> {
+        Reading { given, read: None }
+    }
+
+    fn read(&mut self, session: &Session) -> &Result<Value, ContextError> {
+        self.read.get_or_insert_with(|| session.flag_context(self.given))
     }
 }
 
